@@ -1,0 +1,58 @@
+"""Exceptions raised by connectome_sim.
+
+Every exception names the offending item (node ID, neuron ID, parameter, time) and says what
+to do about it.  The classes subclass the built-in exception a Python user would expect
+(``ValueError`` for bad input, ``KeyError`` for unknown IDs, ``RuntimeError`` for a run that
+fails), so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConnectomeSimError",
+    "SkeletonError",
+    "UnitsError",
+    "RadiusError",
+    "UnknownIDError",
+    "ParameterError",
+    "StabilityError",
+    "SimulationError",
+]
+
+
+class ConnectomeSimError(Exception):
+    """Base class of every connectome_sim exception."""
+
+
+class SkeletonError(ConnectomeSimError, ValueError):
+    """A skeleton cannot be turned into a cable tree (fragments, cycles, missing parents)."""
+
+
+class UnitsError(SkeletonError):
+    """Coordinates are not in µm and cannot be converted safely."""
+
+
+class RadiusError(SkeletonError):
+    """Missing, NaN or non-positive radii under the ``'raise'`` policy."""
+
+
+class UnknownIDError(ConnectomeSimError, KeyError):
+    """Node, connector, section or neuron IDs that the model does not contain.
+
+    ``str()`` of a KeyError shows its repr; we override it so the message reads cleanly.
+    """
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return str(self.args[0]) if self.args else ""
+
+
+class ParameterError(ConnectomeSimError, TypeError):
+    """Unknown mechanism/model parameters (the message lists the valid ones)."""
+
+
+class StabilityError(ConnectomeSimError, ValueError):
+    """The time step is too large for the requested model or delays."""
+
+
+class SimulationError(ConnectomeSimError, RuntimeError):
+    """A run blew up (NaN/inf or runaway voltage, runaway event counts)."""
