@@ -17,6 +17,7 @@ __all__ = [
     "ParameterError",
     "StabilityError",
     "SimulationError",
+    "SweepError",
 ]
 
 
@@ -56,3 +57,20 @@ class StabilityError(ConnectomeSimError, ValueError):
 
 class SimulationError(ConnectomeSimError, RuntimeError):
     """A run blew up (NaN/inf or runaway voltage, runaway event counts)."""
+
+
+class SweepError(SimulationError):
+    """One or more rows of a :func:`connectome_sim.distributed.sweep` failed.
+
+    Attributes
+    ----------
+    results : pandas.DataFrame
+        The table of the rows that succeeded (parameter columns attached).
+    failures : pandas.DataFrame
+        One row per failed sweep row: ``row``, ``params``, ``error``, ``traceback``.
+    """
+
+    def __init__(self, message, results=None, failures=None):
+        super().__init__(message)
+        self.results = results
+        self.failures = failures
