@@ -18,8 +18,10 @@ index of one neuron; users never see ``i``)
     overrides the row named by :attr:`PointModel.voltage`.  ``S`` is the whole dynamic state of
     the neurons (plus the engine's queues, see ``NetworkState``): models must not keep hidden
     state elsewhere, so that a run can be saved and resumed exactly.
-``P`` : float64[n_params, N]
-    Per-neuron parameters, rows in the order of :attr:`PointModel.params`.  Read-only.
+``P`` : float64[n_params (+ n_derived), N]
+    Per-neuron parameters, rows in the order of :attr:`PointModel.params`.  Read-only.  A model
+    may override :meth:`PointModel.param_array` to append rows of derived constants (e.g.
+    IntFire4's normalisation factors) after the declared parameters.
 ``I`` : float64[n_channels, N]
     Synaptic input that arrived *during this step*, summed per input channel (rows in the order
     of :attr:`PointModel.channels`).  A spike of neuron ``j`` at step ``s`` through an edge of
@@ -44,10 +46,11 @@ row (e.g. ``'t_spike'``, the last spike time, ms) so it is saved with the state.
 Optional, for work that scales with activity rather than with ``N x steps``
 (``supports_sleep = True``):
 
-``can_sleep(i, dt, S, P) -> bool``
-    True when the neuron cannot spike unless new input arrives (e.g. an exactly linear LIF
-    whose sub-threshold trajectory stays below threshold).  The engine then stops calling
-    ``step`` for it.
+``can_sleep(i, t, dt, S, P) -> bool``
+    Called right after ``step`` (``t`` = the time the state now holds, i.e. the end of the
+    step, ms).  True when the neuron cannot spike unless new input arrives (e.g. an exactly
+    linear LIF whose sub-threshold trajectory stays below threshold, and which is not
+    refractory).  The engine then stops calling ``step`` for it.
 ``catch_up(i, nsteps, dt, S, P)``
     Advance a sleeping neuron by ``nsteps`` steps without input, giving (up to rounding) the
     same state as ``nsteps`` calls of ``step`` with zero input.  Called just before the
@@ -65,7 +68,8 @@ one outstanding self-event per neuron: ``Q[0, i]`` its time (ms; ``inf`` = none)
 ``Q[1, i]`` its flag; ``net_send(d, f)`` / ``net_move(t1)`` are ``Q[0, i] = t + d`` /
 ``Q[0, i] = t1``.  Within a step the engine delivers each neuron's events in time order,
 interleaving the self-event; neurons are independent within a step (delays >= dt), so they run
-in parallel.  ``observe(i, t, S, P) -> float`` returns the recorded quantity (e.g. IntFire's
+in parallel.  :meth:`PointModel.init_queue` sets the initial self-events (NEURON's ``INITIAL``
+``net_send``; default: none).  ``observe(i, t, S, P) -> float`` returns the recorded quantity (e.g. IntFire's
 ``m``) at time ``t`` without changing the state.
 
 Synapses, signs and compartments
@@ -150,6 +154,12 @@ class PointModel:
         ``can_sleep`` and ``catch_up`` are provided (clock models only).
     supports_current : bool
         ``iext`` is used (``add_current``/gap junctions are refused otherwise).
+    stimulus_weight : float
+        Default weight of one external stimulus event, in :attr:`weight_unit`.
+    weight_scale : float
+        Default factor from edge-list weights (synapse counts) to :attr:`weight_unit`.
+    refractory_param : str or None
+        Name of the refractory-period parameter (ms), if any.
     step, can_sleep, catch_up, receive, observe : numba dispatchers or None
         The dynamics (static; see the module docstring for signatures).
     """
@@ -167,6 +177,12 @@ class PointModel:
     weight_unit: str = ""
     supports_sleep: bool = False
     supports_current: bool = True
+    #: weight of one external stimulus event (``add_stimulus``/``add_poisson_input`` default)
+    stimulus_weight: float = 1.0
+    #: edge-list weights are multiplied by this (e.g. Shiu's w_syn = 0.275 mV per synapse)
+    weight_scale: float = 1.0
+    #: parameter holding the refractory period (ms), or None
+    refractory_param: str | None = None
     step = None
     can_sleep = None
     catch_up = None
@@ -233,6 +249,14 @@ class PointModel:
                     sname == cls.voltage or sname.startswith("v_")):
                 S[k] = v_init
         return S
+
+    @classmethod
+    def init_queue(cls, S: np.ndarray, P: np.ndarray) -> np.ndarray:
+        """Initial self-event queue ``Q`` (event models): row 0 times (ms, inf = none), row 1 flags."""
+        Q = np.empty((2, S.shape[1]), dtype=np.float64)
+        Q[0] = np.inf
+        Q[1] = 0.0
+        return Q
 
     @classmethod
     def synapse_channel(cls, sign: int, compartment: str | None = None) -> int:
