@@ -1,0 +1,316 @@
+"""Generate, compile and cache the cable step kernel for a set of density mechanisms.
+
+A model's density mechanisms (pas is folded into constants; hh and user channels are not) are
+compiled into ONE specialised numba function: the time loop, the Hines solve, the point
+processes and the code of every inserted mechanism live in the same generated source, so there
+is no Python and no indirect call inside the time loop.  The source is written to a cache
+directory as a module (``cs_cable_<hash>.py``) and imported, so numba's on-disk cache
+(``cache=True``) works across processes; the hash covers the whole source, so a changed
+mechanism gives a new kernel.
+
+Mechanisms are passed duck-typed (the engine imports only numpy and numba): each provides
+
+``name``            identifier (used as a prefix)
+``param_names``     tuple of per-instance parameter names (the kernel receives an array
+                    ``(n_instances, 1 + len(param_names))``; column 0 is the membrane area
+                    factor ``area * 1e-2`` converting S/cm² to µS)
+``state_names``     tuple of state names (stored in one flat float64 array per trial)
+``helpers``         module-level source (njit helper functions), may be ``''``
+``prelude``         source run once per trial before the loop (locals: ``dt``, ``celsius``)
+``code_init``       body setting the states from ``v`` (locals: params, ``v``)
+``code_current``    body setting ``g_`` (S/cm²) and ``ge_`` (S/cm² · mV, i.e. sum g·e)
+                    from the states and ``v``
+``code_states``     body advancing the states over ``dt`` with the new ``v``
+
+Units: ms, mV, nF, µS, nA.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import textwrap
+
+__all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
+
+KERNEL_VERSION = "3"
+
+_LOADED: dict[str, object] = {}
+
+
+def cache_dir() -> str:
+    """Directory holding generated kernel modules (``$CONNECTOME_SIM_CACHE`` or ~/.cache)."""
+    base = os.environ.get("CONNECTOME_SIM_CACHE")
+    if not base:
+        base = os.path.join(os.path.expanduser("~"), ".cache", "connectome_sim", "kernels")
+    try:
+        os.makedirs(base, exist_ok=True)
+        probe = os.path.join(base, ".write_probe")
+        with open(probe, "w"):
+            pass
+        return base
+    except OSError:
+        base = os.path.join(tempfile.gettempdir(), "connectome_sim_kernels")
+        os.makedirs(base, exist_ok=True)
+        return base
+
+
+def _indent(src: str, n: int) -> str:
+    return textwrap.indent(textwrap.dedent(src).strip("\n"), " " * n) + "\n"
+
+
+def _mech_loop(m, j: int, body: str, load_states: bool, store_states: bool, ind: int) -> str:
+    """Loop over the instances of mechanism j with params/states loaded as locals."""
+    ns = len(m.state_names)
+    out = [f"for k in range(m{j}_comp.shape[0]):",
+           f"    i = m{j}_comp[k]",
+           "    v = vv_[i]",
+           f"    afac_ = m{j}_par[k, 0]"]
+    for c, p in enumerate(m.param_names):
+        out.append(f"    {p} = m{j}_par[k, {c + 1}]")
+    if ns:
+        out.append(f"    sb_ = off{j} + k * {ns}")
+    if load_states:
+        for c, s in enumerate(m.state_names):
+            out.append(f"    {s} = st_[sb_ + {c}]")
+    src = "\n".join(out) + "\n" + _indent(body, 4)
+    if store_states:
+        src += "".join(f"    st_[sb_ + {c}] = {s}\n" for c, s in enumerate(m.state_names))
+    return _indent(src, ind)
+
+
+def generate_source(mechs) -> str:
+    """Python source of the kernel module for the mechanisms ``mechs`` (in order)."""
+    margs = "".join(f"m{j}_comp, m{j}_par, " for j in range(len(mechs)))
+    helpers = "\n\n".join(textwrap.dedent(m.helpers) for m in mechs if m.helpers)
+    prelude = "".join(_indent(m.prelude, 4) for m in mechs if m.prelude)
+    offsets = "    off0 = 0\n"
+    for j, m in enumerate(mechs):
+        offsets += f"    off{j + 1} = off{j} + m{j}_comp.shape[0] * {len(m.state_names)}\n"
+    nst = f"off{len(mechs)}"
+    init = "".join(_mech_loop(m, j, m.code_init, False, True, 4) for j, m in enumerate(mechs))
+    cur_body = "{}\ndd_[i] += g_ * afac_\nrhs_[i] += ge_ * afac_\n"
+    current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
+                                 True, False, 8) for j, m in enumerate(mechs))
+    states = "".join(_mech_loop(m, j, m.code_states, True, True, 8)
+                     for j, m in enumerate(mechs))
+    src = _TEMPLATE.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
+                           nst=nst, init=init, current=current, states=states,
+                           version=KERNEL_VERSION,
+                           names=", ".join(m.name for m in mechs) or "(none)")
+    return src
+
+
+def get_kernel(mechs):
+    """Return the compiled module (``run_one``, ``run_trials``) for the mechanisms ``mechs``."""
+    src = generate_source(mechs)
+    key = hashlib.sha1(src.encode()).hexdigest()[:16]
+    mod = _LOADED.get(key)
+    if mod is not None:
+        return mod
+    name = f"cs_cable_{key}"
+    path = os.path.join(cache_dir(), name + ".py")
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as fh:
+            fh.write(src)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    _LOADED[key] = mod
+    return mod
+
+
+_TEMPLATE = '''"""Generated cable kernel (connectome_sim, kernel version {version}); mechanisms: {names}.
+Do not edit: regenerated from the mechanism definitions."""
+import math
+import numpy as np
+from numba import njit, prange
+
+
+{helpers}
+
+
+@njit(cache=True)
+def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rconst,
+            {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
+            ev_ptr, ev_time, ev_syn, ev_w,
+            det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
+            rec_v, rec_s, rec_i, rec_every, out_rec, spk_det, spk_step, spk_n, err):
+    ncomp_ = parent.shape[0]
+    vv_ = np.empty(ncomp_)
+    for i in range(ncomp_):
+        vv_[i] = v_init
+    dd_ = np.empty(ncomp_)
+    rhs_ = np.empty(ncomp_)
+{prelude}{offsets}    st_ = np.zeros({nst})
+{init}
+    n_icl = icl_comp.shape[0]
+    n_alp = alp_comp.shape[0]
+    n_syn = syn_comp.shape[0]
+    ipp = np.zeros(n_icl + n_alp + n_syn)
+    sA = np.zeros(n_syn)
+    sB = np.zeros(n_syn)
+    ring = np.zeros((ring_len, n_syn))
+    n_det = det_comp.shape[0]
+    flag = np.zeros(n_det, dtype=np.bool_)
+    cap_spk = spk_det.shape[1]
+    nspk = 0
+    cfac_ = 1.0 / dt
+    if cn:
+        cfac_ = 2.0 / dt
+    half_ = 0.5 * dt
+    n_rv = rec_v.shape[0]
+    n_rs = rec_s.shape[0]
+    n_ri = rec_i.shape[0]
+    # point-process currents at t_ = 0 (NEURON evaluates them in finitialize)
+    for k in range(n_alp):
+        ipp[n_icl + k] = 0.0
+    for r in range(n_rv):
+        out_rec[tr, r, 0] = vv_[rec_v[r]]
+    for r in range(n_rs):
+        out_rec[tr, n_rv + r, 0] = st_[rec_s[r]]
+    for r in range(n_ri):
+        out_rec[tr, n_rv + n_rs + r, 0] = ipp[rec_i[r]]
+    ev_p = ev_ptr[tr]
+    ev_end = ev_ptr[tr + 1]
+    for step in range(nsteps):
+        t_ = step * dt
+        # 1. threshold detection on v(t_) (NetCon semantics: upward crossing, strict >)
+        for q in range(n_det):
+            if vv_[det_comp[q]] > det_thr[q]:
+                if not flag[q]:
+                    flag[q] = True
+                    if nspk < cap_spk:
+                        spk_det[tr, nspk] = q
+                        spk_step[tr, nspk] = step
+                    nspk += 1
+                    for c in range(nc_ptr[q], nc_ptr[q + 1]):
+                        ta = t_ + nc_delay[c]
+                        ks = int(math.ceil((ta - half_) / dt))
+                        if ks < step:
+                            ks = step
+                        while ks * dt + half_ < ta:
+                            ks += 1
+                        while ks > step and (ks - 1) * dt + half_ >= ta:
+                            ks -= 1
+                        ring[ks % ring_len, nc_syn[c]] += nc_w[c]
+            else:
+                flag[q] = False
+        # 2. deliver events due by t_ + dt/2
+        slot = step % ring_len
+        for j in range(n_syn):
+            w = ring[slot, j]
+            if w != 0.0:
+                sA[j] += w * syn_par[j, 3]
+                sB[j] += w * syn_par[j, 4]
+                ring[slot, j] = 0.0
+        tdel = t_ + half_
+        while ev_p < ev_end and ev_time[ev_p] <= tdel:
+            j = ev_syn[ev_p]
+            w = ev_w[ev_p]
+            sA[j] += w * syn_par[j, 3]
+            sB[j] += w * syn_par[j, 4]
+            ev_p += 1
+        # 3. matrix: capacitive + constant (axial, linear leak) terms
+        for i in range(ncomp_):
+            cf = cfac_ * cap[i]
+            dd_[i] = dconst[i] + cf
+            rhs_[i] = rconst[i] + cf * vv_[i]
+        # 4. density mechanisms (conductances on the diagonal)
+{current}
+        # 5. point processes, evaluated at t_ + dt/2 with v(t_)
+        tm_ = t_ + half_
+        for k in range(n_icl):
+            i = icl_comp[k]
+            a = 0.0
+            if tm_ >= icl_par[k, 0] and tm_ < icl_par[k, 0] + icl_par[k, 1]:
+                a = icl_par[k, 2]
+            rhs_[i] += a
+            ipp[k] = a
+        for k in range(n_alp):
+            i = alp_comp[k]
+            x = (tm_ - alp_par[k, 0]) / alp_par[k, 1]
+            g = 0.0
+            if x > 0.0 and x <= 10.0:
+                g = alp_par[k, 2] * x * math.exp(1.0 - x)
+            dd_[i] += g
+            rhs_[i] += g * alp_par[k, 3]
+            ipp[n_icl + k] = g * (vv_[i] - alp_par[k, 3])
+        for k in range(n_syn):
+            i = syn_comp[k]
+            g = sB[k] - sA[k]
+            dd_[i] += g
+            rhs_[i] += g * syn_par[k, 2]
+            ipp[n_icl + n_alp + k] = g * (vv_[i] - syn_par[k, 2])
+        # 6. Hines elimination (compartments in Hines order, parent[i] < i, roots -1)
+        for i in range(ncomp_ - 1, 0, -1):
+            p = parent[i]
+            if p >= 0:
+                f = gax[i] / dd_[i]
+                dd_[p] -= f * gax[i]
+                rhs_[p] += f * rhs_[i]
+        bad = -1
+        for i in range(ncomp_):
+            p = parent[i]
+            if p >= 0:
+                x = (rhs_[i] + gax[i] * rhs_[p]) / dd_[i]
+            else:
+                x = rhs_[i] / dd_[i]
+            rhs_[i] = x
+        if cn:
+            for i in range(ncomp_):
+                x = 2.0 * rhs_[i] - vv_[i]
+                vv_[i] = x
+                if not (abs(x) <= 1e4):
+                    bad = i
+        else:
+            for i in range(ncomp_):
+                x = rhs_[i]
+                vv_[i] = x
+                if not (abs(x) <= 1e4):
+                    bad = i
+        if bad >= 0:
+            for i in range(ncomp_):
+                if not (abs(vv_[i]) <= 1e4):
+                    bad = i
+                    break
+            err[tr, 0] = step + 1
+            err[tr, 1] = bad
+            spk_n[tr] = nspk
+            return
+        # 7. states advanced with the new v (staggered as NEURON's nonvint)
+{states}
+        for k in range(n_syn):
+            sA[k] *= syn_par[k, 0]
+            sB[k] *= syn_par[k, 1]
+        # 8. records
+        if (step + 1) % rec_every == 0:
+            col = (step + 1) // rec_every
+            for r in range(n_rv):
+                out_rec[tr, r, col] = vv_[rec_v[r]]
+            for r in range(n_rs):
+                out_rec[tr, n_rv + r, col] = st_[rec_s[r]]
+            for r in range(n_ri):
+                out_rec[tr, n_rv + n_rs + r, col] = ipp[rec_i[r]]
+    spk_n[tr] = nspk
+
+
+@njit(cache=True, parallel=True)
+def run_trials(n_trials, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rconst,
+               {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
+               ev_ptr, ev_time, ev_syn, ev_w,
+               det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
+               rec_v, rec_s, rec_i, rec_every, out_rec, spk_det, spk_step, spk_n, err):
+    for tr in prange(n_trials):
+        run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rconst,
+                {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
+                ev_ptr, ev_time, ev_syn, ev_w,
+                det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
+                rec_v, rec_s, rec_i, rec_every, out_rec, spk_det, spk_step, spk_n, err)
+'''

@@ -1,0 +1,155 @@
+"""Run a compiled cable model (flat arrays) through the generated numba kernel.
+
+Everything here is indices and floats; IDs, pandas and errors with node IDs live in
+:mod:`connectome_sim.cable`.  Units: ms, mV, nF (``cap``), µS (``gax``, conductances), nA.
+
+The compiled model is a :class:`CableArrays` (see its fields).  Compartments are in Hines
+order: ``parent[i] < i`` and ``parent[i] == -1`` for the root of every tree (a forest is
+allowed: several cells in one system).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cable_codegen import get_kernel
+
+__all__ = ["CableArrays", "EventArrays", "run_cable", "state_offsets"]
+
+_I = np.int64
+_F = np.float64
+
+
+def _f2(a, ncol):
+    a = np.asarray(a, dtype=_F)
+    return a.reshape(-1, ncol) if a.size else np.zeros((0, ncol))
+
+
+@dataclass
+class CableArrays:
+    """A cable system ready for the kernel.
+
+    Attributes
+    ----------
+    parent : int64 (n,)
+        Parent compartment, -1 for roots; ``parent[i] < i``.
+    gax : float64 (n,)
+        Axial conductance to the parent (µS); ignored for roots.
+    cap : float64 (n,)
+        Membrane capacitance (nF); 0 for zero-area junctions.
+    gconst, econst : float64 (n,)
+        Folded constant leak conductance (µS) and its ``sum g*e`` (µS·mV = nA).
+    mechs : list of (mechanism, comp int64 (m,), par float64 (m, 1 + n_params))
+        Kernel mechanisms, ``par[:, 0]`` is the area factor ``area * 1e-2`` (S/cm² -> µS).
+    icl_comp, icl_par : IClamp sites and (del ms, dur ms, amp nA).
+    alp_comp, alp_par : AlphaSynapse sites and (onset ms, tau ms, gmax µS, e mV).
+    syn_comp, syn_par : event synapses and (tau1 ms, tau2 ms, e mV, fA, fB): an event of
+        weight w (µS) adds ``w*fA`` to A and ``w*fB`` to B; ``g = B - A`` (ExpSyn: fA = 0).
+    det_comp, det_thr : spike detectors (threshold mV, NetCon semantics).
+    nc_ptr, nc_syn, nc_w, nc_delay : CSR of connections from detector q to synapses
+        (weight µS, delay ms).
+    """
+
+    parent: np.ndarray
+    gax: np.ndarray
+    cap: np.ndarray
+    gconst: np.ndarray
+    econst: np.ndarray
+    mechs: list = field(default_factory=list)
+    icl_comp: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
+    icl_par: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    alp_comp: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
+    alp_par: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    syn_comp: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
+    syn_par: np.ndarray = field(default_factory=lambda: np.zeros((0, 5)))
+    det_comp: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
+    det_thr: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    nc_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, _I))
+    nc_syn: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
+    nc_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    nc_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass
+class EventArrays:
+    """External events per trial (CSR by trial): times (ms, sorted within a trial), target
+    synapse index, weight (µS)."""
+
+    ptr: np.ndarray
+    time: np.ndarray
+    syn: np.ndarray
+    w: np.ndarray
+
+    @classmethod
+    def empty(cls, n_trials: int) -> "EventArrays":
+        return cls(np.zeros(n_trials + 1, _I), np.zeros(0), np.zeros(0, _I), np.zeros(0))
+
+
+def state_offsets(mechs) -> list[int]:
+    """Start of each kernel mechanism's states in the flat per-trial state array."""
+    off = [0]
+    for m, comp, _ in mechs:
+        off.append(off[-1] + len(comp) * len(m.state_names))
+    return off
+
+
+def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_init: float,
+              method: str = "be", celsius: float = 6.3, n_trials: int = 1,
+              rec_v=(), rec_s=(), rec_i=(), rec_every: int = 1, max_spikes: int | None = None):
+    """Integrate ``nsteps`` steps of ``dt`` ms for ``n_trials`` trials.
+
+    Returns a dict: ``rec`` float64 (n_trials, n_records, nsteps // rec_every + 1) with rows
+    in the order v-records, state records, point-process current records; ``spk_det``,
+    ``spk_step``, ``spk_n`` (spike detector index and the step whose start time ``step*dt``
+    is the spike time); ``err`` int64 (n_trials, 2) = (step, compartment) of a blow-up, -1 if
+    none; ``overflow`` bool (spike buffer too small).
+    """
+    n = len(arr.parent)
+    rconst = arr.econst.astype(_F).copy()
+    dconst = arr.gconst.astype(_F).copy()
+    par = arr.parent
+    nz = par >= 0
+    np.add.at(dconst, np.nonzero(nz)[0], arr.gax[nz])
+    np.add.at(dconst, par[nz], arr.gax[nz])
+    kern = get_kernel([m for m, _, _ in arr.mechs])
+    syn_par = _f2(arr.syn_par, 5).copy()
+    if len(syn_par):
+        syn_par[:, 0] = np.exp(-dt / syn_par[:, 0])
+        syn_par[:, 1] = np.exp(-dt / syn_par[:, 1])
+    max_delay = float(arr.nc_delay.max()) if len(arr.nc_delay) else 0.0
+    ring_len = int(np.ceil(max_delay / dt)) + 3
+    n_det = len(arr.det_comp)
+    if max_spikes is None:
+        max_spikes = min(n_det * (nsteps // 2 + 1), max(100_000, 50 * n_det))
+    rec_v = np.asarray(rec_v, _I)
+    rec_s = np.asarray(rec_s, _I)
+    rec_i = np.asarray(rec_i, _I)
+    n_rec = len(rec_v) + len(rec_s) + len(rec_i)
+    out_rec = np.zeros((n_trials, n_rec, nsteps // rec_every + 1))
+    spk_det = np.zeros((n_trials, max(max_spikes, 1)), _I)
+    spk_step = np.zeros((n_trials, max(max_spikes, 1)), _I)
+    spk_n = np.zeros(n_trials, _I)
+    err = np.full((n_trials, 2), -1, _I)
+    margs = []
+    for _, comp, p in arr.mechs:
+        margs += [np.ascontiguousarray(comp, _I), np.ascontiguousarray(p, _F)]
+    args = (nsteps, float(dt), bool(method == "cn"), float(celsius), float(v_init),
+            np.ascontiguousarray(par, _I), np.ascontiguousarray(arr.gax, _F),
+            np.ascontiguousarray(arr.cap, _F), dconst, rconst, *margs,
+            np.asarray(arr.icl_comp, _I), _f2(arr.icl_par, 3),
+            np.asarray(arr.alp_comp, _I), _f2(arr.alp_par, 4),
+            np.asarray(arr.syn_comp, _I), syn_par,
+            np.asarray(events.ptr, _I), np.asarray(events.time, _F),
+            np.asarray(events.syn, _I), np.asarray(events.w, _F),
+            np.asarray(arr.det_comp, _I), np.asarray(arr.det_thr, _F),
+            np.asarray(arr.nc_ptr, _I), np.asarray(arr.nc_syn, _I),
+            np.asarray(arr.nc_w, _F), np.asarray(arr.nc_delay, _F), ring_len,
+            rec_v, rec_s, rec_i, int(rec_every), out_rec, spk_det, spk_step, spk_n, err)
+    if n_trials == 1:
+        kern.run_one(0, *args)
+    else:
+        kern.run_trials(n_trials, *args)
+    return {"rec": out_rec, "spk_det": spk_det, "spk_step": spk_step, "spk_n": spk_n,
+            "err": err, "overflow": bool((spk_n > spk_det.shape[1]).any()), "n": n}
