@@ -1,0 +1,493 @@
+"""Validated, rerooted skeleton (:class:`Morphology`) from navis / SWC / node-table input.
+
+Everything here works on flat numpy arrays in a topological (depth-first pre-) order: the
+root first, every parent before its children, and each unbranched chain contiguous.
+
+Units: coordinates and radii in µm after loading (navis neurons in nm are converted).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import RadiusError, SkeletonError, UnitsError
+
+__all__ = ["Morphology", "load_morphology"]
+
+log = logging.getLogger(__name__)
+
+#: columns of a node table that are geometry / topology, never labels
+CORE_COLUMNS = ("node_id", "parent_id", "x", "y", "z", "radius")
+#: navis's derived node-type column (root/slab/branch/end) is recomputed, not a label
+_IGNORED_COLUMNS = ("type",)
+#: a median edge length above this (in the claimed units) suggests nm coordinates
+NM_EDGE_THRESHOLD = 50.0
+_MAX_LISTED = 20
+
+
+def _fmt_ids(ids) -> str:
+    """Format up to ``_MAX_LISTED`` IDs for an error message."""
+    ids = list(ids)
+    head = ", ".join(str(int(i)) if isinstance(i, (int, np.integer)) else str(i)
+                     for i in ids[:_MAX_LISTED])
+    more = f" (and {len(ids) - _MAX_LISTED} more)" if len(ids) > _MAX_LISTED else ""
+    return f"[{head}]{more}"
+
+
+@dataclass
+class Morphology:
+    """A validated single-tree skeleton, rooted where the cable model is rooted.
+
+    Attributes
+    ----------
+    node_ids : np.ndarray of int64
+        Node IDs in depth-first pre-order (root first, parents before children,
+        unbranched chains contiguous).
+    parent : np.ndarray of int64
+        Index (into ``node_ids``) of each node's parent, -1 for the root.
+    xyz : np.ndarray of float64, shape (n, 3)
+        Coordinates, µm.
+    radius : np.ndarray of float64
+        Radii, µm (all finite and > 0).
+    labels : pandas.DataFrame
+        The skeleton's label columns (e.g. navis ``compartment``), indexed by node ID.
+    connectors : pandas.DataFrame
+        Connector table (``connector_id``, ``node_id``, ``type`` ... ), coordinates in µm;
+        empty if the skeleton has none.
+    soma : int or None
+        Node ID of the soma, if the skeleton declares one.
+    name : str
+        Label of the source neuron (for messages).
+    log : list of str
+        What loading changed (unit conversion, rerooting, healing, radius repair).
+    """
+
+    node_ids: np.ndarray
+    parent: np.ndarray
+    xyz: np.ndarray
+    radius: np.ndarray
+    labels: pd.DataFrame
+    connectors: pd.DataFrame
+    soma: int | None = None
+    name: str = "skeleton"
+    log: list = field(default_factory=list)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_ids)
+
+    @property
+    def root(self) -> int:
+        """Node ID of the root."""
+        return int(self.node_ids[0])
+
+    @property
+    def nodes(self) -> pd.DataFrame:
+        """Node table (node_id, parent_id, x, y, z, radius in µm, + label columns)."""
+        pid = np.where(self.parent >= 0, self.node_ids[np.maximum(self.parent, 0)], -1)
+        df = pd.DataFrame({"node_id": self.node_ids, "parent_id": pid,
+                           "x": self.xyz[:, 0], "y": self.xyz[:, 1], "z": self.xyz[:, 2],
+                           "radius": self.radius})
+        for c in self.labels.columns:
+            df[c] = self.labels[c].to_numpy()
+        return df
+
+    def edge_lengths(self) -> np.ndarray:
+        """Length of the edge from each node to its parent, µm (0 for the root)."""
+        p = np.maximum(self.parent, 0)
+        d = np.linalg.norm(self.xyz - self.xyz[p], axis=1)
+        d[self.parent < 0] = 0.0
+        return d
+
+    def cable_length(self) -> float:
+        """Total cable length, µm."""
+        return float(self.edge_lengths().sum())
+
+    def membrane_area(self) -> float:
+        """Total lateral area of the frusta between nodes and parents, µm².
+
+        ``π (r1 + r2) sqrt(l² + (r1 - r2)²)`` per edge (an annulus when l = 0), NEURON's
+        formula for the pt3d frusta; the soma gets no special treatment.
+        """
+        p = np.maximum(self.parent, 0)
+        r1, r2 = self.radius, self.radius[p]
+        a = np.pi * (r1 + r2) * np.sqrt(self.edge_lengths() ** 2 + (r1 - r2) ** 2)
+        a[self.parent < 0] = 0.0
+        return float(a.sum())
+
+
+# --------------------------------------------------------------------------- input
+def _from_input(skeleton, units):
+    """Return (node table, connector table, scale to µm or None, soma, name)."""
+    import navis
+
+    soma = None
+    name = "skeleton"
+    scale = None
+    if isinstance(skeleton, navis.NeuronList):
+        if len(skeleton) != 1:
+            raise SkeletonError(
+                f"Got a NeuronList of {len(skeleton)} neurons; build_geometry takes one "
+                "neuron. Pass nl[i] (or loop over the list).")
+        skeleton = skeleton[0]
+    if isinstance(skeleton, (str, os.PathLike)):
+        path = os.fspath(skeleton)
+        if not os.path.exists(path):
+            raise SkeletonError(f"SWC file {path!r} does not exist.")
+        skeleton = navis.read_swc(path)
+        name = os.path.basename(path)
+    if isinstance(skeleton, navis.TreeNeuron):
+        nodes = skeleton.nodes
+        conn = skeleton.connectors if skeleton.has_connectors else None
+        name = str(getattr(skeleton, "name", None) or getattr(skeleton, "id", name))
+        s = skeleton.soma
+        if s is not None:
+            s = np.atleast_1d(s)
+            if len(s) > 1:
+                log.info("%s declares %d soma nodes %s; rooting at the first.",
+                         name, len(s), list(s))
+            soma = int(s[0]) if len(s) else None
+        u = getattr(skeleton, "units", None)
+        try:
+            if u is not None and not u.dimensionless:
+                scale = float(u.to("micrometer").magnitude)
+        except Exception:  # pint dimensionality error: not a length
+            scale = None
+    elif isinstance(skeleton, pd.DataFrame):
+        nodes = skeleton
+        conn = None
+    else:
+        raise SkeletonError(
+            f"Cannot build a geometry from a {type(skeleton).__name__}: pass a navis "
+            "TreeNeuron, a NeuronList of one neuron, an SWC path, or a DataFrame with "
+            "node_id, parent_id, x, y, z, radius.")
+    if units is not None:
+        scale = _units_scale(units)
+    return nodes, conn, scale, soma, name
+
+
+def _units_scale(units) -> float:
+    """Micrometres per coordinate unit for ``units`` ('um', 'nm', a number, or a pint string)."""
+    if isinstance(units, (int, float, np.number)):
+        return float(units)
+    u = str(units).strip().lower()
+    table = {"um": 1.0, "µm": 1.0, "micron": 1.0, "microns": 1.0, "micrometer": 1.0,
+             "micrometre": 1.0, "nm": 1e-3, "nanometer": 1e-3, "nanometre": 1e-3}
+    if u in table:
+        return table[u]
+    try:
+        import pint
+
+        return float(pint.UnitRegistry()(units).to("micrometer").magnitude)
+    except Exception as exc:
+        raise UnitsError(f"Unknown units {units!r}: use 'um', 'nm' or a number of µm "
+                         "per coordinate unit.") from exc
+
+
+# --------------------------------------------------------------------------- checks
+def _check_columns(nodes: pd.DataFrame, name: str):
+    missing = [c for c in ("node_id", "parent_id", "x", "y", "z") if c not in nodes.columns]
+    if missing:
+        raise SkeletonError(f"{name}: node table lacks column(s) {missing}; need node_id, "
+                            "parent_id, x, y, z, radius (µm).")
+
+
+def _topology(node_ids: np.ndarray, parent_ids: np.ndarray, name: str):
+    """Validate IDs/parents; return parent index array (-1 for roots)."""
+    uniq, counts = np.unique(node_ids, return_counts=True)
+    if (counts > 1).any():
+        raise SkeletonError(f"{name}: duplicate node IDs {_fmt_ids(uniq[counts > 1])}; "
+                            "node IDs must be unique.")
+    order = np.argsort(node_ids)
+    sorted_ids = node_ids[order]
+    pos = np.searchsorted(sorted_ids, parent_ids)
+    pos = np.minimum(pos, len(sorted_ids) - 1)
+    found = sorted_ids[pos] == parent_ids
+    is_root = parent_ids < 0
+    bad = ~found & ~is_root
+    if bad.any():
+        raise SkeletonError(
+            f"{name}: node(s) {_fmt_ids(node_ids[bad])} have parent(s) "
+            f"{_fmt_ids(np.unique(parent_ids[bad]))} that do not exist. Fix the node table "
+            "(set parent_id = -1 for a root) or prune those nodes.")
+    parent = np.where(is_root, -1, order[pos]).astype(np.int64)
+    self_loop = parent == np.arange(len(parent))
+    if self_loop.any():
+        raise SkeletonError(f"{name}: node(s) {_fmt_ids(node_ids[self_loop])} are their own "
+                            "parent (a cycle). Set their parent_id to -1 or fix it.")
+    # pointer doubling: nodes that never reach a root lie on/under a cycle
+    reach = parent.copy()
+    for _ in range(int(np.ceil(np.log2(max(len(parent), 2)))) + 1):
+        ok = reach >= 0
+        reach[ok] = reach[reach[ok]]
+    stuck = reach >= 0
+    if stuck.any():
+        # nodes on the cycles themselves: follow n steps from a stuck node
+        cyc = set()
+        for start in np.flatnonzero(stuck)[:5]:
+            seen = []
+            v = start
+            while v not in seen:
+                seen.append(v)
+                v = parent[v]
+            cyc.update(seen[seen.index(v):])
+        raise SkeletonError(
+            f"{name}: the parent links form a cycle through node(s) "
+            f"{_fmt_ids(sorted(node_ids[list(cyc)]))} ({int(stuck.sum())} node(s) never reach "
+            "a root). A skeleton must be a tree: break the cycle by setting one parent_id to -1.")
+    return parent
+
+
+def _fragments(parent: np.ndarray) -> np.ndarray:
+    """Root index of each node's tree (vectorised pointer doubling)."""
+    root_of = np.where(parent < 0, np.arange(len(parent)), parent)
+    while True:
+        nxt = root_of[root_of]
+        if np.array_equal(nxt, root_of):
+            return root_of
+        root_of = nxt
+
+
+def _preorder(parent: np.ndarray, root: int) -> np.ndarray:
+    """Depth-first pre-order from ``root`` (children in input order)."""
+    n = len(parent)
+    has_p = parent >= 0
+    child_order = np.argsort(parent, kind="stable")
+    child_order = child_order[has_p[child_order]]
+    counts = np.bincount(parent[has_p], minlength=n)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    child_list = child_order.tolist()
+    starts_l = starts.tolist()
+    out = []
+    stack = [root]
+    while stack:
+        v = stack.pop()
+        out.append(v)
+        a, b = starts_l[v], starts_l[v + 1]
+        if b > a:
+            stack.extend(reversed(child_list[a:b]))
+    return np.asarray(out, dtype=np.int64)
+
+
+def _reroot(parent: np.ndarray, new_root: int) -> np.ndarray:
+    """Reverse the parent links on the path from ``new_root`` to the old root."""
+    parent = parent.copy()
+    path = [new_root]
+    while parent[path[-1]] >= 0:
+        path.append(int(parent[path[-1]]))
+    for child, par in zip(path[:-1], path[1:]):
+        parent[par] = child
+    parent[new_root] = -1
+    return parent
+
+
+def _repair_radii(radius, parent, node_ids, policy, name, logs):
+    bad = ~np.isfinite(radius) | (radius <= 0)
+    if not bad.any():
+        return radius
+    if isinstance(policy, str) and policy == "raise":
+        raise RadiusError(
+            f"{name}: node(s) {_fmt_ids(node_ids[bad])} have missing, NaN or non-positive "
+            "radii. Fix them, or pass radius_policy='neighbours' (mean of the valid "
+            "neighbours' radii) or radius_policy=<radius in µm>.")
+    radius = radius.copy()
+    if isinstance(policy, str) and policy in ("neighbours", "neighbors"):
+        if bad.all():
+            raise RadiusError(f"{name}: no node has a valid radius (e.g. node(s) "
+                              f"{_fmt_ids(node_ids[:5])}); radius_policy='neighbours' "
+                              "needs some. Pass radius_policy=<radius in µm>.")
+        has_p = parent >= 0
+        todo = bad.copy()
+        while todo.any():
+            valid = ~todo
+            val = np.where(valid, radius, 0.0)
+            s = np.zeros(len(radius))
+            c = np.zeros(len(radius))
+            ch = np.flatnonzero(has_p)
+            # neighbours: parent and children
+            np.add.at(s, ch, val[parent[ch]])
+            np.add.at(c, ch, valid[parent[ch]])
+            np.add.at(s, parent[ch], val[ch])
+            np.add.at(c, parent[ch], valid[ch])
+            fill = todo & (c > 0)
+            radius[fill] = s[fill] / c[fill]
+            todo &= ~fill
+        msg = (f"filled {int(bad.sum())} bad radii from their neighbours (nodes "
+               f"{_fmt_ids(node_ids[bad])})")
+    else:
+        try:
+            value = float(policy)
+        except (TypeError, ValueError):
+            raise RadiusError(f"radius_policy must be 'raise', 'neighbours' or a radius in "
+                              f"µm, not {policy!r}.") from None
+        if not np.isfinite(value) or value <= 0:
+            raise RadiusError(f"radius_policy={policy!r} is not a positive radius (µm).")
+        radius[bad] = value
+        msg = (f"set {int(bad.sum())} bad radii to {value} µm (nodes "
+               f"{_fmt_ids(node_ids[bad])})")
+    log.info("%s: %s", name, msg)
+    logs.append(msg)
+    return radius
+
+
+def _heal(nodes: pd.DataFrame, name: str, logs: list) -> pd.DataFrame:
+    """Join fragments with navis.heal_skeleton (minimum spanning tree over all nodes)."""
+    import navis
+
+    tn = navis.TreeNeuron(nodes[list(CORE_COLUMNS)].copy())
+    healed = navis.heal_skeleton(tn, method="ALL")
+    hn = healed.nodes.set_index("node_id")
+    new_parent = hn.loc[nodes["node_id"].to_numpy(), "parent_id"].to_numpy()
+    changed = new_parent != nodes["parent_id"].to_numpy()
+    out = nodes.copy()
+    out["parent_id"] = new_parent
+    msg = (f"healed {name}: navis.heal_skeleton changed the parent of {int(changed.sum())} "
+           f"node(s) {_fmt_ids(nodes['node_id'].to_numpy()[changed])}")
+    log.info(msg)
+    logs.append(msg)
+    return out
+
+
+# --------------------------------------------------------------------------- main
+def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, heal=False,
+                    reroot_soma=True) -> Morphology:
+    """Validate a skeleton and return it as a single rooted tree in µm.
+
+    Parameters
+    ----------
+    skeleton : navis.TreeNeuron, navis.NeuronList (of one), str/path (SWC) or DataFrame
+        Node table columns: ``node_id``, ``parent_id`` (-1 or <0 for the root), ``x``,
+        ``y``, ``z``, ``radius``; any other non-numeric columns are kept as labels.
+    units : None, 'um', 'nm', float
+        Override the coordinate units (µm per unit).  By default navis units are used
+        (nm neurons are converted, with a log message); unknown units are accepted as µm
+        unless the median edge length exceeds 50, which looks like nm and is refused.
+    radius_policy : 'raise', 'neighbours' or float
+        What to do with missing/NaN/<=0 radii: raise :class:`RadiusError` (default), fill
+        each from the mean of its valid neighbours, or set them to this radius (µm).
+    root : int, optional
+        Node ID to root the tree at.  Default: the skeleton's soma if it declares one.
+    heal : bool
+        Join fragments with ``navis.heal_skeleton`` instead of raising.
+    reroot_soma : bool
+        Reroot at the soma when the skeleton has one (default True).
+
+    Returns
+    -------
+    Morphology
+
+    Raises
+    ------
+    SkeletonError, UnitsError, RadiusError
+        With the offending node IDs in the message.
+    """
+    nodes, conn, scale, soma, name = _from_input(skeleton, units)
+    _check_columns(nodes, name)
+    logs: list = []
+    nodes = nodes.reset_index(drop=True)
+    node_ids = nodes["node_id"].to_numpy().astype(np.int64)
+    parent_ids = pd.to_numeric(nodes["parent_id"], errors="coerce").fillna(-1)
+    parent_ids = parent_ids.to_numpy().astype(np.int64)
+    if len(node_ids) < 2:
+        raise SkeletonError(f"{name}: a cable model needs at least 2 nodes, got "
+                            f"{len(node_ids)} (node(s) {_fmt_ids(node_ids)}).")
+    parent = _topology(node_ids, parent_ids, name)
+    roots = np.flatnonzero(parent < 0)
+    if len(roots) > 1:
+        if not heal:
+            frag = _fragments(parent)
+            sizes = np.bincount(frag, minlength=len(parent))[roots]
+            desc = ", ".join(f"{int(node_ids[r])} ({int(s)} nodes)"
+                             for r, s in list(zip(roots, sizes))[:_MAX_LISTED])
+            raise SkeletonError(
+                f"{name} is in {len(roots)} fragments, rooted at node(s) {desc}. A cable "
+                "model needs one tree: heal it first (navis.heal_skeleton(neuron)), pass "
+                "heal=True to join the fragments the same way, or keep one fragment.")
+        nodes = _heal(nodes, name, logs)
+        parent_ids = nodes["parent_id"].to_numpy().astype(np.int64)
+        parent = _topology(node_ids, parent_ids, name)
+        roots = np.flatnonzero(parent < 0)
+
+    xyz = nodes[["x", "y", "z"]].to_numpy(dtype=np.float64)
+    if not np.isfinite(xyz).all():
+        badn = node_ids[~np.isfinite(xyz).all(axis=1)]
+        raise SkeletonError(f"{name}: node(s) {_fmt_ids(badn)} have NaN/inf coordinates.")
+    if "radius" in nodes.columns:
+        radius = pd.to_numeric(nodes["radius"], errors="coerce").to_numpy(dtype=np.float64)
+    else:
+        radius = np.full(len(node_ids), np.nan)
+
+    # units
+    if scale is None:
+        p = np.maximum(parent, 0)
+        el = np.linalg.norm(xyz - xyz[p], axis=1)[parent >= 0]
+        med = float(np.median(el)) if len(el) else 0.0
+        if med > NM_EDGE_THRESHOLD:
+            raise UnitsError(
+                f"{name}: units are not declared and the median edge length is {med:.4g}, "
+                "which looks like nanometres (µm skeletons have edges of ~0.1-5). Convert "
+                "first (navis: neuron.convert_units('um')), or pass units='nm' (or units=<µm "
+                "per unit>), or units='um' if these really are µm.")
+        scale = 1.0
+    elif scale != 1.0:
+        msg = f"converted {name} from {scale:g} µm per unit to µm (coordinates and radii)"
+        log.info(msg)
+        logs.append(msg)
+    xyz = xyz * scale
+    radius = radius * scale
+
+    # root / soma
+    root_idx = int(roots[0])
+    want = root if root is not None else (soma if reroot_soma else None)
+    if want is not None:
+        hit = np.flatnonzero(node_ids == int(want))
+        if len(hit) == 0:
+            raise SkeletonError(f"{name}: root/soma node {want} is not in the skeleton.")
+        if hit[0] != root_idx:
+            parent = _reroot(parent, int(hit[0]))
+            msg = (f"rerooted {name} at {'node' if root is not None else 'soma node'} "
+                   f"{int(want)} (was {int(node_ids[root_idx])})")
+            log.info(msg)
+            logs.append(msg)
+            root_idx = int(hit[0])
+    elif soma is not None and not reroot_soma:
+        logs.append(f"kept root {int(node_ids[root_idx])}; soma {soma} not used as root "
+                    "(reroot_soma=False)")
+
+    radius = _repair_radii(radius, parent, node_ids, radius_policy, name, logs)
+
+    # reorder in depth-first pre-order
+    order = _preorder(parent, root_idx)
+    inv = np.empty(len(order), dtype=np.int64)
+    inv[order] = np.arange(len(order))
+    new_parent = np.where(parent[order] >= 0, inv[np.maximum(parent[order], 0)], -1)
+
+    label_cols = [c for c in nodes.columns if c not in CORE_COLUMNS
+                  and c not in _IGNORED_COLUMNS]
+    labels = nodes.loc[order, label_cols].copy()
+    labels.index = pd.Index(node_ids[order], name="node_id")
+
+    if conn is not None and len(conn):
+        conn = conn.copy()
+        for c in ("x", "y", "z"):
+            if c in conn.columns:
+                conn[c] = conn[c].astype(np.float64) * scale
+        unknown = ~np.isin(conn["node_id"].to_numpy(), node_ids)
+        if unknown.any():
+            cid = conn["connector_id"].to_numpy()[unknown] if "connector_id" in conn else []
+            raise SkeletonError(
+                f"{name}: connector(s) {_fmt_ids(cid)} sit on node(s) "
+                f"{_fmt_ids(conn['node_id'].to_numpy()[unknown])} that are not in the skeleton.")
+    else:
+        conn = pd.DataFrame({"connector_id": pd.Series(dtype=np.int64),
+                             "node_id": pd.Series(dtype=np.int64),
+                             "type": pd.Series(dtype=object)})
+    return Morphology(node_ids=node_ids[order], parent=new_parent, xyz=xyz[order],
+                      radius=radius[order], labels=labels, connectors=conn.reset_index(drop=True),
+                      soma=soma, name=name, log=logs)
