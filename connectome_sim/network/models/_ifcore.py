@@ -1,0 +1,121 @@
+"""Shared integrator of the reset (integrate-and-fire) models: ExpIF, AdEx, Izhikevich.
+
+One network step = ``ceil(dt / max_substep)`` equal substeps.  Within a substep: sit out what
+is left of the refractory period (V clamped at the reset value, the adaptation variable
+relaxing exactly), then one RK4 step over the rest of the substep.  If V ends at or above
+``V_th`` the crossing time is located by linear interpolation, the reset is applied there, a
+new refractory period starts, and the remainder of the substep is processed the same way.
+The exponential term of ExpIF/AdEx is evaluated with its exponent capped at 20 (V ≈ V_T + 70
+mV, far above any ``V_th`` in use) so that an RK4 stage overshooting a spike cannot overflow.
+
+Parameter layouts (rows of ``P``; the synapse block of ``_common.syn_params`` follows):
+
+* kind 0 ExpIF: V_rest V_reset V_th V_T delta_T R tau tau_ref max_substep | syn at 9
+* kind 1 AdEx : V_rest V_reset V_th V_T delta_T R tau tau_ref max_substep a b tau_w | syn at 12
+* kind 2 Izh  : a b c d V_th tau_ref max_substep | syn at 7
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+
+from ._common import substeps, syn_add, syn_current
+
+EXPIF, ADEX, IZH = 0, 1, 2
+
+
+@numba.njit(cache=True, inline="always")
+def _rhs(kind, V, w, Iin, P, i):
+    if kind == IZH:
+        return (0.04 * V * V + 5.0 * V + 140.0 - w + Iin, P[0, i] * (P[1, i] * V - w))
+    x = (V - P[3, i]) / P[4, i]
+    if x > 20.0:
+        x = 20.0
+    dV = (-(V - P[0, i]) + P[4, i] * math.exp(x) + P[5, i] * Iin) / P[6, i]
+    if kind == ADEX:
+        dV -= P[5, i] * w / P[6, i]
+        return dV, (P[9, i] * (V - P[0, i]) - w) / P[11, i]
+    return dV, 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _hold(kind, w, d, P, i):
+    """Adaptation variable after ``d`` ms with V clamped at the reset value."""
+    if kind == ADEX:
+        winf = P[9, i] * (P[1, i] - P[0, i])
+        return winf + (w - winf) * math.exp(-d / P[11, i])
+    if kind == IZH:
+        uinf = P[1, i] * P[2, i]
+        return uinf + (w - uinf) * math.exp(-d * P[0, i])
+    return w
+
+
+@numba.njit(cache=True)
+def if_step(kind, i, dt, S, P, I, iext):
+    """Advance neuron ``i`` by ``dt``; ``S`` rows: v, w (unused by ExpIF), ref_left, g_e, g_i."""
+    if kind == IZH:
+        vth, vreset, tref, msub, sb = P[4, i], P[2, i], P[5, i], P[6, i], 7
+    else:
+        vth, vreset, tref, msub = P[2, i], P[1, i], P[7, i], P[8, i]
+        sb = 12 if kind == ADEX else 9
+    cond = P[sb + 4, i]
+    Ee, Ei = P[sb + 2, i], P[sb + 3, i]
+    ge, gi = syn_add(S[3, i], S[4, i], I, i, cond)
+    nsub = substeps(dt, msub)
+    hs = dt / nsub
+    de = math.exp(-hs / P[sb, i])
+    di = math.exp(-hs / P[sb + 1, i])
+    V, w, ref = S[0, i], S[1, i], S[2, i]
+    ie = iext[i]
+    spiked = False
+    for _ in range(nsub):
+        left = hs
+        for _guard in range(64):
+            if ref > 0.0:
+                d = ref if ref < left else left
+                w = _hold(kind, w, d, P, i)
+                V = vreset
+                ref -= d
+                left -= d
+                if ref < 1e-12:
+                    ref = 0.0
+            if left <= 1e-12:
+                break
+            k1 = _rhs(kind, V, w, ie + syn_current(V, ge, gi, Ee, Ei, cond), P, i)
+            v2 = V + 0.5 * left * k1[0]
+            k2 = _rhs(kind, v2, w + 0.5 * left * k1[1],
+                      ie + syn_current(v2, ge, gi, Ee, Ei, cond), P, i)
+            v3 = V + 0.5 * left * k2[0]
+            k3 = _rhs(kind, v3, w + 0.5 * left * k2[1],
+                      ie + syn_current(v3, ge, gi, Ee, Ei, cond), P, i)
+            v4 = V + left * k3[0]
+            k4 = _rhs(kind, v4, w + left * k3[1],
+                      ie + syn_current(v4, ge, gi, Ee, Ei, cond), P, i)
+            Vn = V + left / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0])
+            wn = w + left / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1])
+            if Vn >= vth or not math.isfinite(Vn):
+                frac = 1.0
+                if math.isfinite(Vn) and Vn > V:
+                    frac = (vth - V) / (Vn - V)
+                    if frac < 0.0:
+                        frac = 0.0
+                w = w + frac * (wn - w)
+                if kind == ADEX:
+                    w += P[10, i]
+                elif kind == IZH:
+                    w += P[3, i]
+                V = vreset
+                spiked = True
+                ref = tref
+                left -= frac * left
+                if left <= 1e-12:
+                    break
+            else:
+                V, w = Vn, wn
+                break
+        ge *= de
+        gi *= di
+    S[0, i], S[1, i], S[2, i], S[3, i], S[4, i] = V, w, ref, ge, gi
+    return spiked
