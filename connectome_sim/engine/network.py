@@ -1,0 +1,510 @@
+"""Numba kernels of the point-network engine (numpy + numba only; no IDs, no pandas).
+
+Connectivity is a CSR matrix by source neuron whose rows are split into *segments* of equal
+delay, so that a spike is queued once per (source, delay) pair, not once per edge.  A ring
+buffer of segment indices, one slot per time step, holds the spikes in flight; memory is
+O(N + E) for the network plus O(spikes in flight) for the queue.
+
+Two run loops:
+
+* :func:`run_clock` for time-stepped models (``PointModel.kind == 'clock'``).  Only *awake*
+  neurons are stepped: a neuron whose model says it cannot spike without new input
+  (``can_sleep``) is put to sleep and brought up to date exactly (``catch_up``) when input
+  arrives, so the work scales with activity, not with ``N x steps``.
+* :func:`run_event` for NEURON ``ARTIFICIAL_CELL``-style models (``kind == 'event'``): events
+  carry exact times (ms); each neuron's events of a step are delivered in time order,
+  interleaved with its self-event.
+
+Both are serial within one trial (deterministic); trials run in parallel threads
+(``nogil=True``).  Units: ms, mV, nA.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["build_csr", "make_segments", "run_clock", "run_event",
+           "STATUS_OK", "STATUS_MAX_SPIKES", "STATUS_RUNAWAY", "STATUS_NONFINITE"]
+
+STATUS_OK = 0
+STATUS_MAX_SPIKES = 1
+STATUS_RUNAWAY = 2
+STATUS_NONFINITE = 3
+
+
+@numba.njit(cache=True)
+def build_csr(n, src, tgt, w, dly, merge):
+    """Sort edges into a CSR by source, rows ordered by (target, delay).
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons.
+    src, tgt : int64[E]
+        Source / target row indices.
+    w : float64[E]
+        Weights.
+    dly : float64[E]
+        Delays (ms).
+    merge : bool
+        Sum duplicate (source, target, delay) edges; if False, duplicates are reported.
+
+    Returns
+    -------
+    indptr : int64[n + 1]
+    out_tgt : int32[E']
+    out_w : float64[E']
+    out_d : float64[E']
+    dup : int64
+        Index (into the input) of the first duplicate edge when ``merge`` is False, else -1.
+    """
+    E = src.size
+    indptr = np.zeros(n + 1, np.int64)
+    for e in range(E):
+        indptr[src[e] + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    pos = indptr[:-1].copy()
+    perm = np.empty(E, np.int64)
+    for e in range(E):
+        s = src[e]
+        perm[pos[s]] = e
+        pos[s] += 1
+    out_tgt = np.empty(E, np.int32)
+    out_w = np.empty(E, np.float64)
+    out_d = np.empty(E, np.float64)
+    new_ptr = np.zeros(n + 1, np.int64)
+    m = 0
+    dup = -1
+    for i in range(n):
+        a = indptr[i]
+        b = indptr[i + 1]
+        row = perm[a:b]
+        # key: target, then delay (stable)
+        keys = np.empty(b - a, np.float64)
+        for q in range(b - a):
+            keys[q] = dly[row[q]]
+        o1 = np.argsort(keys, kind="mergesort")
+        row = row[o1]
+        tk = np.empty(b - a, np.int64)
+        for q in range(b - a):
+            tk[q] = tgt[row[q]]
+        o2 = np.argsort(tk, kind="mergesort")
+        row = row[o2]
+        start = m
+        for q in range(b - a):
+            e = row[q]
+            if m > start and out_tgt[m - 1] == tgt[e] and out_d[m - 1] == dly[e]:
+                if merge:
+                    out_w[m - 1] += w[e]
+                    continue
+                elif dup < 0:
+                    dup = e
+            out_tgt[m] = tgt[e]
+            out_w[m] = w[e]
+            out_d[m] = dly[e]
+            m += 1
+        new_ptr[i + 1] = m
+    return new_ptr, out_tgt[:m].copy(), out_w[:m].copy(), out_d[:m].copy(), dup
+
+
+@numba.njit(cache=True)
+def make_segments(indptr, tgt, w, ch, dly):
+    """Reorder each row by delay and split it into equal-delay segments.
+
+    Returns ``(tgt, w, ch, seg_ptr, seg_start, seg_end, seg_delay)``: row ``i``'s segments are
+    ``seg_ptr[i]:seg_ptr[i+1]``; segment ``s`` covers edges ``seg_start[s]:seg_end[s]`` with
+    delay ``seg_delay[s]`` (ms).
+    """
+    n = indptr.size - 1
+    E = tgt.size
+    t2 = np.empty(E, np.int32)
+    w2 = np.empty(E, np.float64)
+    c2 = np.empty(E, np.int8)
+    seg_ptr = np.zeros(n + 1, np.int64)
+    # count segments first
+    nseg = 0
+    for i in range(n):
+        a = indptr[i]
+        b = indptr[i + 1]
+        if b > a:
+            d = np.sort(dly[a:b])
+            nseg += 1
+            for q in range(1, b - a):
+                if d[q] != d[q - 1]:
+                    nseg += 1
+    seg_start = np.empty(nseg, np.int64)
+    seg_end = np.empty(nseg, np.int64)
+    seg_delay = np.empty(nseg, np.float64)
+    s = 0
+    for i in range(n):
+        a = indptr[i]
+        b = indptr[i + 1]
+        if b > a:
+            o = np.argsort(dly[a:b], kind="mergesort")
+            for q in range(b - a):
+                e = a + o[q]
+                t2[a + q] = tgt[e]
+                w2[a + q] = w[e]
+                c2[a + q] = ch[e]
+                d = dly[e]
+                if q == 0 or d != seg_delay[s - 1]:
+                    if q > 0:
+                        seg_end[s - 1] = a + q
+                    seg_start[s] = a + q
+                    seg_delay[s] = d
+                    s += 1
+            seg_end[s - 1] = b
+        seg_ptr[i + 1] = s
+    return t2, w2, c2, seg_ptr, seg_start, seg_end, seg_delay
+
+
+@numba.njit(cache=True)
+def _no_sleep(i, t, dt, S, P):
+    return False
+
+
+@numba.njit(cache=True)
+def _no_catch_up(i, nsteps, dt, S, P):
+    return None
+
+
+@numba.njit(cache=True, nogil=True)
+def run_clock(step_fn, sleep_fn, catch_fn, use_sleep, k_start, n_steps, dt, S, P, n_ch,
+              tgt, w, ch, seg_ptr, seg_start, seg_end, seg_dsteps,
+              stim_k, stim_i, stim_w, stim_ch,
+              cur_k, cur_i, cur_amp,
+              gap_ptr, gap_j, gap_g, vrow, pinned,
+              rec_i, rec_row, max_spikes):
+    """Run a clock-driven network from step ``k_start`` to ``n_steps`` (exclusive).
+
+    ``stim_*`` are external input events sorted by step ``stim_k``; ``cur_*`` are current
+    *changes* (nA, added to the neuron's current from step ``cur_k`` on), sorted by step.
+    ``gap_*`` is a symmetric CSR of gap-junction conductances (µS) coupling state row
+    ``vrow``.  ``pinned`` neurons never sleep.  ``rec_i``/``rec_row`` select recorded state
+    values (sampled at the start of each step).
+
+    Returns ``(spike_neuron int32[], spike_step int64[], rec float64[steps, n_rec], status,
+    step_reached)``.
+    """
+    N = S.shape[1]
+    I = np.zeros((n_ch, N))
+    base = np.zeros(N)
+    itot = np.zeros(N)
+    max_d = 1
+    for s in range(seg_dsteps.size):
+        if seg_dsteps[s] > max_d:
+            max_d = seg_dsteps[s]
+    n_slots = max_d + 1
+    cap = 256
+    rb = np.empty((n_slots, cap), np.int64)
+    rb_n = np.zeros(n_slots, np.int64)
+    active = np.zeros(N, np.bool_)
+    act = np.empty(N, np.int64)
+    last = np.full(N, k_start, np.int64)
+    n_act = 0
+    for i in range(N):
+        if pinned[i] or not use_sleep or not sleep_fn(i, k_start * dt, dt, S, P):
+            active[i] = True
+            act[n_act] = i
+            n_act += 1
+    gap_nodes = np.empty(N, np.int64)
+    n_gap = 0
+    for i in range(N):
+        if gap_ptr[i + 1] > gap_ptr[i]:
+            gap_nodes[n_gap] = i
+            n_gap += 1
+    sp_cap = 1024
+    sp_i = np.empty(sp_cap, np.int32)
+    sp_k = np.empty(sp_cap, np.int64)
+    n_sp = 0
+    n_rec = rec_i.size
+    rec = np.empty((n_steps - k_start, n_rec))
+    ps = 0
+    while ps < stim_k.size and stim_k[ps] < k_start:
+        ps += 1
+    pc = 0
+    status = STATUS_OK
+    k = k_start
+    while k < n_steps:
+        slot = k % n_slots
+        t = k * dt
+        while pc < cur_k.size and cur_k[pc] <= k:
+            base[cur_i[pc]] += cur_amp[pc]
+            itot[cur_i[pc]] = base[cur_i[pc]]
+            pc += 1
+        if n_gap > 0:
+            for q in range(n_gap):
+                i = gap_nodes[q]
+                acc = base[i]
+                vi = S[vrow, i]
+                for e in range(gap_ptr[i], gap_ptr[i + 1]):
+                    acc += gap_g[e] * (S[vrow, gap_j[e]] - vi)
+                itot[i] = acc
+        # deliver spikes due now
+        for q in range(rb_n[slot]):
+            s = rb[slot, q]
+            for e in range(seg_start[s], seg_end[s]):
+                j = tgt[e]
+                if not active[j]:
+                    catch_fn(j, k - last[j], dt, S, P)
+                    active[j] = True
+                    act[n_act] = j
+                    n_act += 1
+                I[ch[e], j] += w[e]
+        rb_n[slot] = 0
+        while ps < stim_k.size and stim_k[ps] == k:
+            j = stim_i[ps]
+            if not active[j]:
+                catch_fn(j, k - last[j], dt, S, P)
+                active[j] = True
+                act[n_act] = j
+                n_act += 1
+            I[stim_ch[ps], j] += stim_w[ps]
+            ps += 1
+        for r in range(n_rec):
+            rec[k - k_start, r] = S[rec_row, rec_i[r]]
+        n_new = 0
+        for a in range(n_act):
+            i = act[a]
+            spiked = step_fn(i, t, dt, S, P, I, itot)
+            for c in range(n_ch):
+                I[c, i] = 0.0
+            if spiked:
+                if n_sp == sp_cap:
+                    if sp_cap >= max_spikes:
+                        status = STATUS_MAX_SPIKES
+                        break
+                    sp_cap = min(2 * sp_cap, max_spikes)
+                    tmp_i = np.empty(sp_cap, np.int32)
+                    tmp_k = np.empty(sp_cap, np.int64)
+                    tmp_i[:n_sp] = sp_i[:n_sp]
+                    tmp_k[:n_sp] = sp_k[:n_sp]
+                    sp_i = tmp_i
+                    sp_k = tmp_k
+                sp_i[n_sp] = i
+                sp_k[n_sp] = k
+                n_sp += 1
+                for s in range(seg_ptr[i], seg_ptr[i + 1]):
+                    sl = (k + seg_dsteps[s]) % n_slots
+                    if rb_n[sl] == cap:
+                        cap2 = 2 * cap
+                        rb2 = np.empty((n_slots, cap2), np.int64)
+                        rb2[:, :cap] = rb
+                        rb = rb2
+                        cap = cap2
+                    rb[sl, rb_n[sl]] = s
+                    rb_n[sl] += 1
+            if use_sleep and not pinned[i] and sleep_fn(i, t + dt, dt, S, P):
+                active[i] = False
+                last[i] = k + 1
+            else:
+                act[n_new] = i
+                n_new += 1
+        if status != STATUS_OK:
+            break
+        # a NaN/inf state means the integrator blew up
+        for a in range(n_new):
+            i = act[a]
+            if vrow >= 0 and not np.isfinite(S[vrow, i]):
+                status = STATUS_NONFINITE
+        if status != STATUS_OK:
+            break
+        n_act = n_new
+        k += 1
+    for i in range(N):
+        if not active[i]:
+            catch_fn(i, k - last[i], dt, S, P)
+    return sp_i[:n_sp].copy(), sp_k[:n_sp].copy(), rec[:k - k_start], status, k
+
+
+@numba.njit(cache=True, nogil=True)
+def run_event(recv_fn, obs_fn, n_steps, dt, S, P, Q,
+              tgt, w, ch, seg_ptr, seg_start, seg_end, seg_delay,
+              stim_t, stim_i, stim_w, stim_ch,
+              rec_i, max_spikes, max_fire_per_step):
+    """Run an event-driven (NEURON ARTIFICIAL_CELL-style) network for ``n_steps`` steps.
+
+    Events keep exact times (ms); the step ``dt`` only organises the queue.  ``Q`` holds each
+    neuron's self-event (time, flag).  ``stim_*`` are external events sorted by time.
+
+    Returns ``(spike_neuron int32[], spike_time float64[], rec float64[steps, n_rec], status,
+    step_reached)``.
+    """
+    N = S.shape[1]
+    max_d = 0.0
+    for s in range(seg_delay.size):
+        if seg_delay[s] > max_d:
+            max_d = seg_delay[s]
+    n_slots = int(max_d / dt) + 3
+    cap = 256
+    rb_s = np.empty((n_slots, cap), np.int64)
+    rb_t = np.empty((n_slots, cap), np.float64)
+    rb_n = np.zeros(n_slots, np.int64)
+    ev_cap = 1024
+    ev_i = np.empty(ev_cap, np.int64)
+    ev_t = np.empty(ev_cap, np.float64)
+    ev_w = np.empty(ev_cap, np.float64)
+    ev_c = np.empty(ev_cap, np.int64)
+    head = np.full(N, -1, np.int64)
+    nxt = np.empty(ev_cap, np.int64)
+    touched = np.empty(N, np.int64)
+    sp_cap = 1024
+    sp_i = np.empty(sp_cap, np.int32)
+    sp_t = np.empty(sp_cap, np.float64)
+    n_sp = 0
+    n_rec = rec_i.size
+    rec = np.empty((n_steps, n_rec))
+    ps = 0
+    status = STATUS_OK
+    k = 0
+    while k < n_steps:
+        t0 = k * dt
+        t1 = (k + 1) * dt
+        for r in range(n_rec):
+            rec[k, r] = obs_fn(rec_i[r], t0, S, P)
+        slot = k % n_slots
+        n_ev = 0
+        n_touch = 0
+        # gather events of this step (ring first, then external stimuli), linked per target
+        n_ring = rb_n[slot]
+        q = 0
+        while True:
+            if q < n_ring:
+                s = rb_s[slot, q]
+                ta = rb_t[slot, q]
+                e0 = seg_start[s]
+                e1 = seg_end[s]
+                q += 1
+            elif ps < stim_t.size and stim_t[ps] < t1:
+                e0 = -1
+                e1 = 0
+                ta = stim_t[ps]
+            else:
+                break
+            e = e0
+            while e < e1:
+                if n_ev == ev_cap:
+                    ev_cap *= 2
+                    a1 = np.empty(ev_cap, np.int64)
+                    a1[:n_ev] = ev_i[:n_ev]
+                    ev_i = a1
+                    a2 = np.empty(ev_cap, np.float64)
+                    a2[:n_ev] = ev_t[:n_ev]
+                    ev_t = a2
+                    a3 = np.empty(ev_cap, np.float64)
+                    a3[:n_ev] = ev_w[:n_ev]
+                    ev_w = a3
+                    a4 = np.empty(ev_cap, np.int64)
+                    a4[:n_ev] = ev_c[:n_ev]
+                    ev_c = a4
+                    a5 = np.empty(ev_cap, np.int64)
+                    a5[:n_ev] = nxt[:n_ev]
+                    nxt = a5
+                if e0 < 0:
+                    j = stim_i[ps]
+                    ev_w[n_ev] = stim_w[ps]
+                    ev_c[n_ev] = stim_ch[ps]
+                    ps += 1
+                    e = e1
+                else:
+                    j = tgt[e]
+                    ev_w[n_ev] = w[e]
+                    ev_c[n_ev] = ch[e]
+                    e += 1
+                ev_i[n_ev] = j
+                ev_t[n_ev] = ta
+                if head[j] < 0:
+                    touched[n_touch] = j
+                    n_touch += 1
+                nxt[n_ev] = head[j]
+                head[j] = n_ev
+                n_ev += 1
+        rb_n[slot] = 0
+        # neurons with a self-event due in this step
+        for i in range(N):
+            if Q[0, i] < t1 and head[i] < 0:
+                touched[n_touch] = i
+                n_touch += 1
+                head[i] = -2
+        for a in range(n_touch):
+            i = touched[a]
+            # collect this neuron's events, in time order (stable on arrival order)
+            cnt = 0
+            q = head[i]
+            while q >= 0:
+                cnt += 1
+                q = nxt[q]
+            idx = np.empty(cnt, np.int64)
+            q = head[i]
+            c = cnt - 1
+            while q >= 0:
+                idx[c] = q
+                c -= 1
+                q = nxt[q]
+            head[i] = -1
+            tt = np.empty(cnt, np.float64)
+            for c in range(cnt):
+                tt[c] = ev_t[idx[c]]
+            idx = idx[np.argsort(tt, kind="mergesort")]
+            p = 0
+            nf = 0
+            while True:
+                ts = Q[0, i]
+                te = ev_t[idx[p]] if p < cnt else np.inf
+                if ts < t1 and ts <= te:
+                    flag = Q[1, i]
+                    Q[0, i] = np.inf
+                    tev = ts
+                    fired = recv_fn(i, ts, 0.0, 0, flag, S, P, Q)
+                elif p < cnt:
+                    q = idx[p]
+                    tev = ev_t[q]
+                    fired = recv_fn(i, tev, ev_w[q], ev_c[q], 0.0, S, P, Q)
+                    p += 1
+                else:
+                    break
+                if fired:
+                    nf += 1
+                    if nf > max_fire_per_step:
+                        status = STATUS_RUNAWAY
+                        break
+                    if n_sp == sp_cap:
+                        if sp_cap >= max_spikes:
+                            status = STATUS_MAX_SPIKES
+                            break
+                        sp_cap = min(2 * sp_cap, max_spikes)
+                        tmp_i = np.empty(sp_cap, np.int32)
+                        tmp_t = np.empty(sp_cap, np.float64)
+                        tmp_i[:n_sp] = sp_i[:n_sp]
+                        tmp_t[:n_sp] = sp_t[:n_sp]
+                        sp_i = tmp_i
+                        sp_t = tmp_t
+                    sp_i[n_sp] = i
+                    sp_t[n_sp] = tev
+                    n_sp += 1
+                    for s in range(seg_ptr[i], seg_ptr[i + 1]):
+                        ta = tev + seg_delay[s]
+                        ka = int(ta / dt)
+                        if ka <= k:
+                            ka = k + 1
+                        sl = ka % n_slots
+                        if rb_n[sl] == cap:
+                            cap2 = 2 * cap
+                            r2 = np.empty((n_slots, cap2), np.int64)
+                            r2[:, :cap] = rb_s
+                            rb_s = r2
+                            r3 = np.empty((n_slots, cap2), np.float64)
+                            r3[:, :cap] = rb_t
+                            rb_t = r3
+                            cap = cap2
+                        rb_s[sl, rb_n[sl]] = s
+                        rb_t[sl, rb_n[sl]] = ta
+                        rb_n[sl] += 1
+            if status != STATUS_OK:
+                break
+        if status != STATUS_OK:
+            break
+        k += 1
+    return sp_i[:n_sp].copy(), sp_t[:n_sp].copy(), rec[:k], status, k

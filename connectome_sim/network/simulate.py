@@ -1,0 +1,142 @@
+"""Compile a :class:`PointNetwork` to engine arrays and run trials (in parallel threads)."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine import network as eng
+from ..errors import SimulationError, StabilityError
+
+__all__ = ["Compiled", "compile_network", "run_trials"]
+
+
+@dataclass
+class Compiled:
+    """Flat arrays the engine consumes (indices, not IDs). Units: ms, model weight units, µS."""
+
+    n: int
+    tgt: np.ndarray
+    w: np.ndarray
+    ch: np.ndarray
+    seg_ptr: np.ndarray
+    seg_start: np.ndarray
+    seg_end: np.ndarray
+    seg_delay: np.ndarray
+    gap_ptr: np.ndarray
+    gap_j: np.ndarray
+    gap_g: np.ndarray
+
+
+def compile_network(net) -> Compiled:
+    """Segments by delay and zero the weights of silenced neurons."""
+    tgt, w, ch, seg_ptr, seg_start, seg_end, seg_delay = net._segments()
+    if net._silenced.any():
+        w = w.copy()
+        srcs = np.flatnonzero(net._silenced)
+        for s in srcs:
+            for q in range(seg_ptr[s], seg_ptr[s + 1]):
+                w[seg_start[q]:seg_end[q]] = 0.0
+    gp, gj, gg = net._gap_csr()
+    return Compiled(net.n_neurons, tgt, w, ch, seg_ptr, seg_start, seg_end, seg_delay, gp, gj, gg)
+
+
+def _stim_events(net, seed, trial, duration, clock_dt):
+    ts, ns, ws, cs = [], [], [], []
+    ch = net.model.channels.index(net.model.stimulus_channel)
+    for k, st in enumerate(net._stimuli):
+        t, n = st.events(seed, trial, k, duration, clock_dt)
+        ts.append(t)
+        ns.append(n)
+        ws.append(np.full(t.size, st.weight))
+        cs.append(np.full(t.size, ch, np.int64))
+    if not ts:
+        return (np.empty(0), np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
+    t = np.concatenate(ts)
+    order = np.argsort(t, kind="stable")
+    return (t[order], np.concatenate(ns)[order], np.concatenate(ws)[order],
+            np.concatenate(cs)[order])
+
+
+def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_spikes):
+    """Run ``n_trials`` trials; returns a list of (spike rows, spike times ms, rec) per trial."""
+    model = net.model
+    n_steps = int(round(duration / dt))
+    if comp.seg_delay.size and comp.seg_delay.min() < dt - 1e-9:
+        raise StabilityError(
+            f"dt = {dt} ms is larger than the shortest synaptic delay "
+            f"({comp.seg_delay.min()} ms); use dt <= the smallest delay")
+    P = model.param_array(comp.n, net._props)
+    model.check(P, dt)
+    rec_rows = np.asarray(net._record_rows, np.int64)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+
+    def one(trial):
+        S = model.init_state(P, v_init)
+        if model.kind == "event":
+            t, n, w, c = _stim_events(net, seed, trial, duration, None)
+            Q = model.init_queue(S, P)
+            sp_i, sp_t, rec, status, k = eng.run_event(
+                model.receive, model.observe, n_steps, dt, S, P, Q,
+                comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start, comp.seg_end,
+                comp.seg_delay, t, n, w, c, rec_rows, max_spikes, 10000)
+        else:
+            t, n, w, c = _stim_events(net, seed, trial, duration, dt)
+            stim_k = np.floor(t / dt + 1e-6).astype(np.int64)
+            keep = stim_k < n_steps
+            ck, ci, ca = _current_events(net, dt, n_steps)
+            pinned = np.zeros(comp.n, np.bool_)
+            pinned[ci] = True
+            pinned[rec_rows] = True
+            pinned[np.flatnonzero(np.diff(comp.gap_ptr))] = True
+            dsteps = np.rint(comp.seg_delay / dt).astype(np.int64)
+            use_sleep = bool(model.supports_sleep)
+            sleep_fn = model.can_sleep if use_sleep else eng._no_sleep
+            catch_fn = model.catch_up if use_sleep else eng._no_catch_up
+            vrow = model.state_names().index(model.voltage) if model.voltage else -1
+            sp_i, sp_k, rec, status, k = eng.run_clock(
+                model.step, sleep_fn, catch_fn, use_sleep, 0, n_steps, dt, S, P,
+                len(model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
+                comp.seg_end, dsteps, stim_k[keep], n[keep], w[keep], c[keep], ck, ci, ca,
+                comp.gap_ptr, comp.gap_j, comp.gap_g, vrow, pinned, rec_rows, max(vrow, 0),
+                max_spikes)
+            sp_t = sp_k * dt
+        if status == eng.STATUS_MAX_SPIKES:
+            raise SimulationError(
+                f"trial {trial}: more than max_spikes={max_spikes} spikes by t = {k * dt:g} ms; "
+                "the network is running away (e.g. IntFire4 has no refractory period). Lower the "
+                "weights, add inhibition, or raise max_spikes if this activity is intended")
+        if status == eng.STATUS_RUNAWAY:
+            raise SimulationError(
+                f"trial {trial}: a neuron fired more than 10000 times within one step at "
+                f"t = {k * dt:g} ms (runaway excitation; IntFire4 has no refractory period). "
+                "Lower the weights or add inhibition")
+        if status == eng.STATUS_NONFINITE:
+            raise SimulationError(
+                f"trial {trial}: NaN/inf membrane potential at t = {k * dt:g} ms; reduce dt or "
+                "check the parameters")
+        return sp_i, sp_t, rec, S
+
+    if n_trials == 1:
+        return [one(0)]
+    workers = min(n_trials, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        return list(ex.map(one, range(n_trials)))
+
+
+def _current_events(net, dt, n_steps):
+    ks, rows, amps = [], [], []
+    for cur in net._currents:
+        r, k0, k1, a = cur.segments(dt, n_steps)
+        ks += [k0, k1]
+        rows += [r, r]
+        amps += [a, -a]
+    if not ks:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    k = np.concatenate(ks)
+    order = np.argsort(k, kind="stable")
+    return k[order], np.concatenate(rows)[order], np.concatenate(amps)[order]
