@@ -1,0 +1,130 @@
+"""Run a CompartmentModel: validate the step, compile, call the engine, build pandas results.
+
+Units: ms, mV, nA.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from connectome_sim.engine.cable_run import run_cable
+from connectome_sim.errors import ParameterError, SimulationError, StabilityError
+
+from .compile import compile_arrays, compile_events
+
+__all__ = ["run_model", "check_step"]
+
+#: Largest accepted time step (ms).  Backward Euler stays stable beyond it, but the gating
+#: and synaptic updates are meaningless at such steps.
+MAX_DT = 1.0
+
+
+def check_step(duration: float, dt: float) -> int:
+    """Validate ``duration``/``dt`` (ms) and return the number of steps."""
+    try:
+        duration, dt = float(duration), float(dt)
+    except (TypeError, ValueError):
+        raise StabilityError(f"duration and dt must be numbers (ms), got {duration!r}, "
+                             f"{dt!r}") from None
+    if not np.isfinite(dt) or dt <= 0:
+        raise StabilityError(f"dt must be a positive number of ms, got {dt}; NEURON's default "
+                             "is 0.025 ms")
+    if dt > MAX_DT:
+        raise StabilityError(f"dt = {dt} ms is absurdly large for a cable model (limit "
+                             f"{MAX_DT} ms); use 0.025 ms (NEURON's default) or similar")
+    if not np.isfinite(duration) or duration <= 0:
+        raise StabilityError(f"duration must be a positive number of ms, got {duration}")
+    if dt > duration:
+        raise StabilityError(f"dt = {dt} ms is longer than the run ({duration} ms)")
+    return int(round(duration / dt))
+
+
+def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, record_every):
+    """Compile and run ``model`` (see :meth:`CompartmentModel.run_simulation`)."""
+    nsteps = check_step(duration, dt)
+    if method not in ("be", "cn"):
+        raise ParameterError(f"method must be 'be' (backward Euler) or 'cn' (Crank–Nicolson), "
+                             f"got {method!r}")
+    n_trials = int(n_trials)
+    if n_trials < 1:
+        raise ParameterError(f"n_trials must be >= 1, got {n_trials}")
+    record_every = int(record_every)
+    if record_every < 1:
+        raise ParameterError(f"record_every must be >= 1, got {record_every}")
+    if not np.isfinite(v_init):
+        raise ParameterError(f"v_init must be finite (mV), got {v_init}")
+    arr, maps = compile_arrays(model)
+    events, trains = compile_events(model, n_trials, seed, nsteps * dt)
+    recs = model._records
+    rv = [r for r in recs if r["kind"] == "v"]
+    rs = [r for r in recs if r["kind"] == "state"]
+    ri = [r for r in recs if r["kind"] == "i"]
+    rec_v = [r["comp"] for r in rv]
+    rec_s = []
+    for r in rs:
+        j, comp = maps["inst_index"][r["mech"]]
+        mech = arr.mechs[j][0]
+        k = int(np.searchsorted(comp, r["comp"]))
+        rec_s.append(maps["state_off"][j] + k * len(mech.state_names)
+                     + mech.state_names.index(r["state"]))
+    rec_i = [maps["pp_slot"][id(r["pp"])] for r in ri]
+    out = run_cable(arr, events, nsteps, dt, v_init, method=method, celsius=celsius,
+                    n_trials=n_trials, rec_v=rec_v, rec_s=rec_s, rec_i=rec_i,
+                    rec_every=record_every)
+    bad = np.flatnonzero(out["err"][:, 0] >= 0)
+    if len(bad):
+        tr = int(bad[0])
+        step, comp = out["err"][tr]
+        key = model._comp_key(int(comp))
+        raise SimulationError(
+            f"the simulation blew up at t = {step * dt:.4g} ms (trial {tr}): membrane potential "
+            f"NaN/inf or beyond 1e4 mV at node ID {key} (compartment {comp}); check the "
+            "stimulus amplitudes (nA), conductances (S/cm², µS) and units of the skeleton, or "
+            "reduce dt")
+    if out["overflow"]:
+        raise SimulationError("more spikes than the spike buffer holds: the model fires "
+                              "at runaway rates; check thresholds and inputs")
+    t = np.arange(out["rec"].shape[2]) * dt * record_every
+    model.t = t
+    model.records = _records_frames(out["rec"], rv, rs, ri, t, n_trials)
+    model.spikes = _spikes_frame(model, out, dt, n_trials)
+    model.presynaptic_trains = trains
+    return out
+
+
+def _records_frames(rec, rv, rs, ri, t, n_trials):
+    groups = {}
+    rows = [("v", r) for r in rv] + [(f"{r['state']}_{r['mech']}", r) for r in rs] \
+        + [("i", r) for r in ri]
+    for row, (q, r) in enumerate(rows):
+        groups.setdefault(q, []).append((row, r["label"]))
+    frames = {}
+    for q, items in groups.items():
+        cols = [lab for _, lab in items]
+        idx = [row for row, _ in items]
+        if n_trials == 1:
+            data = rec[0, idx].T
+            index = pd.Index(t, name="time")
+        else:
+            data = np.concatenate([rec[k, idx].T for k in range(n_trials)])
+            index = pd.MultiIndex.from_product([range(n_trials), t], names=["trial", "time"])
+        frames[q] = pd.DataFrame(data, index=index, columns=pd.Index(cols, name="label"))
+    return frames
+
+
+def _spikes_frame(model, out, dt, n_trials):
+    dets = model._detectors
+    rows = []
+    for tr in range(n_trials):
+        n = int(out["spk_n"][tr])
+        for q, s in zip(out["spk_det"][tr, :n], out["spk_step"][tr, :n]):
+            d = dets[q]
+            if d["record"]:
+                rows.append((d["label"], d["key"], s * dt, tr))
+    cols = ["label", "node_id", "time", "trial"]
+    df = pd.DataFrame(rows, columns=cols)
+    if n_trials == 1:
+        df = df.drop(columns="trial")
+    return df.sort_values(["time"] if n_trials == 1 else ["trial", "time"],
+                          kind="stable").reset_index(drop=True)
