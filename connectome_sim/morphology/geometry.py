@@ -195,6 +195,32 @@ class CableGeometry:
         return nt["compartment"].to_numpy()[mask]
 
 
+class _Ragged:
+    """Read-only list of row blocks ``data[start[i]:stop[i]]`` (views), built lazily."""
+
+    def __init__(self, data, start, stop):
+        self._data, self._start, self._stop = data, start, stop
+
+    def __len__(self):
+        return len(self._start)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"section {i} out of range (0..{len(self) - 1})")
+        return self._data[self._start[i]:self._stop[i]]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self):
+        return f"<pt3d arrays (x, y, z, diam in µm) of {len(self)} sections>"
+
+
 # ---------------------------------------------------------------------------- builder
 def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
                    Ra: float = 35.4, cm: float = 1.0, freq: float = 100.0,
@@ -363,7 +389,7 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
     label_cols = []
     for c in morph.labels.columns:
         name = f"label_{c}" if c in _RESERVED else c
-        node_table[name] = morph.labels[c].to_numpy()
+        node_table[name] = morph.labels[c].array
         label_cols.append(name)
 
     ct = morph.connectors.copy()
@@ -374,9 +400,9 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
     else:
         ct["compartment"] = pd.Series(dtype=np.int64)
 
-    pt3d = np.split(np.column_stack([lay.xyz, lay.diam]), lay.pt_start[1:])
-    ids = morph.node_ids[lay.pts_node]
-    sec_nodes = [a.tolist() for a in np.split(ids, lay.pt_start[1:])]
+    pt3d = _Ragged(np.column_stack([lay.xyz, lay.diam]), lay.pt_start, lay.pt_end + 1)
+    ids = morph.node_ids[lay.pts_node].tolist()
+    sec_nodes = [ids[a:b] for a, b in zip(lay.pt_start.tolist(), (lay.pt_end + 1).tolist())]
     if soma == "sphere":
         sec_nodes[0] = [int(morph.node_ids[0])]
     sections = pd.DataFrame({"parent_section": psec, "parent_x": px, "L": lay.L,

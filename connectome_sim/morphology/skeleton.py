@@ -95,7 +95,7 @@ class Morphology:
                            "x": self.xyz[:, 0], "y": self.xyz[:, 1], "z": self.xyz[:, 2],
                            "radius": self.radius})
         for c in self.labels.columns:
-            df[c] = self.labels[c].to_numpy()
+            df[c] = self.labels[c].array
         return df
 
     def edge_lengths(self) -> np.ndarray:
@@ -255,24 +255,16 @@ def _fragments(parent: np.ndarray) -> np.ndarray:
 
 
 def _preorder(parent: np.ndarray, root: int) -> np.ndarray:
-    """Depth-first pre-order from ``root`` (children in input order)."""
+    """Depth-first pre-order from ``root`` (scipy's iterative DFS: a node's first child
+    follows it immediately, so unbranched chains are contiguous)."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import depth_first_order
+
     n = len(parent)
-    has_p = parent >= 0
-    child_order = np.argsort(parent, kind="stable")
-    child_order = child_order[has_p[child_order]]
-    counts = np.bincount(parent[has_p], minlength=n)
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    child_list = child_order.tolist()
-    starts_l = starts.tolist()
-    out = []
-    stack = [root]
-    while stack:
-        v = stack.pop()
-        out.append(v)
-        a, b = starts_l[v], starts_l[v + 1]
-        if b > a:
-            stack.extend(reversed(child_list[a:b]))
-    return np.asarray(out, dtype=np.int64)
+    ch = np.flatnonzero(parent >= 0)
+    g = sp.csr_matrix((np.ones(len(ch)), (parent[ch], ch)), shape=(n, n))
+    order = depth_first_order(g, int(root), directed=True, return_predecessors=False)
+    return np.asarray(order, dtype=np.int64)
 
 
 def _reroot(parent: np.ndarray, new_root: int) -> np.ndarray:
