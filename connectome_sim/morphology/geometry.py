@@ -299,6 +299,10 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
     a_cum, r_cum, idx, frac = half_segment_integrals(
         lay.arc, lay.diam, lay.pt_sec, lay.pt_start, lay.pt_end, lay.L, b_sec, b_arc)
     b_xyz = interpolate_points(lay.xyz, idx, frac)
+    # the integral from a section's start to its start is 0 (a zero-length step at s = 0,
+    # e.g. a duplicate of the attachment node, belongs to the first half, as in NEURON)
+    a_cum[b_off] = 0.0
+    r_cum[b_off] = 0.0
 
     # per segment: boundaries 2j, 2j+1, 2j+2 of its section
     s_sec = np.repeat(np.arange(n_sec), nseg)
@@ -306,8 +310,14 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
     j = np.arange(nseg.sum()) - s_off[s_sec]
     b0 = b_off[s_sec] + 2 * j
     seg_area = a_cum[b0 + 2] - a_cum[b0]
-    r_left = (r_cum[b0 + 1] - r_cum[b0]) * RI_FACTOR
-    r_right = (r_cum[b0 + 2] - r_cum[b0 + 1]) * RI_FACTOR
+    # NEURON clamps each piece's length to >= 1e-15 µm in the resistance integral, so a
+    # zero-length section (duplicate nodes) gets a tiny but non-zero ri; floor likewise
+    y_b = lay.diam[idx] + (lay.diam[np.minimum(idx + 1, len(lay.diam) - 1)]
+                           - lay.diam[idx]) * frac
+    floor_l = 1e-15 / (y_b[b0] * y_b[b0 + 1])
+    floor_r = 1e-15 / (y_b[b0 + 1] * y_b[b0 + 2])
+    r_left = np.maximum(r_cum[b0 + 1] - r_cum[b0], floor_l) * RI_FACTOR
+    r_right = np.maximum(r_cum[b0 + 2] - r_cum[b0 + 1], floor_r) * RI_FACTOR
 
     # compartments: [root junction] + per section [segments..., x=1 junction if children]
     psec, px = lay.parent_section, lay.parent_x

@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 CORE_COLUMNS = ("node_id", "parent_id", "x", "y", "z", "radius")
 #: navis's derived node-type column (root/slab/branch/end) is recomputed, not a label
 _IGNORED_COLUMNS = ("type",)
-#: a median edge length above this (in the claimed units) suggests nm coordinates
-NM_EDGE_THRESHOLD = 50.0
+#: a median edge length above this (in the claimed units) suggests nm or voxel coordinates
+#: (µm skeletons: ~0.1-5; hemibrain 8-nm voxels: ~43; nm: ~340)
+NM_EDGE_THRESHOLD = 20.0
 _MAX_LISTED = 20
 
 
@@ -359,7 +360,8 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
     units : None, 'um', 'nm', float
         Override the coordinate units (µm per unit).  By default navis units are used
         (nm neurons are converted, with a log message); unknown units are accepted as µm
-        unless the median edge length exceeds 50, which looks like nm and is refused.
+        unless the median edge length exceeds 20, which looks like nm (or voxels) and
+        is refused.
     radius_policy : 'raise', 'neighbours' or float
         What to do with missing/NaN/<=0 radii: raise :class:`RadiusError` (default), fill
         each from the mean of its valid neighbours, or set them to this radius (µm).
@@ -421,9 +423,12 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
         el = np.linalg.norm(xyz - xyz[p], axis=1)[parent >= 0]
         med = float(np.median(el)) if len(el) else 0.0
         if med > NM_EDGE_THRESHOLD:
+            k = int(np.flatnonzero(parent >= 0)[np.argmax(el)])
             raise UnitsError(
                 f"{name}: units are not declared and the median edge length is {med:.4g}, "
-                "which looks like nanometres (µm skeletons have edges of ~0.1-5). Convert "
+                f"which looks like nanometres (µm skeletons have edges of ~0.1-5; the longest, "
+                f"node {int(node_ids[k])} -> parent {int(node_ids[parent[k]])}, is "
+                f"{float(el.max()):.4g}). Convert "
                 "first (navis: neuron.convert_units('um')), or pass units='nm' (or units=<µm "
                 "per unit>), or units='um' if these really are µm.")
         scale = 1.0
