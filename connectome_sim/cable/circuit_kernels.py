@@ -1,0 +1,594 @@
+"""Numba kernel for circuits: several cells in one time step, cells in parallel.
+
+This module is engine code (it imports only numpy and numba, plus the standard library): it
+generates, caches and runs a specialised kernel exactly as
+:mod:`connectome_sim.engine.cable_codegen` does for single models, and follows the same
+numerical semantics (fixed-step backward Euler or Crank–Nicolson, NEURON's event timing and
+NetCon threshold semantics, mechanisms given as code snippets), with four additions:
+
+1. **Cells in parallel.**  Compartments of cell *c* are the contiguous range
+   ``cell_ptr[c]:cell_ptr[c+1]`` (each its own Hines-ordered tree), and the matrix assembly,
+   Hines elimination/back-substitution and gating updates of each cell run in a ``prange``
+   over cells.  Each cell's arithmetic does not depend on the others', so results are
+   identical whatever the number of threads.
+2. **Gap junctions, implicit.**  A gap junction of conductance g (µS) between compartments a
+   and b adds ``g (e_a - e_b)(e_a - e_b)^T`` to the (block-diagonal, tree) matrix A.  We solve
+   the coupled system exactly with the Sherman–Morrison–Woodbury identity:
+   ``x = x0 - Z S^{-1} U^T x0`` with ``x0 = A^{-1} b``, ``Z = A^{-1} U`` (one extra Hines solve
+   per junction, reusing the eliminated matrix) and ``S = G^{-1} + U^T Z`` (k x k).  This is the
+   same backward-Euler (or CN) step as if the junctions were in the matrix, hence as stable as
+   the uncoupled cells for any conductance.
+3. **Graded synapses.**  Conductance ``gmax * s`` (µS) with reversal e (mV) on the
+   postsynaptic compartment, where ``ds/dt = (s_inf(V_pre) - s) / tau`` and
+   ``s_inf(V) = 1 / (1 + exp(-(V - v_half) / slope))``; s is advanced with the presynaptic
+   voltage at the end of each step (cnexp, like a gating variable), so the presynaptic cell
+   acts on the postsynaptic one with a one-step lag (no instantaneous coupling in the matrix).
+4. **Membrane currents, dipoles and LFP.**  At record steps the transmembrane current of every
+   compartment (nA, outward positive, capacitive + ionic + synaptic) is ``I_m = -L V + I_inj``
+   (L: axial and gap-junction conductance Laplacian, I_inj: IClamp currents), from which the
+   kernel accumulates each cell's current dipole ``sum_i I_m[i] r_i`` (nA·µm) and, optionally,
+   the potential at electrodes ``M I_m`` (mV) and recorded membrane currents.
+
+Units: ms, mV, nF, µS, nA, µm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+
+__all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
+
+CIRCUIT_KERNEL_VERSION = "1"
+_LOADED: dict[str, object] = {}
+_I = np.int64
+_F = np.float64
+
+
+def _cache_dir() -> str:
+    base = os.environ.get("CONNECTOME_SIM_CACHE") or os.path.join(
+        os.path.expanduser("~"), ".cache", "connectome_sim", "kernels")
+    try:
+        os.makedirs(base, exist_ok=True)
+        with open(os.path.join(base, ".write_probe"), "w"):
+            pass
+    except OSError:
+        base = os.path.join(tempfile.gettempdir(), "connectome_sim_kernels")
+        os.makedirs(base, exist_ok=True)
+    return base
+
+
+def _indent(src: str, n: int) -> str:
+    return textwrap.indent(textwrap.dedent(src).strip("\n"), " " * n) + "\n"
+
+
+def _mech_loop(m, j: int, body: str, load: bool, store: bool, ind: int) -> str:
+    """Loop over the instances of mechanism j that belong to cell ``c``."""
+    ns = len(m.state_names)
+    out = [f"for k in range(m{j}_cp[c], m{j}_cp[c + 1]):",
+           f"    i = m{j}_comp[k]",
+           "    v = vv[i]",
+           f"    afac = m{j}_par[k, 0]"]
+    out += [f"    {p} = m{j}_par[k, {c + 1}]" for c, p in enumerate(m.param_names)]
+    if ns:
+        out.append(f"    sb = off{j} + k * {ns}")
+    if load:
+        out += [f"    {s} = st[sb + {c}]" for c, s in enumerate(m.state_names)]
+    src = "\n".join(out) + "\n" + _indent(body, 4)
+    if store:
+        src += "".join(f"    st[sb + {c}] = {s}\n" for c, s in enumerate(m.state_names))
+    return _indent(src, ind)
+
+
+def generate_source(mechs) -> str:
+    """Python source of the circuit kernel for the density mechanisms ``mechs``."""
+    margs = "".join(f"m{j}_comp, m{j}_par, m{j}_cp, " for j in range(len(mechs)))
+    helpers = "\n\n".join(textwrap.dedent(m.helpers) for m in mechs if m.helpers)
+    prelude = "".join(_indent(m.prelude, 4) for m in mechs if m.prelude)
+    offsets = "    off0 = 0\n" + "".join(
+        f"    off{j + 1} = off{j} + m{j}_comp.shape[0] * {len(m.state_names)}\n"
+        for j, m in enumerate(mechs))
+    init = "".join(_mech_loop(m, j, m.code_init, False, True, 8) for j, m in enumerate(mechs))
+    cur_body = "{}\nd[i] += g_ * afac\nrhs[i] += ge_ * afac\n"
+    current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
+                                 True, False, 8) for j, m in enumerate(mechs))
+    states = "".join(_mech_loop(m, j, m.code_states, True, True, 8) for j, m in enumerate(mechs))
+    return _TEMPLATE.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
+                            nst=f"off{len(mechs)}", init=init or "        pass\n",
+                            current=current, states=states, version=CIRCUIT_KERNEL_VERSION,
+                            names=", ".join(m.name for m in mechs) or "(none)")
+
+
+def get_circuit_kernel(mechs):
+    """Compiled module (``run``) for the density mechanisms ``mechs`` (cached on disk)."""
+    src = generate_source(mechs)
+    key = hashlib.sha1(src.encode()).hexdigest()[:16]
+    mod = _LOADED.get(key)
+    if mod is not None:
+        return mod
+    name = f"cs_circuit_{key}"
+    path = os.path.join(_cache_dir(), name + ".py")
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as fh:
+            fh.write(src)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    _LOADED[key] = mod
+    return mod
+
+
+def cell_pointer(comp, cell_ptr) -> np.ndarray:
+    """``ptr`` with items ``ptr[c]:ptr[c+1]`` in cell c (items must be grouped by cell)."""
+    cell_ptr = np.asarray(cell_ptr, _I)
+    cells = np.searchsorted(cell_ptr, np.asarray(comp, _I), side="right") - 1
+    if len(cells) and np.any(np.diff(cells) < 0):
+        raise ValueError("circuit kernel: instances must be grouped by cell")
+    return np.searchsorted(cells, np.arange(len(cell_ptr)), side="left").astype(_I)
+
+
+def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsius=6.3,
+                gj=None, graded=None, dip_mid=None, lfp_mat=None, rec_v=(), rec_s=(), rec_i=(),
+                rec_im=(), rec_every=1, max_spikes=None, n_trials=1, parallel=True):
+    """Integrate a merged circuit (``arr``: a ``CableArrays``-like object) for ``n_trials``.
+
+    Parameters
+    ----------
+    arr : object
+        Fields as :class:`connectome_sim.engine.cable_run.CableArrays`; every per-instance
+        array (mechanisms, IClamps, AlphaSynapses, synapses) sorted by compartment.
+    cell_ptr : int array (n_cells + 1,)
+        Compartment ranges of the cells.
+    events : object
+        ``ptr, time, syn, w`` CSR of external events per trial (times sorted per trial).
+    nsteps, dt, v_init : int, float (ms), float (mV or array (n,) of mV)
+    gj : tuple (a, b, g), optional
+        Gap junction compartments and conductances (µS).
+    graded : tuple (pre, post, par), optional
+        Graded synapses: par columns (gmax µS, e mV, v_half mV, slope mV, tau ms).
+    dip_mid : float (n, 3), optional
+        Compartment midpoints (µm); if given, per-cell dipoles are recorded.
+    lfp_mat : float (n_el, n), optional
+        Membrane current -> potential matrix (mV/nA).
+    rec_v, rec_s, rec_i, rec_im : int arrays
+        Voltage, state, point-process current and membrane current records.
+
+    Returns
+    -------
+    dict with ``rec`` (n_trials, n_rec, n_cols), ``dip`` (n_trials, n_cells, 3, n_cols),
+    ``lfp`` (n_trials, n_el, n_cols), ``spk_det``, ``spk_step``, ``spk_n``, ``err``, ``overflow``.
+    """
+    n = len(arr.parent)
+    cell_ptr = np.asarray(cell_ptr, _I)
+    n_cells = len(cell_ptr) - 1
+    par = np.asarray(arr.parent, _I)
+    gax = np.asarray(arr.gax, _F)
+    dconst = np.asarray(arr.gconst, _F).copy()
+    rconst = np.asarray(arr.econst, _F).copy()
+    nz = par >= 0
+    np.add.at(dconst, np.nonzero(nz)[0], gax[nz])
+    np.add.at(dconst, par[nz], gax[nz])
+    kern = get_circuit_kernel([m for m, _, _ in arr.mechs])
+    syn_par = np.asarray(arr.syn_par, _F).reshape(-1, 5).copy()
+    if len(syn_par):
+        syn_par[:, 0] = np.exp(-dt / syn_par[:, 0])
+        syn_par[:, 1] = np.exp(-dt / syn_par[:, 1])
+    nc_delay = np.asarray(arr.nc_delay, _F)
+    ring_len = int(np.ceil((nc_delay.max() if len(nc_delay) else 0.0) / dt)) + 3
+    n_det = len(arr.det_comp)
+    if max_spikes is None:
+        max_spikes = min(n_det * (nsteps // 2 + 1), max(100_000, 50 * n_det))
+    rec_v, rec_s, rec_i, rec_im = (np.asarray(r, _I) for r in (rec_v, rec_s, rec_i, rec_im))
+    n_cols = nsteps // rec_every + 1
+    out_rec = np.zeros((n_trials, len(rec_v) + len(rec_s) + len(rec_i) + len(rec_im), n_cols))
+    want_dip = dip_mid is not None
+    dip_mid = np.ascontiguousarray(dip_mid if want_dip else np.zeros((0, 3)), _F)
+    out_dip = np.zeros((n_trials, n_cells if want_dip else 0, 3, n_cols))
+    lfp_mat = np.ascontiguousarray(lfp_mat if lfp_mat is not None else np.zeros((0, n)), _F)
+    out_lfp = np.zeros((n_trials, lfp_mat.shape[0], n_cols))
+    spk_det = np.zeros((n_trials, max(max_spikes, 1)), _I)
+    spk_step = np.zeros((n_trials, max(max_spikes, 1)), _I)
+    spk_n = np.zeros(n_trials, _I)
+    err = np.full((n_trials, 2), -1, _I)
+    if gj is None:
+        gj = (np.zeros(0, _I), np.zeros(0, _I), np.zeros(0))
+    if graded is None:
+        graded = (np.zeros(0, _I), np.zeros(0, _I), np.zeros((0, 5)))
+    v0 = np.broadcast_to(np.asarray(v_init, _F), (n,)).copy()
+    margs = []
+    for _, comp, p in arr.mechs:
+        margs += [np.ascontiguousarray(comp, _I), np.ascontiguousarray(p, _F),
+                  cell_pointer(comp, cell_ptr)]
+    icl_comp = np.asarray(arr.icl_comp, _I)
+    alp_comp = np.asarray(arr.alp_comp, _I)
+    syn_comp = np.asarray(arr.syn_comp, _I)
+    for tr in range(n_trials):
+        kern.run(tr, nsteps, float(dt), bool(method == "cn"), float(celsius), v0, cell_ptr,
+                 par, gax, np.asarray(arr.cap, _F), dconst, rconst, *margs,
+                 icl_comp, np.asarray(arr.icl_par, _F).reshape(-1, 3), cell_pointer(icl_comp, cell_ptr),
+                 alp_comp, np.asarray(arr.alp_par, _F).reshape(-1, 4), cell_pointer(alp_comp, cell_ptr),
+                 syn_comp, syn_par, cell_pointer(syn_comp, cell_ptr),
+                 np.asarray(events.ptr, _I), np.asarray(events.time, _F),
+                 np.asarray(events.syn, _I), np.asarray(events.w, _F),
+                 np.asarray(arr.det_comp, _I), np.asarray(arr.det_thr, _F),
+                 np.asarray(arr.nc_ptr, _I), np.asarray(arr.nc_syn, _I),
+                 np.asarray(arr.nc_w, _F), nc_delay, ring_len,
+                 np.asarray(gj[0], _I), np.asarray(gj[1], _I), np.asarray(gj[2], _F),
+                 np.asarray(graded[0], _I), np.asarray(graded[1], _I),
+                 np.asarray(graded[2], _F).reshape(-1, 5),
+                 dip_mid, lfp_mat, rec_v, rec_s, rec_i, rec_im, int(rec_every),
+                 out_rec, out_dip, out_lfp, spk_det, spk_step, spk_n, err, bool(parallel))
+        if err[tr, 0] >= 0:
+            break
+    return {"rec": out_rec, "dip": out_dip, "lfp": out_lfp, "spk_det": spk_det,
+            "spk_step": spk_step, "spk_n": spk_n, "err": err,
+            "overflow": bool((spk_n > spk_det.shape[1]).any()), "n": n}
+
+
+_TEMPLATE = '''"""Generated circuit kernel (connectome_sim, circuit kernel version {version});
+mechanisms: {names}.  Do not edit: regenerated from the mechanism definitions."""
+import math
+import numpy as np
+from numba import njit, prange
+
+
+{helpers}
+
+
+@njit(cache=True)
+def _offsets({margs}dummy):
+{offsets}    return off0
+
+
+@njit(cache=True)
+def cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+              vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
+              alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
+    """Per-cell work.  mode 0: initialise states; 1: assemble + solve + update v + states;
+    2: assemble + solve (x in rhs); 3: update v from rhs + states."""
+{prelude}{offsets}    lo = cell_ptr[c]
+    hi = cell_ptr[c + 1]
+    n_icl = icl_comp.shape[0]
+    n_alp = alp_comp.shape[0]
+    if mode == 0:
+{init}        return
+    if mode == 1 or mode == 2:
+        for i in range(lo, hi):
+            cf = cfac * cap[i]
+            d[i] = dconst[i] + cf + gr_g[i]
+            rhs[i] = rconst[i] + cf * vv[i] + gr_e[i]
+{current}        for k in range(icl_cp[c], icl_cp[c + 1]):
+            i = icl_comp[k]
+            a = 0.0
+            if tm >= icl_par[k, 0] and tm < icl_par[k, 0] + icl_par[k, 1]:
+                a = icl_par[k, 2]
+            rhs[i] += a
+            ipp[k] = a
+        for k in range(alp_cp[c], alp_cp[c + 1]):
+            i = alp_comp[k]
+            x = (tm - alp_par[k, 0]) / alp_par[k, 1]
+            g = 0.0
+            if x > 0.0 and x <= 10.0:
+                g = alp_par[k, 2] * x * math.exp(1.0 - x)
+            d[i] += g
+            rhs[i] += g * alp_par[k, 3]
+            ipp[n_icl + k] = g * (vv[i] - alp_par[k, 3])
+        for k in range(syn_cp[c], syn_cp[c + 1]):
+            i = syn_comp[k]
+            g = sB[k] - sA[k]
+            d[i] += g
+            rhs[i] += g * syn_par[k, 2]
+            ipp[n_icl + n_alp + k] = g * (vv[i] - syn_par[k, 2])
+        for i in range(hi - 1, lo, -1):
+            p = parent[i]
+            if p >= 0:
+                f = gax[i] / d[i]
+                d[p] -= f * gax[i]
+                rhs[p] += f * rhs[i]
+        for i in range(lo, hi):
+            p = parent[i]
+            if p >= 0:
+                rhs[i] = (rhs[i] + gax[i] * rhs[p]) / d[i]
+            else:
+                rhs[i] = rhs[i] / d[i]
+        if mode == 2:
+            return
+    for i in range(lo, hi):
+        x = rhs[i]
+        if cn:
+            x = 2.0 * x - vv[i]
+        vv[i] = x
+{states}
+
+
+@njit(cache=True, parallel=True)
+def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+                   vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
+                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
+    for c in prange(cell_ptr.shape[0] - 1):
+        cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+                  vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
+                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+
+
+@njit(cache=True)
+def _solve_extra(lo, hi, parent, gax, d, r):
+    """Solve with cell [lo, hi)'s already-eliminated matrix for the right-hand side r (in place)."""
+    for i in range(hi - 1, lo, -1):
+        p = parent[i]
+        if p >= 0:
+            r[p] += gax[i] / d[i] * r[i]
+    for i in range(lo, hi):
+        p = parent[i]
+        if p >= 0:
+            r[i] = (r[i] + gax[i] * r[p]) / d[i]
+        else:
+            r[i] = r[i] / d[i]
+
+
+@njit(cache=True)
+def _dense_solve(a, b):
+    """Gaussian elimination with partial pivoting (small k x k systems); a and b are copied."""
+    k = b.shape[0]
+    m = a.copy()
+    y = b.copy()
+    for col in range(k):
+        piv = col
+        for r in range(col + 1, k):
+            if abs(m[r, col]) > abs(m[piv, col]):
+                piv = r
+        if piv != col:
+            for c2 in range(k):
+                tmp = m[col, c2]
+                m[col, c2] = m[piv, c2]
+                m[piv, c2] = tmp
+            tmp = y[col]
+            y[col] = y[piv]
+            y[piv] = tmp
+        for r in range(col + 1, k):
+            f = m[r, col] / m[col, col]
+            for c2 in range(col, k):
+                m[r, c2] -= f * m[col, c2]
+            y[r] -= f * y[col]
+    for r in range(k - 1, -1, -1):
+        acc = y[r]
+        for c2 in range(r + 1, k):
+            acc -= m[r, c2] * y[c2]
+        y[r] = acc / m[r, r]
+    return y
+
+
+@njit(cache=True)
+def _cell_of(i, cell_ptr):
+    return np.searchsorted(cell_ptr, i, side="right") - 1
+
+
+@njit(cache=True)
+def _membrane(vv, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im):
+    n = parent.shape[0]
+    for i in range(n):
+        im[i] = 0.0
+    for i in range(n):
+        p = parent[i]
+        if p >= 0:
+            cur = gax[i] * (vv[p] - vv[i])
+            im[i] += cur
+            im[p] -= cur
+    for k in range(gj_a.shape[0]):
+        cur = gj_g[k] * (vv[gj_b[k]] - vv[gj_a[k]])
+        im[gj_a[k]] += cur
+        im[gj_b[k]] -= cur
+    for k in range(icl_comp.shape[0]):
+        im[icl_comp[k]] += ipp[k]
+
+
+@njit(cache=True)
+def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rconst,
+        {margs}icl_comp, icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp,
+        ev_ptr, ev_time, ev_syn, ev_w,
+        det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
+        gj_a, gj_b, gj_g, gr_pre, gr_post, gr_par,
+        dip_mid, lfp_mat, rec_v, rec_s, rec_i, rec_im, rec_every,
+        out_rec, out_dip, out_lfp, spk_det, spk_step, spk_n, err, parallel):
+    n = parent.shape[0]
+    n_cells = cell_ptr.shape[0] - 1
+    vv = v0.copy()
+    d = np.empty(n)
+    rhs = np.empty(n)
+    st = np.zeros(_offsets({margs}0))
+    n_icl = icl_comp.shape[0]
+    n_alp = alp_comp.shape[0]
+    n_syn = syn_comp.shape[0]
+    ipp = np.zeros(n_icl + n_alp + n_syn)
+    sA = np.zeros(n_syn)
+    sB = np.zeros(n_syn)
+    n_gr = gr_pre.shape[0]
+    gr_s = np.zeros(n_gr)
+    gr_g = np.zeros(n)
+    gr_e = np.zeros(n)
+    cfac = 1.0 / dt
+    if cn:
+        cfac = 2.0 / dt
+    half = 0.5 * dt
+    for c in range(n_cells):
+        cell_work(c, 0, dt, cn, celsius, 0.0, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+                  vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
+                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+    ring = np.zeros((ring_len, n_syn))
+    n_det = det_comp.shape[0]
+    flag = np.zeros(n_det, dtype=np.bool_)
+    cap_spk = spk_det.shape[1]
+    nspk = 0
+    n_gj = gj_a.shape[0]
+    zz = np.zeros((n_gj, n))
+    ss = np.zeros((n_gj, n_gj))
+    uu = np.zeros(n_gj)
+    for k in range(n_gr):
+        gr_s[k] = 1.0 / (1.0 + math.exp(-(vv[gr_pre[k]] - gr_par[k, 2]) / gr_par[k, 3]))
+    want_dip = out_dip.shape[1] > 0
+    n_el = lfp_mat.shape[0]
+    need_im = want_dip or n_el > 0 or rec_im.shape[0] > 0
+    im = np.zeros(n)
+    n_rv = rec_v.shape[0]
+    n_rs = rec_s.shape[0]
+    n_ri = rec_i.shape[0]
+    n_rm = rec_im.shape[0]
+    ev_p = ev_ptr[tr]
+    ev_end = ev_ptr[tr + 1]
+    mode = 1
+    if n_gj > 0:
+        mode = 2
+    for step in range(nsteps + 1):
+        # records of the state at t = step * dt
+        if step % rec_every == 0:
+            col = step // rec_every
+            for r in range(n_rv):
+                out_rec[tr, r, col] = vv[rec_v[r]]
+            for r in range(n_rs):
+                out_rec[tr, n_rv + r, col] = st[rec_s[r]]
+            for r in range(n_ri):
+                out_rec[tr, n_rv + n_rs + r, col] = ipp[rec_i[r]]
+            if need_im:
+                _membrane(vv, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im)
+                for r in range(n_rm):
+                    out_rec[tr, n_rv + n_rs + n_ri + r, col] = im[rec_im[r]]
+                if want_dip:
+                    for c in range(n_cells):
+                        px = 0.0
+                        py = 0.0
+                        pz = 0.0
+                        for i in range(cell_ptr[c], cell_ptr[c + 1]):
+                            px += im[i] * dip_mid[i, 0]
+                            py += im[i] * dip_mid[i, 1]
+                            pz += im[i] * dip_mid[i, 2]
+                        out_dip[tr, c, 0, col] = px
+                        out_dip[tr, c, 1, col] = py
+                        out_dip[tr, c, 2, col] = pz
+                for e in range(n_el):
+                    acc = 0.0
+                    for i in range(n):
+                        acc += lfp_mat[e, i] * im[i]
+                    out_lfp[tr, e, col] = acc
+        if step == nsteps:
+            break
+        t = step * dt
+        # 1. threshold detection on v(t) (NetCon semantics: upward crossing, strict >)
+        for q in range(n_det):
+            if vv[det_comp[q]] > det_thr[q]:
+                if not flag[q]:
+                    flag[q] = True
+                    if nspk < cap_spk:
+                        spk_det[tr, nspk] = q
+                        spk_step[tr, nspk] = step
+                    nspk += 1
+                    for cc in range(nc_ptr[q], nc_ptr[q + 1]):
+                        ta = t + nc_delay[cc]
+                        ks = int(math.ceil((ta - half) / dt))
+                        if ks < step:
+                            ks = step
+                        while ks * dt + half < ta:
+                            ks += 1
+                        while ks > step and (ks - 1) * dt + half >= ta:
+                            ks -= 1
+                        ring[ks % ring_len, nc_syn[cc]] += nc_w[cc]
+            else:
+                flag[q] = False
+        # 2. deliver events due by t + dt/2
+        slot = step % ring_len
+        for j in range(n_syn):
+            w = ring[slot, j]
+            if w != 0.0:
+                sA[j] += w * syn_par[j, 3]
+                sB[j] += w * syn_par[j, 4]
+                ring[slot, j] = 0.0
+        tdel = t + half
+        while ev_p < ev_end and ev_time[ev_p] <= tdel:
+            j = ev_syn[ev_p]
+            w = ev_w[ev_p]
+            sA[j] += w * syn_par[j, 3]
+            sB[j] += w * syn_par[j, 4]
+            ev_p += 1
+        # graded synapses: conductance from s (one-step lag)
+        for k in range(n_gr):
+            i = gr_post[k]
+            g = gr_par[k, 0] * gr_s[k]
+            gr_g[i] += g
+            gr_e[i] += g * gr_par[k, 1]
+        # 3-7. per cell: assemble, eliminate, back-substitute, (update v, states)
+        if parallel:
+            cells_parallel(mode, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
+                           dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
+                           icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+        else:
+            for c in range(n_cells):
+                cell_work(c, mode, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
+                          dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
+                          icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+        for k in range(n_gr):
+            gr_g[gr_post[k]] = 0.0
+            gr_e[gr_post[k]] = 0.0
+        if n_gj > 0:
+            # Woodbury correction for the gap junctions, then v and states
+            for k in range(n_gj):
+                ca = _cell_of(gj_a[k], cell_ptr)
+                cb = _cell_of(gj_b[k], cell_ptr)
+                zz[k, cell_ptr[ca]:cell_ptr[ca + 1]] = 0.0
+                zz[k, cell_ptr[cb]:cell_ptr[cb + 1]] = 0.0
+                zz[k, gj_a[k]] += 1.0
+                zz[k, gj_b[k]] -= 1.0
+                _solve_extra(cell_ptr[ca], cell_ptr[ca + 1], parent, gax, d, zz[k])
+                if cb != ca:
+                    _solve_extra(cell_ptr[cb], cell_ptr[cb + 1], parent, gax, d, zz[k])
+            for k in range(n_gj):
+                uu[k] = rhs[gj_a[k]] - rhs[gj_b[k]]
+                for l in range(n_gj):
+                    ss[k, l] = zz[l, gj_a[k]] - zz[l, gj_b[k]]
+                ss[k, k] += 1.0 / gj_g[k]
+            y = _dense_solve(ss, uu)
+            for k in range(n_gj):
+                ca = _cell_of(gj_a[k], cell_ptr)
+                cb = _cell_of(gj_b[k], cell_ptr)
+                for i in range(cell_ptr[ca], cell_ptr[ca + 1]):
+                    rhs[i] -= zz[k, i] * y[k]
+                if cb != ca:
+                    for i in range(cell_ptr[cb], cell_ptr[cb + 1]):
+                        rhs[i] -= zz[k, i] * y[k]
+            if parallel:
+                cells_parallel(3, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
+                               dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
+                               icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
+                               syn_cp, sA, sB, ipp)
+            else:
+                for c in range(n_cells):
+                    cell_work(c, 3, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
+                              dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
+                              icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
+                              syn_cp, sA, sB, ipp)
+        bad = -1
+        for i in range(n):
+            if not (abs(vv[i]) <= 1e4):
+                bad = i
+                break
+        if bad >= 0:
+            err[tr, 0] = step + 1
+            err[tr, 1] = bad
+            spk_n[tr] = nspk
+            return
+        for k in range(n_syn):
+            sA[k] *= syn_par[k, 0]
+            sB[k] *= syn_par[k, 1]
+        for k in range(n_gr):
+            vp = vv[gr_pre[k]]
+            sinf = 1.0 / (1.0 + math.exp(-(vp - gr_par[k, 2]) / gr_par[k, 3]))
+            gr_s[k] += (1.0 - math.exp(-dt / gr_par[k, 4])) * (sinf - gr_s[k])
+    spk_n[tr] = nspk
+'''
