@@ -29,6 +29,45 @@ def check_backend(backend: str) -> str:
     return backend
 
 
+def unpack_source(source, kwargs: dict) -> pd.DataFrame:
+    """Accept a spike table or a simulated model (anything with a ``spikes`` DataFrame).
+
+    From a model (e.g. a ``PointNetwork`` after ``run_simulation``) fill the keyword arguments the
+    caller left unset: ``neuron_ids`` (``model.ids``), ``labels`` (``model.labels``),
+    ``stimuli`` (``model.stimuli``), ``n_trials`` and ``duration`` (ms).  ``kwargs`` is updated
+    in place; returns the spike table.
+    """
+    if isinstance(source, pd.DataFrame):
+        return source
+    spikes = getattr(source, "spikes", None)
+    if not isinstance(spikes, pd.DataFrame):
+        raise ParameterError(
+            f"expected a spike table (DataFrame with columns {SPIKE_COLUMNS}) or a simulated model "
+            f"with a .spikes table, got {type(source).__name__}; call run_simulation() first")
+    for key, attr in (("neuron_ids", "ids"), ("labels", "labels"), ("stimuli", "stimuli"),
+                      ("n_trials", "n_trials"), ("duration", "duration")):
+        if key in kwargs and kwargs[key] is None:
+            try:
+                val = getattr(source, attr, None)
+            except Exception:  # a property that needs a run, etc.
+                val = None
+            if val is not None:
+                kwargs[key] = val
+    return spikes
+
+
+def as_label_table(labels) -> pd.DataFrame | None:
+    """Labels as a DataFrame indexed by neuron ID (a Series becomes column ``label``)."""
+    if labels is None or isinstance(labels, pd.DataFrame):
+        return labels
+    if isinstance(labels, pd.Series):
+        return labels.rename("label").to_frame()
+    if isinstance(labels, Mapping):
+        return pd.Series(labels, name="label").to_frame()
+    raise ParameterError("labels must be a DataFrame (indexed by neuron ID), a Series or a dict, "
+                         f"got {type(labels).__name__}")
+
+
 def check_spikes(spikes: pd.DataFrame) -> pd.DataFrame:
     """Validate a spike table and return it with a ``trial`` column (0 if missing).
 
@@ -86,6 +125,10 @@ def group_map(ids, group, labels: pd.DataFrame | None = None) -> pd.Series:
     ids = pd.Index(ids)
     if group is None or group is False:
         return pd.Series("all", index=ids)
+    if group is True:  # navis semantics: group by the neurons' labels
+        if labels is None or not len(labels.columns):
+            raise ParameterError("group=True groups by labels, but no labels were given")
+        group = labels.columns[0]
     if isinstance(group, str):
         if labels is None or group not in labels.columns:
             cols = [] if labels is None else list(labels.columns)
@@ -109,6 +152,8 @@ def label_map(ids, label, labels: pd.DataFrame | None = None) -> pd.Series | Non
     if label is None or label is False:
         return None
     if label is True:
+        if labels is not None and "label" in labels.columns:
+            return labels["label"].reindex(ids).fillna("").astype(str)
         return pd.Series([str(i) for i in ids], index=ids)
     if isinstance(label, str):
         if labels is None or label not in labels.columns:
@@ -124,8 +169,10 @@ def normalise_stimuli(stimuli) -> pd.DataFrame:
     or a list of dicts / objects with ``start`` and ``stop`` attributes (navis's ``Stimulus``).
     """
     cols = ["start", "stop", "label"]
-    if stimuli is None or stimuli is False:
-        return pd.DataFrame(columns=cols)
+    if stimuli is None or stimuli is False or (isinstance(stimuli, pd.DataFrame)
+                                               and not len(stimuli)):
+        return pd.DataFrame({"start": pd.Series(dtype=float), "stop": pd.Series(dtype=float),
+                             "label": pd.Series(dtype=str)})
     if isinstance(stimuli, pd.DataFrame):
         df = stimuli.copy()
     else:
@@ -148,6 +195,7 @@ def normalise_stimuli(stimuli) -> pd.DataFrame:
         df["label"] = ""
     df["label"] = df["label"].fillna("").astype(str)
     df = df[cols].astype({"start": float, "stop": float})
+    df = df[np.isfinite(df["start"])]
     bad = df[df["stop"] < df["start"]]
     if len(bad):
         raise ParameterError(f"stimulus window(s) end before they start: {bad.to_dict('records')}")

@@ -12,7 +12,8 @@ import re
 
 import pandas as pd
 
-__all__ = ["CELEGANS_SENSORY_CLASSES", "celegans_cell_class", "celegans_neuron_table"]
+__all__ = ["CELEGANS_SENSORY_CLASSES", "CELEGANS_GABAERGIC_CLASSES", "celegans_cell_class",
+           "celegans_neuron_table", "celegans_edge_signs"]
 
 #: Sensory neuron classes of the hermaphrodite (WormAtlas; amphid, phasmid, labial, mechano-).
 CELEGANS_SENSORY_CLASSES = frozenset(
@@ -87,3 +88,34 @@ def celegans_neuron_table(ids) -> pd.DataFrame:
 
     return pd.DataFrame({"cell_class": cls, "modality": [modality(c) for c in cls]},
                         index=pd.Index(ids, name="neuron_id"))
+
+
+#: GABAergic neuron classes of the hermaphrodite (McIntire et al. 1993; 26 neurons).
+CELEGANS_GABAERGIC_CLASSES = frozenset("DD VD RME AVL DVB RIS".split())
+
+
+def celegans_edge_signs(edges: pd.DataFrame, pre_col: str = "pre",
+                        type_col: str = "type") -> pd.Series:
+    """Sign (+1 excitatory, -1 inhibitory) of each C. elegans edge from its presynaptic neuron.
+
+    Chemical synapses made by GABAergic neurons (:data:`CELEGANS_GABAERGIC_CLASSES`) are
+    inhibitory; every other edge, and every electrical synapse, is +1.  A coarse rule (the
+    connectome has no transmitter signs; cholinergic and glutamatergic synapses can be
+    inhibitory through receptor type), meant for demos and tutorials.
+
+    Parameters
+    ----------
+    edges : pandas.DataFrame
+        Edge list with presynaptic neuron names (``pre_col``) and optionally ``type_col``.
+    pre_col, type_col : str
+        Column names.
+
+    Returns
+    -------
+    pandas.Series
+        +1 / -1 per edge (same index as ``edges``), usable as ``sign_col``.
+    """
+    gaba = edges[pre_col].map(lambda n: celegans_cell_class(n) in CELEGANS_GABAERGIC_CLASSES)
+    if type_col in edges.columns:
+        gaba &= edges[type_col].ne("electrical")
+    return pd.Series(1, index=edges.index).where(~gaba, -1).rename("sign")

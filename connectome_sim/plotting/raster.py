@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import (check_backend, check_spikes, get_pyplot, group_colours, group_map,
-                      label_map, normalise_stimuli, select_trials, subset_ids)
+from ._common import (as_label_table, check_backend, check_spikes, get_pyplot, group_colours,
+                      group_map, label_map, normalise_stimuli, select_trials, subset_ids,
+                      unpack_source)
 
 __all__ = ["plot_raster", "raster_rows"]
 
@@ -78,28 +79,32 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
                 labels: pd.DataFrame | None = None, neuron_ids=None, trial=None,
                 color=None, order: str | None = None, group_order=None,
                 backend: str = "plotly", ax=None, title: str | None = None,
-                marker_size: float | None = None, height: int | None = None):
+                marker_size: float | None = None, height: int | None = None,
+                duration: float | None = None, n_trials: int | None = None):
     """Spike raster: one row per neuron, grouped and ordered by a label or cell type.
 
     Parameters
     ----------
-    spikes : pandas.DataFrame
+    spikes : pandas.DataFrame or simulated model
         Spike table with columns ``neuron_id``, ``time`` (ms) and optionally ``trial``
-        (as returned by ``PointNetwork.spikes``).
+        (as in ``PointNetwork.spikes``), or a model with a ``spikes`` table, whose ``ids``,
+        ``labels``, ``stimuli`` and ``duration`` then fill the arguments left unset.
     subset : sequence, optional
         Neuron IDs to show, in this order within their groups.
     group : None, str, mapping, Series or callable, optional
         Groups rows by a label column of ``labels`` (e.g. ``'cell_type'``), a mapping
         ``neuron_id -> group`` or a function of the ID.  Groups are drawn as bands, top to
         bottom in ``group_order`` (default: sorted names), and named on the y axis.
+        ``True`` groups by the first label column (navis semantics).
     label : bool, str or mapping, optional
         Row labels: ``True`` shows neuron IDs, a column name / mapping shows those labels
         (only when there are at most 80 rows; otherwise the group names are shown).
     stimuli : DataFrame, dict or list, optional
         Stimulus windows shaded in the background: ``start`` and ``stop`` (or ``duration``) in
-        ms, optional ``label``.
-    labels : pandas.DataFrame, optional
-        Table indexed by neuron ID holding label / cell-type columns.
+        ms, optional ``label``; ``False`` draws none.
+    labels : pandas.DataFrame or Series, optional
+        Table indexed by neuron ID holding label / cell-type columns (a Series becomes the
+        column ``label``).
     neuron_ids : sequence, optional
         Every neuron ID, so silent neurons get an empty row.
     trial : int, list of int or None, optional
@@ -121,6 +126,10 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
         Tick height in pixels (plotly) or points (matplotlib); default scales with the row count.
     height : int, optional
         Figure height in pixels (plotly); default grows with the number of rows.
+    duration : float, optional
+        Simulated duration (ms): the x-axis range (default: last spike or stimulus).
+    n_trials : int, optional
+        Unused here (accepted so that models can pass their run settings).
 
     Returns
     -------
@@ -134,6 +143,11 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
     >>> fig = plot_raster(spikes, group={"A": "input", "C": "output"}, label=True)
     """
     check_backend(backend)
+    given = dict(neuron_ids=neuron_ids, labels=labels, stimuli=stimuli, duration=duration,
+                 n_trials=n_trials)
+    spikes = unpack_source(spikes, given)
+    neuron_ids, stimuli, duration = given["neuron_ids"], given["stimuli"], given["duration"]
+    labels = as_label_table(given["labels"])
     spikes = check_spikes(spikes)
     rows = raster_rows(spikes, subset, group, labels=labels, neuron_ids=neuron_ids, order=order,
                        group_order=group_order)
@@ -152,7 +166,12 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
     row_labels = label_map(rows.index, label, labels)
     stim = normalise_stimuli(stimuli)
     t = spikes["time"].to_numpy(dtype=float)
-    tmax = max(float(t.max()) if len(t) else 0.0, float(stim["stop"].max()) if len(stim) else 0.0)
+    finite_stop = stim["stop"][np.isfinite(stim["stop"])]
+    tmax = max(float(t.max()) if len(t) else 0.0, float(finite_stop.max()) if len(finite_stop)
+               else 0.0)
+    if duration is not None:
+        tmax = float(duration)
+    stim["stop"] = stim["stop"].clip(upper=tmax)
 
     # y ticks: neuron labels when few rows, else group names at band centres
     if row_labels is not None and n_rows <= 80:

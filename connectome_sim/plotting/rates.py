@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ._common import (check_backend, check_spikes, get_pyplot, group_colours, group_map,
+from ._common import (as_label_table, check_backend, check_spikes, get_pyplot, group_colours,
+                      group_map, unpack_source,
                       normalise_stimuli, subset_ids)
 from .raster import raster_rows
 
@@ -84,8 +85,10 @@ def plot_traces(spikes: pd.DataFrame, bin_size: float = 50.0, subset=None, group
 
     Parameters
     ----------
-    spikes : pandas.DataFrame
-        Spike table (``trial``, ``neuron_id``, ``time`` in ms).
+    spikes : pandas.DataFrame or simulated model
+        Spike table (``trial``, ``neuron_id``, ``time`` in ms), or a model with a ``spikes``
+        table (its ``ids``, ``labels``, ``stimuli``, ``n_trials``, ``duration`` fill unset
+        arguments).
     bin_size : float
         Bin width (ms).
     subset : sequence, optional
@@ -121,6 +124,11 @@ def plot_traces(spikes: pd.DataFrame, bin_size: float = 50.0, subset=None, group
         Rates in Hz against time in ms.
     """
     check_backend(backend)
+    given = dict(neuron_ids=neuron_ids, labels=labels, stimuli=stimuli, duration=duration,
+                 n_trials=n_trials)
+    spikes = unpack_source(spikes, given)
+    neuron_ids, stimuli, duration = given["neuron_ids"], given["stimuli"], given["duration"]
+    n_trials, labels = given["n_trials"], as_label_table(given["labels"])
     spikes = check_spikes(spikes)
     all_ids = list(neuron_ids) if neuron_ids is not None else list(pd.unique(spikes["neuron_id"]))
     ids = subset_ids(all_ids, subset)
@@ -192,8 +200,8 @@ def plot_rate_heatmap(spikes: pd.DataFrame, bin_size: float = 50.0, subset=None,
 
     Parameters
     ----------
-    spikes : pandas.DataFrame
-        Spike table (``trial``, ``neuron_id``, ``time`` in ms).
+    spikes : pandas.DataFrame or simulated model
+        Spike table (``trial``, ``neuron_id``, ``time`` in ms) or a model with ``spikes``.
     bin_size : float
         Bin width (ms).
     subset, group, labels, neuron_ids, order, group_order
@@ -217,6 +225,10 @@ def plot_rate_heatmap(spikes: pd.DataFrame, bin_size: float = 50.0, subset=None,
         Colour = rate in Hz; x = time (ms).
     """
     check_backend(backend)
+    given = dict(neuron_ids=neuron_ids, labels=labels, duration=duration, n_trials=n_trials)
+    spikes = unpack_source(spikes, given)
+    neuron_ids, duration = given["neuron_ids"], given["duration"]
+    n_trials, labels = given["n_trials"], as_label_table(given["labels"])
     spikes = check_spikes(spikes)
     rows = raster_rows(spikes, subset, group, labels=labels, neuron_ids=neuron_ids, order=order,
                        group_order=group_order)

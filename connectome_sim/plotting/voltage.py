@@ -121,8 +121,8 @@ def skeleton_node_table(skeleton) -> pd.DataFrame:
 
     Parameters
     ----------
-    skeleton : navis.TreeNeuron, NeuronList of one, object with ``morphology`` / ``nodes`` /
-        ``node_table``, or pandas.DataFrame
+    skeleton : navis.TreeNeuron, NeuronList of one, CompartmentModel, CableGeometry, Morphology
+        or pandas.DataFrame
         Anything carrying a node table; ``parent_id`` < 0 marks roots.
 
     Returns
@@ -131,9 +131,19 @@ def skeleton_node_table(skeleton) -> pd.DataFrame:
         Columns ``node_id``, ``parent_id``, ``x``, ``y``, ``z`` (µm).
     """
     obj = skeleton
-    for _ in range(4):
+    for _ in range(5):
         if isinstance(obj, pd.DataFrame):
             break
+        if hasattr(obj, "node_ids") and hasattr(obj, "parent") and hasattr(obj, "xyz"):
+            # connectome_sim Morphology: arrays in parent-before-child order
+            ids = np.asarray(obj.node_ids)
+            par = np.asarray(obj.parent)
+            xyz = np.asarray(obj.xyz, dtype=float)
+            return pd.DataFrame({"node_id": ids, "parent_id": np.where(par >= 0, ids[par], -1),
+                                 "x": xyz[:, 0], "y": xyz[:, 1], "z": xyz[:, 2]})
+        if hasattr(obj, "geometry") and not isinstance(obj, pd.DataFrame):
+            obj = obj.geometry
+            continue
         if hasattr(obj, "__len__") and hasattr(obj, "neurons") and len(obj) == 1:
             obj = obj[0]
         elif hasattr(obj, "morphology") and not isinstance(obj, pd.DataFrame):
@@ -152,6 +162,15 @@ def skeleton_node_table(skeleton) -> pd.DataFrame:
     if missing:
         raise ParameterError(f"node table is missing column(s) {missing}")
     return df[["node_id", "parent_id", "x", "y", "z"]].reset_index(drop=True)
+
+
+def _node_compartments(skeleton) -> pd.Series | None:
+    """Compartment of each node ID when ``skeleton`` is a cable model or geometry, else None."""
+    obj = getattr(skeleton, "geometry", skeleton)
+    nt = getattr(obj, "node_table", None)
+    if isinstance(nt, pd.DataFrame) and "compartment" in nt.columns:
+        return nt["compartment"]
+    return None
 
 
 def _topological(nodes: pd.DataFrame) -> np.ndarray:
@@ -180,13 +199,14 @@ def plot_skeleton_voltage(skeleton, v: pd.DataFrame, *, times=None, n_frames: in
 
     Parameters
     ----------
-    skeleton : navis.TreeNeuron, CableGeometry, Morphology or pandas.DataFrame
+    skeleton : navis.TreeNeuron, CompartmentModel, CableGeometry, Morphology or DataFrame
         The neuron's skeleton (node coordinates in µm; see :func:`skeleton_node_table`).
     v : pandas.DataFrame
         Membrane potential (mV) indexed by time (ms), one column per recorded node ID.  Nodes
-        without a column take the value of their nearest recorded ancestor (or, above the first
-        recorded node, of the nearest recorded descendant), so recording one node per
-        compartment is enough.
+        without a column take the value of a recorded node in the same compartment (when
+        ``skeleton`` is a CompartmentModel or CableGeometry), else of their nearest recorded
+        ancestor (or, above the first recorded node, of the nearest recorded descendant), so
+        recording one node per compartment is enough.
     times : sequence of float, optional
         Times (ms) of the slider frames; each takes the nearest recorded sample.  Default:
         ``n_frames`` evenly spaced samples.
@@ -230,6 +250,18 @@ def plot_skeleton_voltage(skeleton, v: pd.DataFrame, *, times=None, n_frames: in
     V[:, col_idx] = v[known].to_numpy(dtype=float)[rows]
     have = np.zeros(len(ids), bool)
     have[col_idx] = True
+    comp = _node_compartments(skeleton)
+    if comp is not None:  # nodes sharing a compartment with a recorded node share its voltage
+        comp = comp.reindex(ids).to_numpy()
+        rec_comp = {}
+        for j in col_idx:
+            if comp[j] == comp[j] and comp[j] not in rec_comp:
+                rec_comp[comp[j]] = j
+        for i in np.flatnonzero(~have):
+            j = rec_comp.get(comp[i])
+            if j is not None:
+                V[:, i] = V[:, j]
+                have[i] = True
     for i in order:  # parents first: inherit from the parent
         p = par[i]
         if not have[i] and p >= 0 and have[p]:

@@ -1,0 +1,139 @@
+"""``connectome-sim neuron SKELETON.swc``: simulate one skeleton as a compartment model.
+
+Writes ``voltages.csv`` (time in ms × recorded node, mV), ``spikes.csv``, ``traces.html`` and
+``skeleton_voltage.html`` (the skeleton coloured by voltage, with a time slider) to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._util import Stages, report_errors, write_html
+
+HELP = ("Simulate a skeleton (SWC, µm) as a compartment model: inject currents at node IDs, "
+        "write voltages, spikes and figures.")
+
+
+def parse_inject(spec: str, duration: float) -> tuple[int, float, float, float]:
+    """Parse ``NODE:nA[:start[:duration]]`` (ms) into (node, amplitude nA, start ms, dur ms)."""
+    parts = spec.split(":")
+    if not 2 <= len(parts) <= 4:
+        raise ValueError(f"--inject {spec!r}: expected NODE:nA[:start_ms[:duration_ms]]")
+    try:
+        node = int(parts[0])
+        amp = float(parts[1])
+        start = float(parts[2]) if len(parts) > 2 else 5.0
+        dur = float(parts[3]) if len(parts) > 3 else max(duration - start, 0.0)
+    except ValueError:
+        raise ValueError(f"--inject {spec!r}: NODE must be an integer node ID and nA, start, "
+                         "duration numbers") from None
+    return node, amp, start, dur
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Register the ``neuron`` options on ``p``."""
+    p.add_argument("skeleton", help="SWC file (coordinates and radii in µm)")
+    p.add_argument("--res", type=float, default=10.0, help="maximum segment length, µm")
+    p.add_argument("--Ra", type=float, default=266.1, help="axial resistivity, Ω·cm")
+    p.add_argument("--cm", type=float, default=0.8, help="membrane capacitance, µF/cm²")
+    p.add_argument("--g-pas", type=float, default=1 / 20800, help="leak conductance, S/cm²")
+    p.add_argument("--e-pas", type=float, default=-60.0, help="leak reversal, mV")
+    p.add_argument("--hh", action="store_true", help="insert Hodgkin–Huxley channels everywhere")
+    p.add_argument("--inject", action="append", default=[], metavar="NODE:nA[:start[:dur]]",
+                   help="current pulse at a node ID (nA; start and duration in ms); repeatable")
+    p.add_argument("--record", nargs="+", type=int, default=None, metavar="NODE",
+                   help="node IDs to record (default: the root / soma)")
+    p.add_argument("--duration", type=float, default=100.0, help="simulated time, ms")
+    p.add_argument("--dt", type=float, default=0.025, help="time step, ms")
+    p.add_argument("--v-init", type=float, default=-60.0, help="initial voltage, mV")
+    p.add_argument("--threshold", type=float, default=0.0,
+                   help="spike detection threshold at the recorded nodes, mV")
+    p.add_argument("--out", default="connectome_sim_neuron", help="output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def compartment_nodes(model) -> np.ndarray:
+    """One node ID per compartment that holds nodes (for whole-skeleton voltage records)."""
+    nt = model.geometry.node_table
+    return nt.reset_index().drop_duplicates("compartment")["node_id"].to_numpy()
+
+
+def simulate_with_movie(model, labelled: dict, duration: float, dt: float, v_init: float,
+                        n_samples: int = 2000):
+    """Record ``labelled`` nodes plus one node per compartment and run.
+
+    Parameters
+    ----------
+    model : CompartmentModel
+        The model, with mechanisms and stimuli already set.
+    labelled : dict
+        label -> node ID of the named traces.
+    duration, dt, v_init : float
+        ms, ms, mV.
+    n_samples : int
+        Approximate number of samples kept per record (sets ``record_every``).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        Named traces (time × label, mV) and whole-skeleton voltages (time × node ID, mV).
+    """
+    for lab, node in labelled.items():
+        model.add_voltage_record(node, label=lab)
+    reps = compartment_nodes(model)
+    model.add_voltage_record(reps)
+    every = max(1, int(round(duration / dt / n_samples)))
+    model.run_simulation(duration, v_init=v_init, dt=dt, record_every=every)
+    v = model.records["v"]
+    return v[list(labelled)], v[[c for c in v.columns if c not in labelled]]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``neuron`` command; returns the exit code."""
+    from ..cable import CompartmentModel
+    from ..plotting import plot_skeleton_voltage, plot_voltage_traces
+
+    out = Path(args.out)
+    st = Stages(["build", "simulate", "write"], quiet=args.quiet, title="connectome-sim neuron")
+    with report_errors():
+        with st.stage("building compartment model"):
+            path = Path(args.skeleton)
+            if not path.exists():
+                raise FileNotFoundError(f"skeleton {path} does not exist")
+            model = CompartmentModel(str(path), res=args.res, Ra=args.Ra, cm=args.cm)
+            model.insert("pas", g=args.g_pas, e=args.e_pas)
+            if args.hh:
+                model.insert("hh")
+            for spec in args.inject:
+                node, amp, start, dur = parse_inject(spec, args.duration)
+                model.inject_current_pulse(node, start=start, duration=dur, current=amp)
+            morph = model.geometry.morphology
+            root = int(morph.soma if morph.soma is not None else morph.node_ids[0])
+            rec = args.record or [root]
+            labelled = {str(r): int(r) for r in rec}
+            for node in rec:
+                model.add_spike_detector(node, threshold=args.threshold, label=str(node))
+        st.say(f"{model!r}")
+        with st.stage(f"simulating {args.duration:g} ms"):
+            traces, movie = simulate_with_movie(model, labelled, args.duration, args.dt,
+                                                args.v_init)
+        with st.stage("writing results"):
+            out.mkdir(parents=True, exist_ok=True)
+            traces.to_csv(out / "voltages.csv")
+            spikes = model.spikes if model.spikes is not None else pd.DataFrame()
+            spikes.to_csv(out / "spikes.csv", index=False)
+            write_html(plot_voltage_traces(traces, title=f"{path.name}: membrane potential"),
+                       out / "traces.html")
+            write_html(plot_skeleton_voltage(model, movie, n_frames=60,
+                                             title=f"{path.name}: membrane potential (mV)"),
+                       out / "skeleton_voltage.html")
+    elapsed = st.close()
+    if not args.quiet:
+        print(f"{len(spikes)} spike(s) detected ({elapsed:.1f} s)")
+        for name in ("voltages.csv", "spikes.csv", "traces.html", "skeleton_voltage.html"):
+            print(f"  {(out / name).resolve()}")
+    return 0
