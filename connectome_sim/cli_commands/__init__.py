@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from . import demo
+from . import demo, network, neuron
 
 COMMANDS = {
     "demo": (demo.HELP, demo.add_arguments, demo.run),
+    "network": (network.HELP, network.add_arguments, network.run),
+    "neuron": (neuron.HELP, neuron.add_arguments, neuron.run),
 }
