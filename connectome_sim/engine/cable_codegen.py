@@ -137,7 +137,7 @@ from numba import njit, prange
 
 
 @njit(cache=True)
-def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rconst,
+def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst, fstat, invd0, dyn, dyn_idx,
             {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
             ev_ptr, ev_time, ev_syn, ev_w,
             det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
@@ -148,6 +148,7 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rcons
         vv_[i] = v_init
     dd_ = np.empty(ncomp_)
     rhs_ = np.empty(ncomp_)
+    invd = invd0.copy()
 {prelude}{offsets}    st_ = np.zeros({nst})
 {init}
     n_icl = icl_comp.shape[0]
@@ -161,9 +162,6 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rcons
     flag = np.zeros(n_det, dtype=np.bool_)
     cap_spk = spk_det.shape[1]
     nspk = 0
-    cfac_ = 1.0 / dt
-    if cn:
-        cfac_ = 2.0 / dt
     half_ = 0.5 * dt
     n_rv = rec_v.shape[0]
     n_rs = rec_s.shape[0]
@@ -217,11 +215,12 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rcons
             sA[j] += w * syn_par[j, 3]
             sB[j] += w * syn_par[j, 4]
             ev_p += 1
-        # 3. matrix: capacitive + constant (axial, linear leak) terms
+        # 3. matrix: capacitive + constant terms; diagonals only where they vary in time
         for i in range(ncomp_):
-            cf = cfac_ * cap[i]
-            dd_[i] = dconst[i] + cf
-            rhs_[i] = rconst[i] + cf * vv_[i]
+            rhs_[i] = rconst[i] + cv[i] * vv_[i]
+        for k in range(dyn_idx.shape[0]):
+            i = dyn_idx[k]
+            dd_[i] = dstat[i]
         # 4. density mechanisms (conductances on the diagonal)
 {current}
         # 5. point processes, evaluated at t_ + dt/2 with v(t_)
@@ -248,30 +247,41 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rcons
             dd_[i] += g
             rhs_[i] += g * syn_par[k, 2]
             ipp[n_icl + n_alp + k] = g * (vv_[i] - syn_par[k, 2])
-        # 6. Hines elimination (compartments in Hines order, parent[i] < i, roots -1)
-        for i in range(ncomp_ - 1, 0, -1):
+        # 6. Hines elimination (Hines order, parent[i] < i, roots -1).  Compartments whose
+        #    subtree has no time-varying conductance use the factors computed once (fstat,
+        #    invd); the others are eliminated as in NEURON.
+        for i in range(ncomp_ - 1, -1, -1):
             p = parent[i]
-            if p >= 0:
-                f = gax[i] / dd_[i]
-                dd_[p] -= f * gax[i]
-                rhs_[p] += f * rhs_[i]
+            if dyn[i]:
+                iv = 1.0 / dd_[i]
+                invd[i] = iv
+                if p >= 0:
+                    f = gax[i] * iv
+                    dd_[p] -= f * gax[i]
+                    rhs_[p] += f * rhs_[i]
+            elif p >= 0:
+                rhs_[p] += fstat[i] * rhs_[i]
         bad = -1
-        for i in range(ncomp_):
-            p = parent[i]
-            if p >= 0:
-                x = (rhs_[i] + gax[i] * rhs_[p]) / dd_[i]
-            else:
-                x = rhs_[i] / dd_[i]
-            rhs_[i] = x
         if cn:
             for i in range(ncomp_):
-                x = 2.0 * rhs_[i] - vv_[i]
+                p = parent[i]
+                if p >= 0:
+                    x = (rhs_[i] + gax[i] * rhs_[p]) * invd[i]
+                else:
+                    x = rhs_[i] * invd[i]
+                rhs_[i] = x
+                x = 2.0 * x - vv_[i]
                 vv_[i] = x
                 if not (abs(x) <= 1e4):
                     bad = i
         else:
             for i in range(ncomp_):
-                x = rhs_[i]
+                p = parent[i]
+                if p >= 0:
+                    x = (rhs_[i] + gax[i] * rhs_[p]) * invd[i]
+                else:
+                    x = rhs_[i] * invd[i]
+                rhs_[i] = x
                 vv_[i] = x
                 if not (abs(x) <= 1e4):
                     bad = i
@@ -302,13 +312,13 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rcons
 
 
 @njit(cache=True, parallel=True)
-def run_trials(n_trials, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rconst,
+def run_trials(n_trials, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst, fstat, invd0, dyn, dyn_idx,
                {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
                ev_ptr, ev_time, ev_syn, ev_w,
                det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
                rec_v, rec_s, rec_i, rec_every, out_rec, spk_det, spk_step, spk_n, err):
     for tr in prange(n_trials):
-        run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cap, dconst, rconst,
+        run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst, fstat, invd0, dyn, dyn_idx,
                 {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
                 ev_ptr, ev_time, ev_syn, ev_w,
                 det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,

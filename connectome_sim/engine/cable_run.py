@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cable_codegen import get_kernel
+from .cable_solver import dynamic_mask, prefactor
 
 __all__ = ["CableArrays", "EventArrays", "run_cable", "state_offsets"]
 
@@ -114,6 +115,13 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     np.add.at(dconst, np.nonzero(nz)[0], arr.gax[nz])
     np.add.at(dconst, par[nz], arr.gax[nz])
     kern = get_kernel([m for m, _, _ in arr.mechs])
+    cv = np.asarray(arr.cap, _F) * ((2.0 if method == "cn" else 1.0) / dt)
+    seeds = [np.asarray(c, _I) for _, c, _ in arr.mechs]
+    seeds += [np.asarray(arr.alp_comp, _I), np.asarray(arr.syn_comp, _I)]
+    dyn = dynamic_mask(np.ascontiguousarray(par, _I), np.concatenate(seeds).astype(_I))
+    dstat, fstat, invd0 = prefactor(np.ascontiguousarray(par, _I),
+                                    np.ascontiguousarray(arr.gax, _F), dconst + cv, dyn)
+    dyn_idx = np.flatnonzero(dyn).astype(_I)
     syn_par = _f2(arr.syn_par, 5).copy()
     if len(syn_par):
         syn_par[:, 0] = np.exp(-dt / syn_par[:, 0])
@@ -137,7 +145,7 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
         margs += [np.ascontiguousarray(comp, _I), np.ascontiguousarray(p, _F)]
     args = (nsteps, float(dt), bool(method == "cn"), float(celsius), float(v_init),
             np.ascontiguousarray(par, _I), np.ascontiguousarray(arr.gax, _F),
-            np.ascontiguousarray(arr.cap, _F), dconst, rconst, *margs,
+            cv, dstat, rconst, fstat, invd0, dyn, dyn_idx, *margs,
             np.asarray(arr.icl_comp, _I), _f2(arr.icl_par, 3),
             np.asarray(arr.alp_comp, _I), _f2(arr.alp_par, 4),
             np.asarray(arr.syn_comp, _I), syn_par,

@@ -15,30 +15,34 @@ from .base import DensityMechanism
 
 __all__ = ["HH"]
 
-_HELPERS = '''
-@njit(cache=True, inline="always")
-def hh_vtrap(x, y):
-    if abs(x / y) < 1e-6:
-        return y * (1.0 - x / y / 2.0)
-    return x / (math.exp(x / y) - 1.0)
-'''
+_HELPERS = ''
 
+# Exact rates of hh.mod with three exponentials instead of six: exp(-(v+35)/10) and
+# exp(-(v+55)/10) are exp(-(v+40)/10) times constants, exp(-(v+65)/20) = exp(-(v+65)/80)**4
+# (identical up to rounding).  vtrap(x, y) = x / (exp(x/y) - 1), or y (1 - x/y/2) near 0.
 _RATES = '''
-a_ = 0.1 * hh_vtrap(-(v + 40.0), 10.0)
-b_ = 4.0 * math.exp(-(v + 65.0) / 18.0)
-s_ = a_ + b_
-minf = a_ / s_
-mtau = 1.0 / (hh_q10 * s_)
-a_ = 0.07 * math.exp(-(v + 65.0) / 20.0)
-b_ = 1.0 / (math.exp(-(v + 35.0) / 10.0) + 1.0)
-s_ = a_ + b_
-hinf = a_ / s_
-htau = 1.0 / (hh_q10 * s_)
-a_ = 0.01 * hh_vtrap(-(v + 55.0), 10.0)
-b_ = 0.125 * math.exp(-(v + 65.0) / 80.0)
-s_ = a_ + b_
-ninf = a_ / s_
-ntau = 1.0 / (hh_q10 * s_)
+e10_ = math.exp(-(v + 40.0) / 10.0)
+e18_ = math.exp(-(v + 65.0) / 18.0)
+e80_ = math.exp(-(v + 65.0) / 80.0)
+e20_ = e80_ * e80_
+e20_ = e20_ * e20_
+x_ = -(v + 40.0) / 10.0
+if abs(x_) < 1e-6:
+    a_ = 0.1 * 10.0 * (1.0 - x_ / 2.0)
+else:
+    a_ = 0.1 * (-(v + 40.0)) / (e10_ - 1.0)
+sm_ = a_ + 4.0 * e18_
+minf = a_ / sm_
+a_ = 0.07 * e20_
+sh_ = a_ + 1.0 / (e10_ * 1.6487212707001282 + 1.0)
+hinf = a_ / sh_
+x_ = -(v + 55.0) / 10.0
+if abs(x_) < 1e-6:
+    a_ = 0.01 * 10.0 * (1.0 - x_ / 2.0)
+else:
+    a_ = 0.01 * (-(v + 55.0)) / (e10_ * 0.22313016014842982 - 1.0)
+sn_ = a_ + 0.125 * e80_
+ninf = a_ / sn_
 '''
 
 
@@ -57,9 +61,10 @@ class HH(DensityMechanism):
                     'g_ = gna_ + gk_\n'
                     'ge_ = gna_ * ena + gk_ * ek\n')
     code_states = (_RATES
-                   + "m = m + (1.0 - math.exp(-dt / mtau)) * (minf - m)\n"
-                   + "h = h + (1.0 - math.exp(-dt / htau)) * (hinf - h)\n"
-                   + "n = n + (1.0 - math.exp(-dt / ntau)) * (ninf - n)\n")
+                   # cnexp: x += (1 - exp(-dt/xtau)) (xinf - x), 1/xtau = q10 (alpha + beta)
+                   + "m = m + (1.0 - math.exp(-dt * hh_q10 * sm_)) * (minf - m)\n"
+                   + "h = h + (1.0 - math.exp(-dt * hh_q10 * sh_)) * (hinf - h)\n"
+                   + "n = n + (1.0 - math.exp(-dt * hh_q10 * sn_)) * (ninf - n)\n")
 
     def linear(self, params):
         return params["gl"], params["gl"] * params["el"]
