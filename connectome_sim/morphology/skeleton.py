@@ -356,7 +356,8 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
     ----------
     skeleton : navis.TreeNeuron, navis.NeuronList (of one), str/path (SWC) or DataFrame
         Node table columns: ``node_id``, ``parent_id`` (-1 or <0 for the root), ``x``,
-        ``y``, ``z``, ``radius``; any other non-numeric columns are kept as labels.
+        ``y``, ``z``, ``radius``; any other columns (except navis's derived ``type``) are
+        kept as labels.
     units : None, 'um', 'nm', float
         Override the coordinate units (µm per unit).  By default navis units are used
         (nm neurons are converted, with a log message); unknown units are accepted as µm
