@@ -182,3 +182,39 @@ def test_tutorial_soma_children_all_connected(clean_neuron):
     assert abs(geom.length.sum() - 2131.8149) < 1e-3
     ea, er, ej = compare(geom, neuron_reference(n.nodes, res=10.0))
     assert max(ea, er, ej) < TOL
+
+
+def test_sphere_soma_equal_neuron(clean_neuron):
+    """soma='sphere': NEURON built from our sections' 3-D points (children at soma(0.5))
+    gives the same segment areas and resistances, and the soma area is 4πr²."""
+    n = navis.example_neurons(1, kind="skeleton").convert_units("um")
+    n.soma = 20
+    n.reroot(20, inplace=True)
+    geom = build_geometry(n, res=10.0, soma="sphere", float32_pt3d=True)
+    secs = []
+    for s, row in geom.sections.iterrows():
+        sec = h.Section(name=f"sph_{s}")
+        for x, y, z, d in geom.pt3d[s]:
+            h.pt3dadd(x, y, z, d, sec=sec)
+        sec.Ra, sec.nseg = 35.4, int(row.nseg)
+        if row.parent_section >= 0:
+            sec.connect(secs[int(row.parent_section)](row.parent_x), 0)
+        secs.append(sec)
+    assert len(list(secs[0].wholetree())) == len(secs)
+    r = float(n.nodes.set_index("node_id").radius[20])
+    # float32 pt3d (x ± r at ~300 µm from the origin): 4πr² only to ~1e-4 here; the exact
+    # 4πr² of the float64 default is checked in the property tests
+    assert secs[0](0.5).area() == pytest.approx(4 * np.pi * r * r, rel=1e-4)
+    for i in range(geom.n_comp):
+        sec = secs[geom.section[i]]
+        seg = sec(geom.x[i])
+        if not geom.is_junction[i]:
+            assert geom.area[i] == pytest.approx(seg.area(), rel=TOL)
+            if i > 0:
+                assert geom.ri[i] == pytest.approx(seg.ri(), rel=TOL)
+        else:
+            assert geom.ri[i] == pytest.approx(sec(1).ri(), rel=TOL)
+    # the soma's children link straight to the soma compartment
+    kids = np.flatnonzero(geom.sections.parent_section.to_numpy() == 0)
+    first = [np.flatnonzero(geom.section == k)[0] for k in kids]
+    assert len(kids) == 3 and (geom.parent[first] == 0).all()
