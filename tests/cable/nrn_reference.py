@@ -76,6 +76,8 @@ def build_neuron(model):
         syns.append(syn)
     dets, det_vecs = [], []
     for d in model._detectors:
+        if not d["record"]:  # connection sources are made below with their targets
+            continue
         sec = secs[int(g.section[d["comp"]])]
         nc = h.NetCon(seg_of(d["comp"])._ref_v, None, sec=sec)
         nc.threshold = d["threshold"]
@@ -83,6 +85,8 @@ def build_neuron(model):
         nc.record(vec)
         dets.append(nc)
         det_vecs.append(vec)
+    # NB: NEURON shares one PreSyn (and threshold) between NetCons watching the same v, so
+    # thresholds at one location must agree in models meant for comparison.
     netcons = []
     for c in model._netcons:
         d = c["det_obj"]
@@ -92,12 +96,22 @@ def build_neuron(model):
         nc.weight[0] = c["weight"]
         nc.delay = c["delay"]
         netcons.append(nc)
-    vrec = {}
+    vrec, srec, irec = {}, {}, {}
     for r in model._records:
+        seg = seg_of(r["comp"])
         if r["kind"] == "v":
-            vrec[r["label"]] = h.Vector().record(seg_of(r["comp"])._ref_v)
+            vrec[r["label"]] = h.Vector().record(seg._ref_v)
+        elif r["kind"] == "state":
+            ref = getattr(seg, f"_ref_{r['state']}_{r['mech']}")
+            srec[(f"{r['state']}_{r['mech']}", r["label"])] = h.Vector().record(ref)
+        elif r["kind"] == "i":
+            objs = [(p, o) for p, o in zip(model._points, keep)] + \
+                [(s, o) for s, o in zip(model._synapses, syns)]
+            obj = next(o for p, o in objs if p is r["pp"])
+            irec[r["label"]] = h.Vector().record(obj._ref_i)
     return {"h": h, "secs": secs, "points": keep, "syns": syns, "dets": dets,
-            "det_vecs": det_vecs, "netcons": netcons, "vrec": vrec, "seg_of": seg_of}
+            "det_vecs": det_vecs, "netcons": netcons, "vrec": vrec, "srec": srec, "irec": irec,
+            "seg_of": seg_of}
 
 
 def inject_trains(ref, model, trains):
@@ -122,7 +136,10 @@ def inject_trains(ref, model, trains):
 
 
 def run_neuron(ref, duration, v_init, dt=0.025, usetable_hh=0, secondorder=0, celsius=6.3):
-    """Run NEURON's fixed-step integrator; returns (t, {label: v array}, [spike arrays])."""
+    """Run NEURON's fixed-step integrator; returns (t, {label: v array}, [spike arrays]).
+
+    State and point-process current records are left in ``ref['srec']`` / ``ref['irec']``.
+    """
     h = ref["h"]
     h.dt = dt
     h.secondorder = secondorder
@@ -133,7 +150,7 @@ def run_neuron(ref, duration, v_init, dt=0.025, usetable_hh=0, secondorder=0, ce
     h.finitialize(v_init)
     h.continuerun(duration)
     return (np.array(tvec), {k: np.array(v) for k, v in ref["vrec"].items()},
-            [np.array(v) for v in ref["det_vecs"]])
+            [np.array(v.to_python(), float) for v in ref["det_vecs"]])
 
 
 def teardown(ref):
