@@ -7,12 +7,8 @@ skeleton by grouping nodes by a label column.  Both run alone (``simulate``) or 
 
 from .neuron import ReducedNeuron, ReducedResult
 from .examples import bap_neuron, run_bap_example, plot_bap
+from .reduction import reduce, group_labels
 
-__all__ = ["ReducedNeuron", "ReducedResult", "bap_neuron", "run_bap_example", "plot_bap", "reduce"]
+__all__ = ["ReducedNeuron", "ReducedResult", "bap_neuron", "run_bap_example", "plot_bap", "reduce",
+           "group_labels"]
 
-
-def __getattr__(name):
-    if name == "reduce":
-        from .reduce import reduce
-        return reduce
-    raise AttributeError(name)
