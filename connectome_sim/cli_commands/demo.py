@@ -22,9 +22,9 @@ HELP = "Run the example compartment model and network on shipped data; write HTM
 #: Touch receptor neurons (gentle touch: ALM, AVM, PLM, PVM), the sensory neurons the demo drives.
 TOUCH_CLASSES = ("ALM", "AVM", "PLM", "PVM")
 #: LIF weight per unit of Cook et al.'s connectivity (EM sections), mV.  Shiu et al.'s 0.275 mV
-#: is per synapse; C. elegans synapses are large and few, and at 1.8 mV the gentle-touch
+#: is per synapse; C. elegans synapses are large and few, and at 1.75 mV the gentle-touch
 #: escape circuit (PVC, AVD, AVA -> DA/VA motor neurons) responds to the drive.
-CELEGANS_WEIGHT_MV = 1.8
+CELEGANS_WEIGHT_MV = 1.75
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -83,10 +83,14 @@ def run_neuron(out: Path, duration: float = 1000.0, say=print) -> list[Path]:
     write_html(plot_voltage_traces(traces, spikes=spikes,
                                    title="DA1 projection neuron (hemibrain): synaptic input "
                                          "on 5, 10, 15, 20 dendritic synapses"), files[0])
-    t_first = float(spikes["time"].iloc[0]) if len(spikes) else 250.0
-    times = np.arange(max(0.0, t_first - 8), min(duration, t_first + 12), 0.25)
-    write_html(plot_skeleton_voltage(cmp, movie, times=times,
-                                     title="DA1 PN membrane potential around the first spike "
+    if len(spikes):  # 20 ms around the first axonal spike, 0.25 ms per frame
+        t_first = float(spikes["time"].iloc[0])
+        times = np.arange(max(0.0, t_first - 8), min(duration, t_first + 12), 0.25)
+        what = "around the first spike"
+    else:
+        times, what = None, "over the run"
+    write_html(plot_skeleton_voltage(cmp, movie, times=times, n_frames=80,
+                                     title=f"DA1 PN membrane potential {what} "
                                            "(drag the slider; time in ms)"), files[1])
     spikes.to_csv(files[2], index=False)
     traces.to_csv(files[3])

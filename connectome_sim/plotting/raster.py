@@ -27,7 +27,9 @@ def raster_rows(spikes: pd.DataFrame, subset=None, group=None, *, labels=None, n
     spikes : pandas.DataFrame
         Spike table with ``neuron_id`` and ``time`` (ms) columns.
     subset : sequence, optional
-        Neuron IDs to show (default: every ID in ``neuron_ids`` or in the spike table).
+        Neuron IDs to show (default: every ID in ``neuron_ids`` or in the spike table).  With
+        ``neuron_ids`` given, IDs outside it raise ``UnknownIDError``; without, IDs absent from
+        the spike table are taken as silent neurons.
     group : None, str, mapping, Series or callable
         Grouping of neurons (see :func:`connectome_sim.plotting._common.group_map`).
     labels : pandas.DataFrame, optional
@@ -57,6 +59,10 @@ def raster_rows(spikes: pd.DataFrame, subset=None, group=None, *, labels=None, n
         extra = set(pd.unique(spikes["neuron_id"])) - set(all_ids)
         if extra:
             all_ids = all_ids + sorted(extra, key=str)
+    if neuron_ids is None and subset is not None:
+        # a bare spike table cannot tell silent neurons from unknown ones: show them as rows
+        sub = [subset] if np.isscalar(subset) else list(subset)
+        all_ids = list(all_ids) + [i for i in sub if i not in set(all_ids)]
     ids = subset_ids(all_ids, subset)
     groups = group_map(ids, group, labels)
     df = pd.DataFrame({"group": groups.values, "pos": np.arange(len(ids))}, index=pd.Index(ids))

@@ -44,7 +44,9 @@ def test_trial_selection_and_subset(spikes):
     sel = spikes[(spikes.trial == 1) & spikes.neuron_id.isin(["n01", "n02"])]
     assert sum(len(t.x) for t in fig.data) == len(sel)
     with pytest.raises(UnknownIDError, match="nope"):
-        plot_raster(spikes, subset=["n01", "nope"])
+        plot_raster(spikes, subset=["n01", "nope"], neuron_ids=spikes.neuron_id.unique())
+    # without neuron_ids an ID absent from the table is a silent neuron: an empty row
+    assert len(plot_raster(spikes, subset=["n01", "silent"]).layout.yaxis.tickvals) == 0
     with pytest.raises(UnknownIDError):
         plot_raster(spikes, trial=7)
 

@@ -1,0 +1,123 @@
+"""The ``connectome-sim`` command line: demo, network and neuron subcommands end to end."""
+
+import pandas as pd
+import pytest
+
+from connectome_sim.cli import build_parser, main
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("demo", "network", "neuron"):
+        assert cmd in out
+    for cmd in ("demo", "network", "neuron"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([cmd, "--help"])
+
+
+def test_demo_writes_every_file(tmp_path, capsys):
+    # shortened run (CI budget); the full demo is the same code with --duration 1000 --trials 10
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--duration", "300", "--trials", "2"]) == 0
+    printed = capsys.readouterr().out
+    for name in ("neuron_traces.html", "neuron_skeleton_voltage.html", "neuron_spikes.csv",
+                 "neuron_voltages.csv", "celegans_raster.html", "celegans_rate_heatmap.html",
+                 "celegans_rates.csv", "celegans_spikes.parquet"):
+        f = out / name
+        assert f.exists() and f.stat().st_size > 0, name
+        assert str(f.resolve()) in printed, f"demo did not print where {name} is"
+    html = (out / "celegans_raster.html").read_text()
+    assert "scattergl" in html and "plotly" in html.lower()
+    spikes = pd.read_csv(out / "neuron_spikes.csv")
+    assert len(spikes) >= 1  # the 5-synapse input at 250 ms fires the axon
+    rates = pd.read_csv(out / "celegans_rates.csv", index_col=0)
+    assert {"rate_mean_Hz", "rate_sd_Hz", "cell_class", "modality"} <= set(rates.columns)
+    assert len(rates) == 302
+    driven = rates.loc[["ALML", "ALMR", "AVM", "PLML", "PLMR", "PVM"], "rate_mean_Hz"]
+    assert (driven > 100).all()  # 150 Hz Poisson drive with a suprathreshold weight
+
+
+def test_demo_quiet(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--duration", "60", "--trials", "1",
+                 "--quiet"]) == 0
+    cap = capsys.readouterr()
+    assert cap.out == "" and cap.err == ""
+
+
+@pytest.fixture
+def edges_csv(tmp_path):
+    p = tmp_path / "edges.csv"
+    pd.DataFrame({"source": ["A", "B", "A"], "target": ["C", "C", "B"],
+                  "weight": [40, -20, 40]}).to_csv(p, index=False)
+    return p
+
+
+def test_network_command(tmp_path, edges_csv, capsys):
+    out = tmp_path / "net"
+    rc = main(["network", str(edges_csv), "--model", "LIF", "--stimulate", "A", "--rate", "100",
+               "--duration", "500", "--trials", "3", "--out", str(out), "--quiet"])
+    assert rc == 0
+    sp = pd.read_parquet(out / "spikes.parquet")
+    assert list(sp.columns) == ["trial", "neuron_id", "time"]
+    assert set(sp.trial) == {0, 1, 2} and "A" in set(sp.neuron_id)
+    rates = pd.read_csv(out / "rates.csv", index_col=0)
+    assert rates.loc["A", "rate_mean_Hz"] > 50
+    assert (out / "raster.html").stat().st_size > 10_000
+
+
+def test_network_command_bad_input(tmp_path, edges_csv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["network", str(edges_csv), "--stimulate", "ZZZ", "--out", str(tmp_path),
+              "--quiet"])
+    assert e.value.code == 2
+    assert "ZZZ" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["network", str(tmp_path / "missing.csv"), "--out", str(tmp_path), "--quiet"])
+    assert e.value.code == 2
+
+
+@pytest.fixture
+def swc(tmp_path):
+    """A soma-less Y: 100 µm trunk, two 100 µm branches, radius 1 µm."""
+    rows = [(1, 1, 0, 0, 0, 1.0, -1)]
+    nid = 1
+    for k in range(1, 11):
+        nid += 1
+        rows.append((nid, 3, 10 * k, 0, 0, 1.0, nid - 1))
+    fork = nid
+    for sgn in (1, -1):
+        prev = fork
+        for k in range(1, 11):
+            nid += 1
+            rows.append((nid, 3, 100 + 7 * k, sgn * 7 * k, 0, 0.5, prev))
+            prev = nid
+    p = tmp_path / "y.swc"
+    p.write_text("".join(" ".join(str(v) for v in r) + "\n" for r in rows))
+    return p
+
+
+def test_neuron_command(tmp_path, swc, capsys):
+    out = tmp_path / "n"
+    rc = main(["neuron", str(swc), "--res", "20", "--hh", "--inject", "1:0.5:5:40",
+               "--record", "1", "31", "--duration", "50", "--out", str(out)])
+    assert rc == 0
+    v = pd.read_csv(out / "voltages.csv", index_col=0)
+    assert list(v.columns) == ["1", "31"]
+    assert v["1"].max() > 0  # HH spikes under 0.5 nA
+    sp = pd.read_csv(out / "spikes.csv")
+    assert len(sp) >= 1
+    assert (out / "skeleton_voltage.html").stat().st_size > 10_000
+    printed = capsys.readouterr().out
+    assert str((out / "traces.html").resolve()) in printed
+
+
+def test_neuron_command_bad_input(tmp_path, swc, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["neuron", str(swc), "--inject", "1-0.5", "--out", str(tmp_path), "--quiet"])
+    assert e.value.code == 2 and "NODE:nA" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["neuron", str(swc), "--inject", "999:0.5", "--out", str(tmp_path), "--quiet"])
+    assert e.value.code == 2 and "999" in capsys.readouterr().err
