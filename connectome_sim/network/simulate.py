@@ -80,8 +80,9 @@ def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_sp
         if model.kind == "event":
             t, n, w, c = _stim_events(net, seed, trial, duration, None)
             Q = model.init_queue(S, P)
-            sp_i, sp_t, rec, status, k = eng.run_event(
-                model.receive, model.observe, n_steps, dt, S, P, Q,
+            kern = eng.specialise("event", {"recv_fn": model.receive, "obs_fn": model.observe})
+            sp_i, sp_t, rec, status, k = kern(
+                n_steps, dt, S, P, Q,
                 comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start, comp.seg_end,
                 comp.seg_delay, t, n, w, c, rec_rows, max_spikes, 10000)
         else:
@@ -98,8 +99,10 @@ def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_sp
             sleep_fn = model.can_sleep if use_sleep else eng._no_sleep
             catch_fn = model.catch_up if use_sleep else eng._no_catch_up
             vrow = model.state_names().index(model.voltage) if model.voltage else -1
-            sp_i, sp_k, rec, status, k = eng.run_clock(
-                model.step, sleep_fn, catch_fn, use_sleep, 0, n_steps, dt, S, P,
+            kern = eng.specialise("clock", {"step_fn": model.step, "sleep_fn": sleep_fn,
+                                            "catch_fn": catch_fn})
+            sp_i, sp_k, rec, status, k = kern(
+                use_sleep, 0, n_steps, dt, S, P,
                 len(model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
                 comp.seg_end, dsteps, stim_k[keep], n[keep], w[keep], c[keep], ck, ci, ca,
                 comp.gap_ptr, comp.gap_j, comp.gap_g, vrow, pinned, rec_rows, max(vrow, 0),
