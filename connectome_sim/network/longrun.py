@@ -2,7 +2,7 @@
 
 ``run_simulation(..., spikes_to='spikes.parquet')`` and runs that continue a saved state go
 through :func:`run_extended`, which drives the same numba kernel as an ordinary run
-(``connectome_sim.engine.network.run_clock``) in chunks of ``chunk`` ms:
+(``connectome_sim.engine.network.run_clock``, specialised per model) in chunks of ``chunk`` ms:
 
 - after each chunk the spikes are appended to a parquet file (``pyarrow.parquet.
   ParquetWriter``, one row group per chunk and trial) and dropped from memory, so memory stays
@@ -252,6 +252,9 @@ def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
     sleep_fn = model.can_sleep if use_sleep else eng._no_sleep
     catch_fn = model.catch_up if use_sleep else eng._no_catch_up
     vrow = model.state_names().index(model.voltage) if model.voltage else -1
+    # the same cached, model-specialised kernel as an ordinary run
+    kern = eng.specialise("clock", {"step_fn": model.step, "sleep_fn": sleep_fn,
+                                    "catch_fn": catch_fn})
     ck, ci, ca = _current_events(net, dt, k_end)
     pinned = np.zeros(comp.n, np.bool_)
     pinned[ci] = True
@@ -292,8 +295,8 @@ def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
         j = np.concatenate([pj[now], sn[sel]])[order]
         w = np.concatenate([pw[now], sw[sel]])[order]
         c = np.concatenate([pc[now], sc[sel]])[order]
-        sp_i, sp_k, rec, status, kr = eng.run_clock(
-            model.step, sleep_fn, catch_fn, use_sleep, ka, kb, dt, st["S"], P,
+        sp_i, sp_k, rec, status, kr = kern(
+            use_sleep, ka, kb, dt, st["S"], P,
             len(model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
             comp.seg_end, dsteps, k[order], j, w, c, ck, ci, ca, comp.gap_ptr, comp.gap_j,
             comp.gap_g, vrow, pinned, rec_rows, max(vrow, 0), max_spikes)

@@ -14,13 +14,14 @@ from ..engine import network as eng
 from ..errors import ParameterError, UnknownIDError
 from ..io.edges import INHIBITORY_NT, detect_columns, neurotransmitter_signs, read_edges
 from .inputs import InputsMixin
+from .longrun import LongRunMixin  # issue 8: save_state/load_state/to_nest
 from .models import get_model
 from .results import ResultsMixin
 
 __all__ = ["PointNetwork"]
 
 
-class PointNetwork(InputsMixin, ResultsMixin):
+class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
     """A network of point neurons of one model.
 
     Parameters

@@ -26,7 +26,7 @@ class ResultsMixin:
         return self
 
     def run_simulation(self, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
-                       max_spikes=50_000_000):
+                       max_spikes=50_000_000, spikes_to=None, backend="numba", chunk=1000.0):
         """Simulate ``duration`` ms with step ``dt`` ms.
 
         Parameters
@@ -44,6 +44,14 @@ class ResultsMixin:
         max_spikes : int
             Stop with ``SimulationError`` when a trial exceeds this many spikes (runaway guard,
             bounds memory at ~12 bytes per spike).
+        spikes_to : str or pathlib.Path, optional
+            Stream the spikes to this parquet file in chunks of ``chunk`` ms instead of
+            keeping them in memory (bounded memory for long runs); the path is returned.
+            See :mod:`connectome_sim.network.longrun`.
+        backend : {'numba', 'nest'}
+            ``'nest'`` builds and runs the same network in NEST 3 (:meth:`to_nest`).
+        chunk : float
+            Chunk length (ms) when streaming.
 
         Returns
         -------
@@ -52,6 +60,17 @@ class ResultsMixin:
         """
         from .simulate import compile_network, run_trials
 
+        # --- issue 8 hook (connectome_sim/network/longrun.py): NEST backend, spikes_to=,
+        # runs continuing a load_state(); returns None for an ordinary run, seed fixed ---
+        from .longrun import dispatch_run
+
+        handled = dispatch_run(self, duration=duration, dt=dt, seed=seed, n_trials=n_trials,
+                               v_init=v_init, max_spikes=max_spikes, spikes_to=spikes_to,
+                               backend=backend, chunk=chunk)
+        if handled is not None:
+            return handled
+        seed = self.seed_used
+        # --- end of issue 8 hook ---
         if duration <= 0 or dt <= 0:
             raise ValueError(f"duration and dt must be > 0 ms, got {duration}, {dt}")
         if int(n_trials) < 1:
