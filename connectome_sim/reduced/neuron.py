@@ -376,8 +376,11 @@ class ReducedNeuron:
         compartment = compartment or self.compartments[0]
         return float(self.steady_state({compartment: 1.0})[compartment])
 
-    def to_point_model(self, name=None, method="euler"):
+    def to_point_model(self, name=None, method="euler", synapse_compartment=None,
+                       stimulus_compartment=None):
         """A registered PointNetwork model (class) running this neuron; see
         :func:`connectome_sim.network.models.dendritic.make_dendritic_model`."""
         from ..network.models.dendritic import make_dendritic_model
-        return make_dendritic_model(self, name=name, method=method)
+        return make_dendritic_model(self, name=name, method=method,
+                                    synapse_compartment=synapse_compartment,
+                                    stimulus_compartment=stimulus_compartment)
