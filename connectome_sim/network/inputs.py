@@ -203,12 +203,25 @@ class InputsMixin:
             self._props[rp][rows] = float(refractory)
         return self
 
-    def add_current(self, ids, amplitude, start=0.0, stop=np.inf, label=None):
-        """Inject a constant current ``amplitude`` (nA) into ``ids`` from ``start`` to ``stop`` (ms)."""
+    def add_current(self, ids, amplitude, start=0.0, stop=np.inf, label=None,
+                    sample_interval=None):
+        """Inject a constant current ``amplitude`` (nA) into ``ids`` from ``start`` to ``stop`` (ms).
+
+        ``amplitude`` may also be a callable ``f(t)`` (t in ms, evaluated at each step's
+        midpoint) or an array of amplitudes over time, one per ``sample_interval`` ms (default:
+        the run's dt) starting at ``start`` (e.g. ``fi_curve.ramp_input``); see
+        :class:`connectome_sim.network.fi_curve.WaveformCurrent`.
+        """
         if not self.model.supports_current:
             raise ParameterError(f"model {self.model.name} takes no currents (event-driven); "
                                  "use add_stimulus instead")
         rows = self._rows(ids)
+        if callable(amplitude) or sample_interval is not None or (
+                np.ndim(amplitude) >= 1 and np.shape(amplitude)[0] != rows.size) or np.ndim(amplitude) == 2:
+            from .fi_curve import WaveformCurrent
+            self._currents.append(WaveformCurrent(rows, np.ones(rows.size), float(start),
+                                                  float(stop), label, amplitude, sample_interval))
+            return self
         amp = _per_neuron(amplitude, rows.size, "amplitude")
         self._currents.append(Current(rows, amp, float(start), float(stop), label))
         return self
