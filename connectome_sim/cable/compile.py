@@ -12,9 +12,12 @@ import numpy as np
 
 from connectome_sim.engine.cable_run import CableArrays, EventArrays
 from connectome_sim.errors import ParameterError
+from connectome_sim.mechanisms.hh import HH, HHTable
 from connectome_sim.stimuli import make_rng, netstim_times
 
 __all__ = ["compile_arrays", "compile_events", "passive_arrays"]
+
+_HH_TABLE = HHTable()
 
 
 def passive_arrays(geom, Ra_sec: np.ndarray, cm_comp: np.ndarray):
@@ -32,8 +35,11 @@ def passive_arrays(geom, Ra_sec: np.ndarray, cm_comp: np.ndarray):
     return parent, gax, cap
 
 
-def compile_arrays(model) -> tuple[CableArrays, dict]:
-    """Build :class:`CableArrays` and index maps (``state_index``) for ``model``."""
+def compile_arrays(model, usetable_hh: bool = False) -> tuple[CableArrays, dict]:
+    """Build :class:`CableArrays` and index maps (``state_index``) for ``model``.
+
+    ``usetable_hh`` swaps NEURON's tabulated hh rates (:class:`HHTable`) for the exact ones.
+    """
     geom = model.geometry
     parent, gax, cap = passive_arrays(geom, model._Ra_sec, model._cm)
     n = len(parent)
@@ -55,6 +61,8 @@ def compile_arrays(model) -> tuple[CableArrays, dict]:
         np.add.at(econst, comp, np.asarray(ge) * afac[comp])
         if mech.folded:
             continue
+        if usetable_hh and type(mech) is HH:
+            mech = _HH_TABLE
         inst_index[name] = (len(mechs), comp)
         mechs.append((mech, comp, np.column_stack([afac[comp], par[comp]])))
     arr = CableArrays(parent=parent, gax=gax, cap=cap, gconst=gconst, econst=econst,

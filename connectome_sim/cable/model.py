@@ -441,7 +441,8 @@ class CompartmentModel:
     # ------------------------------------------------------------------ running
     def run_simulation(self, duration: float = 25, v_init: float = -65, dt: float = 0.025,
                        method: str = "be", n_trials: int = 1, seed: int | None = None,
-                       celsius: float = 6.3, record_every: int = 1):
+                       celsius: float = 6.3, record_every: int = 1,
+                       usetable_hh: bool = False):
         """Run ``duration`` ms from ``v_init`` mV with fixed step ``dt`` ms.
 
         Parameters
@@ -457,6 +458,9 @@ class CompartmentModel:
             Temperature (°C) for temperature-dependent mechanisms (hh: q10 = 3).
         record_every : int
             Keep every k-th sample of the records.
+        usetable_hh : bool
+            Use NEURON's hh rate tables (its default, ``h.usetable_hh = 1``: 1 mV grid,
+            linear interpolation) instead of exact rates.  Faster, slightly less accurate.
 
         Sets :attr:`t` (ms), :attr:`records` (dict quantity -> DataFrame indexed by time, or
         by (trial, time) if ``n_trials > 1``), :attr:`spikes` (DataFrame label, node_id, time
@@ -469,7 +473,8 @@ class CompartmentModel:
         SimulationError
             If the voltage becomes NaN/inf or exceeds 1e4 mV (names the time and node ID).
         """
-        run_model(self, duration, v_init, dt, method, n_trials, seed, celsius, record_every)
+        run_model(self, duration, v_init, dt, method, n_trials, seed, celsius, record_every,
+                  usetable_hh)
         return self
 
     def plot_results(self, backend: str = "plotly", show: bool = False, **kwargs):

@@ -40,7 +40,8 @@ def check_step(duration: float, dt: float) -> int:
     return int(round(duration / dt))
 
 
-def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, record_every):
+def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, record_every,
+              usetable_hh=False):
     """Compile and run ``model`` (see :meth:`CompartmentModel.run_simulation`)."""
     nsteps = check_step(duration, dt)
     if method not in ("be", "cn"):
@@ -54,7 +55,7 @@ def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, reco
         raise ParameterError(f"record_every must be >= 1, got {record_every}")
     if not np.isfinite(v_init):
         raise ParameterError(f"v_init must be finite (mV), got {v_init}")
-    arr, maps = compile_arrays(model)
+    arr, maps = compile_arrays(model, usetable_hh=bool(usetable_hh))
     events, trains = compile_events(model, n_trials, seed, nsteps * dt)
     recs = model._records
     rv = [r for r in recs if r["kind"] == "v"]

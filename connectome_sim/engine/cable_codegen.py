@@ -36,7 +36,7 @@ import textwrap
 
 __all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
 
-KERNEL_VERSION = "3"
+KERNEL_VERSION = "4"
 
 _LOADED: dict[str, object] = {}
 
@@ -149,6 +149,7 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst,
     dd_ = np.empty(ncomp_)
     rhs_ = np.empty(ncomp_)
     invd = invd0.copy()
+    ff = fstat.copy()
 {prelude}{offsets}    st_ = np.zeros({nst})
 {init}
     n_icl = icl_comp.shape[0]
@@ -248,28 +249,43 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst,
             rhs_[i] += g * syn_par[k, 2]
             ipp[n_icl + n_alp + k] = g * (vv_[i] - syn_par[k, 2])
         # 6. Hines elimination (Hines order, parent[i] < i, roots -1).  Compartments whose
-        #    subtree has no time-varying conductance use the factors computed once (fstat,
-        #    invd); the others are eliminated as in NEURON.
+        #    subtree has no time-varying conductance keep the factors computed once (ff =
+        #    gax / d, invd = 1 / d); the others are eliminated as in NEURON.  The running
+        #    value of the previous compartment stays in a register along unbranched runs.
+        acc = rhs_[ncomp_ - 1]
         for i in range(ncomp_ - 1, -1, -1):
             p = parent[i]
             if dyn[i]:
                 iv = 1.0 / dd_[i]
                 invd[i] = iv
+                fi = gax[i] * iv
+                ff[i] = fi
                 if p >= 0:
-                    f = gax[i] * iv
-                    dd_[p] -= f * gax[i]
-                    rhs_[p] += f * rhs_[i]
-            elif p >= 0:
-                rhs_[p] += fstat[i] * rhs_[i]
+                    dd_[p] -= fi * gax[i]
+            else:
+                fi = ff[i]
+            rhs_[i] = acc
+            if i > 0:
+                if p == i - 1:
+                    acc = rhs_[i - 1] + fi * acc
+                else:
+                    if p >= 0:
+                        rhs_[p] += fi * acc
+                    acc = rhs_[i - 1]
+        # back-substitution: x_i = rhs_i / d_i + (gax_i / d_i) x_parent
         bad = -1
+        xp = 0.0
         if cn:
             for i in range(ncomp_):
                 p = parent[i]
+                x = rhs_[i] * invd[i]
                 if p >= 0:
-                    x = (rhs_[i] + gax[i] * rhs_[p]) * invd[i]
-                else:
-                    x = rhs_[i] * invd[i]
+                    if p == i - 1:
+                        x += ff[i] * xp
+                    else:
+                        x += ff[i] * rhs_[p]
                 rhs_[i] = x
+                xp = x
                 x = 2.0 * x - vv_[i]
                 vv_[i] = x
                 if not (abs(x) <= 1e4):
@@ -277,11 +293,14 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst,
         else:
             for i in range(ncomp_):
                 p = parent[i]
+                x = rhs_[i] * invd[i]
                 if p >= 0:
-                    x = (rhs_[i] + gax[i] * rhs_[p]) * invd[i]
-                else:
-                    x = rhs_[i] * invd[i]
+                    if p == i - 1:
+                        x += ff[i] * xp
+                    else:
+                        x += ff[i] * rhs_[p]
                 rhs_[i] = x
+                xp = x
                 vv_[i] = x
                 if not (abs(x) <= 1e4):
                     bad = i

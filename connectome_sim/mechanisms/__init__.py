@@ -6,10 +6,10 @@ conductances µS, currents nA.
 
 from .base import DensityMechanism
 from .pas import Pas
-from .hh import HH
+from .hh import HH, HHTable
 from .channel import Channel, Gate, get_mechanism, register_mechanism, MECHANISMS
 from .point import IClamp, AlphaSynapse, ExpSyn, Exp2Syn, exp2syn_factor
 
-__all__ = ["DensityMechanism", "Pas", "HH", "Channel", "Gate", "get_mechanism",
+__all__ = ["DensityMechanism", "Pas", "HH", "HHTable", "Channel", "Gate", "get_mechanism",
            "register_mechanism", "MECHANISMS", "IClamp", "AlphaSynapse", "ExpSyn", "Exp2Syn",
            "exp2syn_factor"]

@@ -5,7 +5,10 @@ Parameters (NEURON names and defaults): ``gnabar`` 0.12 S/cm², ``gkbar`` 0.036 
 na_ion/k_ion defaults).  Rates are scaled by ``q10 = 3 ** ((celsius - 6.3) / 10)``; celsius is a
 run parameter (default 6.3 °C as NEURON).  Gates follow the cnexp update
 ``m += (1 - exp(-dt/mtau)) (minf - m)`` evaluated with the voltage at the end of the step, as in
-NEURON's fixed-step ``nonvint``.  Rates are computed exactly (NEURON with ``usetable_hh = 0``).
+NEURON's fixed-step ``nonvint``.  Rates are computed exactly (NEURON with ``usetable_hh = 0``)
+by default; :class:`HHTable` reproduces NEURON's default rate tables (``usetable_hh = 1``:
+minf/mtau... tabulated at 1 mV steps from -100 to 100 mV, linearly interpolated, clamped at
+the ends), selected with ``run_simulation(..., usetable_hh=True)``.
 The leak part (gl, el) is constant and folded into the matrix constants.
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from .base import DensityMechanism
 
-__all__ = ["HH"]
+__all__ = ["HH", "HHTable"]
 
 _HELPERS = ''
 
@@ -68,3 +71,52 @@ class HH(DensityMechanism):
 
     def linear(self, params):
         return params["gl"], params["gl"] * params["el"]
+
+
+def _indent(src, n):
+    return "".join(" " * n + line + "\n" for line in src.strip("\n").splitlines())
+
+
+_TABLE_PRELUDE = ("hh_q10 = 3.0 ** ((celsius - 6.3) / 10.0)\n"
+                  "hh_tab = np.empty((202, 6))\n"
+                  "for hh_k in range(201):\n"
+                  "    v = -100.0 + hh_k\n"
+                  + _indent(_RATES, 4)
+                  + "    hh_tab[hh_k, 0] = minf\n"
+                  "    hh_tab[hh_k, 1] = 1.0 / (hh_q10 * sm_)\n"
+                  "    hh_tab[hh_k, 2] = hinf\n"
+                  "    hh_tab[hh_k, 3] = 1.0 / (hh_q10 * sh_)\n"
+                  "    hh_tab[hh_k, 4] = ninf\n"
+                  "    hh_tab[hh_k, 5] = 1.0 / (hh_q10 * sn_)\n"
+                  "for hh_k in range(6):\n"
+                  "    hh_tab[201, hh_k] = hh_tab[200, hh_k]\n")
+
+_LOOKUP = """
+xi_ = v + 100.0
+if xi_ > 0.0 and xi_ < 200.0:
+    k_ = int(xi_)
+    th_ = xi_ - k_
+elif xi_ >= 200.0:
+    k_ = 200
+    th_ = 0.0
+else:
+    k_ = 0
+    th_ = 0.0
+minf = hh_tab[k_, 0] + th_ * (hh_tab[k_ + 1, 0] - hh_tab[k_, 0])
+mtau = hh_tab[k_, 1] + th_ * (hh_tab[k_ + 1, 1] - hh_tab[k_, 1])
+hinf = hh_tab[k_, 2] + th_ * (hh_tab[k_ + 1, 2] - hh_tab[k_, 2])
+htau = hh_tab[k_, 3] + th_ * (hh_tab[k_ + 1, 3] - hh_tab[k_, 3])
+ninf = hh_tab[k_, 4] + th_ * (hh_tab[k_ + 1, 4] - hh_tab[k_, 4])
+ntau = hh_tab[k_, 5] + th_ * (hh_tab[k_ + 1, 5] - hh_tab[k_, 5])
+"""
+
+
+class HHTable(HH):
+    """NEURON ``hh`` with its default rate tables (``usetable_hh = 1``); same parameters."""
+
+    prelude = _TABLE_PRELUDE
+    code_init = _LOOKUP + "m = minf\nh = hinf\nn = ninf\n"
+    code_states = (_LOOKUP
+                   + "m = m + (1.0 - math.exp(-dt / mtau)) * (minf - m)\n"
+                   + "h = h + (1.0 - math.exp(-dt / htau)) * (hinf - h)\n"
+                   + "n = n + (1.0 - math.exp(-dt / ntau)) * (ninf - n)\n")

@@ -52,15 +52,16 @@ def build(method_note=""):
     return m
 
 
-@pytest.mark.parametrize("method", ["be", "cn"])
-def test_branched_tree_matches_neuron(method):
+@pytest.mark.parametrize("method,tables", [("be", False), ("cn", False), ("be", True)])
+def test_branched_tree_matches_neuron(method, tables):
+    """Exact hh rates vs NEURON usetable_hh=0; our rate tables vs NEURON's (usetable_hh=1)."""
     m = build()
     assert m.geometry.is_junction[0]  # the root joins three sections
-    m.run_simulation(80, v_init=-65, method=method, celsius=10)
+    m.run_simulation(80, v_init=-65, method=method, celsius=10, usetable_hh=tables)
     with neuron_model(m) as ref:
         inject_trains(ref, m, m.presynaptic_trains[0])
         t, v, spikes = run_neuron(ref, 80, -65.0, secondorder=2 if method == "cn" else 0,
-                                  celsius=10)
+                                  celsius=10, usetable_hh=int(tables))
         states = {k: np.array(x) for k, x in ref["srec"].items()}
         currents = {k: np.array(x) for k, x in ref["irec"].items()}
     for lab, trace in v.items():
