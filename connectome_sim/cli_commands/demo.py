@@ -76,7 +76,7 @@ def run_neuron(out: Path, duration: float = 1000.0, say=print) -> list[Path]:
         cmp.add_synaptic_current(where=post[: i * 5], start=50 + i * 200, max_syn_cond=0.1,
                                  rev_pot=-10)
     labelled = {"dendrite_base": dend_base, "axon_tip": axo_tip, "soma": int(n.soma)}
-    traces, movie = simulate_with_movie(cmp, labelled, duration, 0.025, -60.0, n_samples=8000)
+    traces, movie = simulate_with_movie(cmp, labelled, duration, 0.025, -60.0, n_samples=4000)
     spikes = cmp.spikes
     files = [out / "neuron_traces.html", out / "neuron_skeleton_voltage.html",
              out / "neuron_spikes.csv", out / "neuron_voltages.csv"]

@@ -238,7 +238,7 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
     for _, s in stim.iterrows():
         fig.add_vrect(x0=s["start"], x1=s["stop"], fillcolor=_STIM_COLOUR, line_width=0,
                       layer="below", annotation_text=s["label"] or None,
-                      annotation_position="top left")
+                      annotation_position="top right")
     if len(bounds) <= 200:
         for b in bounds:
             fig.add_hline(y=b, line=dict(color="#dddddd", width=0.5))
