@@ -36,7 +36,7 @@ import textwrap
 
 __all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
 
-KERNEL_VERSION = "4"
+KERNEL_VERSION = "6"
 
 _LOADED: dict[str, object] = {}
 

@@ -88,6 +88,38 @@ class EventArrays:
         return cls(np.zeros(n_trials + 1, _I), np.zeros(0), np.zeros(0, _I), np.zeros(0))
 
 
+def _check(arr: CableArrays, n: int) -> np.ndarray:
+    """Validate index arrays (the kernel does not bounds-check); returns nc_ptr."""
+    par = np.asarray(arr.parent)
+    if par.ndim != 1 or (len(par) and (par[0] != -1 or (par >= np.arange(n)).any()
+                                       or (par < -1).any())):
+        raise ValueError("parent must satisfy parent[i] < i, parent[0] == -1 (Hines order)")
+    for name in ("gax", "cap", "gconst", "econst"):
+        if len(getattr(arr, name)) != n:
+            raise ValueError(f"{name} has length {len(getattr(arr, name))}, expected {n}")
+    comps = [arr.icl_comp, arr.alp_comp, arr.syn_comp, arr.det_comp] + \
+        [c for _, c, _ in arr.mechs]
+    for c in comps:
+        c = np.asarray(c)
+        if len(c) and (c.min() < 0 or c.max() >= n):
+            raise ValueError("compartment index out of range in a mechanism/point process")
+    for (_, c, p) in arr.mechs:
+        if len(np.unique(c)) != len(c) or p.shape[0] != len(c):
+            raise ValueError("mechanism instances must be unique compartments, one row each")
+    n_det, n_syn = len(arr.det_comp), len(arr.syn_comp)
+    nc_ptr = np.asarray(arr.nc_ptr, _I)
+    if len(arr.nc_syn) == 0 and len(nc_ptr) != n_det + 1:
+        nc_ptr = np.zeros(n_det + 1, _I)
+    if len(nc_ptr) != n_det + 1 or nc_ptr[0] != 0 or nc_ptr[-1] != len(arr.nc_syn) \
+            or (np.diff(nc_ptr) < 0).any():
+        raise ValueError("nc_ptr must be a CSR pointer over the detectors")
+    if len(arr.nc_syn) and (np.min(arr.nc_syn) < 0 or np.max(arr.nc_syn) >= n_syn):
+        raise ValueError("nc_syn refers to a synapse that does not exist")
+    if len(arr.nc_delay) and np.min(arr.nc_delay) < 0:
+        raise ValueError("NetCon delays must be >= 0 ms")
+    return nc_ptr
+
+
 def state_offsets(mechs) -> list[int]:
     """Start of each kernel mechanism's states in the flat per-trial state array."""
     off = [0]
@@ -108,6 +140,7 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     none; ``overflow`` bool (spike buffer too small).
     """
     n = len(arr.parent)
+    nc_ptr = _check(arr, n)
     rconst = arr.econst.astype(_F).copy()
     dconst = arr.gconst.astype(_F).copy()
     par = arr.parent
@@ -135,6 +168,16 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     rec_s = np.asarray(rec_s, _I)
     rec_i = np.asarray(rec_i, _I)
     n_rec = len(rec_v) + len(rec_s) + len(rec_i)
+    for r, lim in ((rec_v, n), (rec_s, state_offsets(arr.mechs)[-1])):
+        if len(r) and (r.min() < 0 or r.max() >= lim):
+            raise ValueError("record index out of range")
+    if len(rec_i) and (rec_i.min() < 0 or rec_i.max() >= len(arr.icl_comp)
+                       + len(arr.alp_comp) + len(arr.syn_comp)):
+        raise ValueError("current record index out of range")
+    if len(events.ptr) != n_trials + 1:
+        raise ValueError(f"events.ptr must have n_trials + 1 = {n_trials + 1} entries")
+    if len(events.syn) and (events.syn.min() < 0 or events.syn.max() >= len(arr.syn_comp)):
+        raise ValueError("external events refer to a synapse that does not exist")
     out_rec = np.zeros((n_trials, n_rec, nsteps // rec_every + 1))
     spk_det = np.zeros((n_trials, max(max_spikes, 1)), _I)
     spk_step = np.zeros((n_trials, max(max_spikes, 1)), _I)
@@ -152,7 +195,7 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
             np.asarray(events.ptr, _I), np.asarray(events.time, _F),
             np.asarray(events.syn, _I), np.asarray(events.w, _F),
             np.asarray(arr.det_comp, _I), np.asarray(arr.det_thr, _F),
-            np.asarray(arr.nc_ptr, _I), np.asarray(arr.nc_syn, _I),
+            nc_ptr, np.asarray(arr.nc_syn, _I),
             np.asarray(arr.nc_w, _F), np.asarray(arr.nc_delay, _F), ring_len,
             rec_v, rec_s, rec_i, int(rec_every), out_rec, spk_det, spk_step, spk_n, err)
     if n_trials == 1:
