@@ -4,5 +4,8 @@ Units (NEURON): ms, mV, µm, µF/cm², Ω·cm, S/cm², nA, µS.
 """
 
 from .model import CompartmentModel, Section, Segment
+from .analysis import (attenuation, electrotonic_distance, input_impedance, input_resistance,
+                       node_values, transfer_impedance)
 
-__all__ = ["CompartmentModel", "Section", "Segment"]
+__all__ = ["CompartmentModel", "Section", "Segment", "attenuation", "electrotonic_distance",
+           "input_impedance", "input_resistance", "node_values", "transfer_impedance"]
