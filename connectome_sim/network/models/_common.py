@@ -32,7 +32,7 @@ import numpy as np
 
 from .base import Param
 
-__all__ = ["syn_params", "SYN_STATES", "substeps", "syn_add", "syn_decay", "syn_current"]
+__all__ = ["syn_params", "substeps", "syn_add", "syn_current"]
 
 
 def syn_params(tau_e=5.0, tau_i=10.0, E_e=0.0, E_i=-80.0, cond_syn=0.0, g_unit="µS",

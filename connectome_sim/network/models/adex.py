@@ -45,7 +45,7 @@ class AdEx(PointModel):
         "R": Param(1.0, "MΩ (or 1)", "membrane resistance"),
         "tau": Param(10.0, "ms", "membrane time constant"),
         "tau_ref": Param(0.0, "ms", "absolute refractory period"),
-        "max_substep": Param(0.01, "ms", "longest RK4 substep"),
+        "max_substep": Param(0.1, "ms", "longest RK4 substep"),
         "a": Param(1.0, "µS (or 1)", "subthreshold adaptation coupling"),
         "b": Param(1.0, "nA (or mV/R)", "spike-triggered adaptation increment"),
         "tau_w": Param(30.0, "ms", "adaptation time constant"),

@@ -7,9 +7,9 @@ are µA/cm² (``cond_syn = 0``) or mS/cm² (``cond_syn = 1``, the default here).
 
 Spikes are upward crossings of ``V_th`` within a network step (``V_old < V_th <= V_new``), as
 in the seeds.  Integration: classical RK4 on substeps of at most ``max_substep`` ms (see
-:mod:`connectome_sim.network.models._common`).  With the defaults this matches a
-``scipy.integrate.solve_ivp`` (DOP853, rtol 1e-9) integration of the published equations to
-< 0.01 mV RMS over the seeds' 500 ms ramps (``tests/network/models/test_point_parity.py``).
+:mod:`connectome_sim.network.models._common`; default 0.025 ms for HH and WangBuzsakiHH, 0.1 ms
+for MorrisLecar).  With the defaults this matches a ``scipy.integrate.solve_ivp`` (DOP853,
+rtol 1e-9) integration of the published equations to < 0.05 mV RMS over the seeds' 500 ms ramps (``tests/network/models/test_point_parity.py``).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class HH(PointModel):
         "gL": Param(0.03, "mS/cm²", "leak conductance"),
         "C": Param(1.0, "µF/cm²", "membrane capacitance"),
         "V_th": Param(20.0, "mV", "spike detection threshold (upward crossing)"),
-        "max_substep": Param(0.01, "ms", "longest RK4 substep"),
+        "max_substep": Param(0.025, "ms", "longest RK4 substep"),
         **syn_params(cond_syn=1.0, g_unit="mS/cm²", i_unit="µA/cm²"),
     }
     states = {"v": State(-65.0, "mV", "membrane potential"),
@@ -199,7 +199,7 @@ class MorrisLecar(PointModel):
         "V4": Param(30.0, "mV", "W∞ slope"),
         "phi": Param(0.04, "1/ms", "rate factor of W"),
         "V_th": Param(10.0, "mV", "spike detection threshold (upward crossing)"),
-        "max_substep": Param(0.05, "ms", "longest RK4 substep"),
+        "max_substep": Param(0.1, "ms", "longest RK4 substep"),
         **syn_params(cond_syn=1.0, g_unit="mS/cm²", i_unit="µA/cm²"),
     }
     states = {"v": State(-65.0, "mV", "membrane potential"),
@@ -287,7 +287,7 @@ class WangBuzsakiHH(PointModel):
         "phi": Param(5.0, "1", "temperature factor of h and n"),
         "C": Param(1.0, "µF/cm²", "membrane capacitance"),
         "V_th": Param(20.0, "mV", "spike detection threshold (upward crossing)"),
-        "max_substep": Param(0.01, "ms", "longest RK4 substep"),
+        "max_substep": Param(0.025, "ms", "longest RK4 substep"),
         **syn_params(cond_syn=1.0, g_unit="mS/cm²", i_unit="µA/cm²"),
     }
     states = {"v": State(-65.0, "mV", "membrane potential"),

@@ -39,7 +39,7 @@ class ExpIF(PointModel):
         "R": Param(1.0, "MΩ (or 1)", "membrane resistance"),
         "tau": Param(10.0, "ms", "membrane time constant"),
         "tau_ref": Param(1.7, "ms", "absolute refractory period (V held at V_reset)"),
-        "max_substep": Param(0.01, "ms", "longest RK4 substep"),
+        "max_substep": Param(0.1, "ms", "longest RK4 substep"),
         **syn_params(cond_syn=0.0, g_unit="µS (with R in MΩ)", i_unit="R·I units"),
     }
     states = {"v": State("V_rest", "mV", "membrane potential"),

@@ -38,7 +38,7 @@ class Izhikevich(PointModel):
         "d": Param(8.0, "mV/ms", "recovery increment at a spike"),
         "V_th": Param(30.0, "mV", "spike cut-off"),
         "tau_ref": Param(0.0, "ms", "absolute refractory period"),
-        "max_substep": Param(0.01, "ms", "longest RK4 substep"),
+        "max_substep": Param(0.1, "ms", "longest RK4 substep"),
         **syn_params(cond_syn=0.0, g_unit="1/ms", i_unit="mV/ms"),
     }
     states = {"v": State(-65.0, "mV", "membrane potential"),
