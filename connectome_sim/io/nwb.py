@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 
-__all__ = ["write_nwb", "read_nwb"]
+__all__ = ["write_nwb", "read_nwb", "export_nwb"]
 
 _ID_COLUMNS = ("neuron_id", "node_id")
 
@@ -69,6 +69,50 @@ def _id_kind(ids) -> str:
     if all(isinstance(_py(i), (int, np.integer)) and not isinstance(_py(i), bool) for i in ids):
         return "int"
     return "str"
+
+
+def _time_indexed(v):
+    """A (trial, time) row MultiIndex (CompartmentModel with n_trials > 1) -> time index with
+    (trial, ID) columns."""
+    if isinstance(v, pd.DataFrame) and isinstance(v.index, pd.MultiIndex):
+        if v.index.nlevels != 2 or isinstance(v.columns, pd.MultiIndex):
+            raise ParameterError("voltages: expected rows indexed by time or (trial, time)")
+        v = v.copy()
+        v.index = v.index.set_names(["trial", "time"])
+        v = v.unstack("trial")  # columns (ID, trial)
+        v.columns = v.columns.swaplevel(0, 1)
+        v = v.sort_index(axis=1, level=0, sort_remaining=False)
+    return v
+
+
+def export_nwb(result, path, **kwargs) -> Path:
+    """Write the spikes and voltage records of a run model to NWB.
+
+    Parameters
+    ----------
+    result : PointNetwork or CompartmentModel (or any object with ``spikes`` and ``records``)
+        After ``run_simulation``; ``records['v']`` (mV) and ``spikes`` (ms) are exported.
+    path : str or pathlib.Path
+        Output file.
+    **kwargs
+        Passed to :func:`write_nwb` (``kind`` defaults to ``'compartment'`` for a
+        CompartmentModel, ``'network'`` otherwise).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    spikes = getattr(result, "spikes", None)
+    records = getattr(result, "records", None) or {}
+    if spikes is None and "v" not in records:
+        raise ParameterError(f"export_nwb: {type(result).__name__} has no spikes or voltage "
+                             "records; run_simulation() first (spikes streamed with spikes_to= "
+                             "are in the parquet file: pass them to write_nwb)")
+    kind = kwargs.pop("kind", "compartment" if type(result).__name__ == "CompartmentModel"
+                      else "network")
+    if spikes is not None and len(spikes) == 0:
+        spikes = None if "v" in records else spikes
+    return write_nwb(path, spikes=spikes, voltages=records.get("v"), kind=kind, **kwargs)
 
 
 def write_nwb(path, *, spikes: pd.DataFrame | None = None, voltages: pd.DataFrame | None = None,
@@ -141,6 +185,7 @@ def write_nwb(path, *, spikes: pd.DataFrame | None = None, voltages: pd.DataFram
     if voltages is not None:
         if isinstance(voltages, pd.Series):
             voltages = voltages.to_frame()
+        voltages = _time_indexed(voltages)
         if not isinstance(voltages, pd.DataFrame) or len(voltages) == 0:
             raise ParameterError("voltages must be a non-empty DataFrame indexed by time (ms) "
                                  "with one column per recording")

@@ -82,3 +82,64 @@ def test_bad_input_is_named(tmp_path):
     write_nwb(tmp_path / "y.nwb", spikes=pd.DataFrame({"neuron_id": [1], "time": [2.0]}))
     with pytest.raises(FileExistsError, match="overwrite=True"):
         write_nwb(tmp_path / "y.nwb", spikes=pd.DataFrame({"neuron_id": [1], "time": [2.0]}))
+
+
+def _compare_run(back, spikes, v_rows_by_trial, idcol):
+    """``v_rows_by_trial``: {trial: DataFrame indexed by time, columns IDs} of the source."""
+    a = spikes.sort_values(["trial", idcol, "time"]).reset_index(drop=True)
+    b = back["spikes"].sort_values(["trial", "neuron_id", "time"]).reset_index(drop=True)
+    assert a[idcol].tolist() == b["neuron_id"].tolist()
+    assert a["trial"].tolist() == b["trial"].tolist()
+    np.testing.assert_allclose(b["time"], a["time"], rtol=1e-15, atol=1e-12)
+    v = back["voltages"]
+    for trial, src in v_rows_by_trial.items():
+        for col in src.columns:
+            np.testing.assert_array_equal(v[(trial, col)].to_numpy(), src[col].to_numpy())
+        np.testing.assert_allclose(v.index.to_numpy(), src.index.to_numpy(), atol=1e-12)
+
+
+def test_compartment_run_roundtrip(tmp_path):
+    """A CompartmentModel run (hh soma + dendrite, 2 trials) -> NWB -> the same numbers."""
+    from connectome_sim.cable import CompartmentModel
+    from connectome_sim.io.nwb import export_nwb
+
+    n = 30
+    nodes = pd.DataFrame({"node_id": np.arange(1, n + 1), "parent_id": np.r_[-1, np.arange(1, n)],
+                          "x": np.arange(n) * 5.0, "y": 0.0, "z": 0.0,
+                          "radius": np.r_[10.0, np.full(n - 1, 1.0)]})
+    cm = CompartmentModel(nodes, res=10.0)
+    cm.insert("hh")
+    cm.inject_current_pulse([1], start=2, duration=10, current=0.5)
+    cm.add_voltage_record([1, 15, 30])
+    cm.add_spike_detector([1])
+    cm.run_simulation(20, dt=0.025, n_trials=2)
+    assert len(cm.spikes) >= 2
+    p = export_nwb(cm, tmp_path / "cm.nwb")
+    check = pynwb.validate(path=str(p))
+    assert check == []
+    with pynwb.NWBHDF5IO(str(p), "r") as io:
+        nwb = io.read()
+        assert "compartment" in nwb.session_description
+        s = nwb.acquisition["V_15_trial1"]
+        assert s.electrode.cell_id == "15" and s.sweep_number == 1
+    back = read_nwb(p)
+    rec = cm.records["v"]
+    _compare_run(back, cm.spikes, {k: rec.loc[k] for k in (0, 1)}, "node_id")
+
+
+def test_network_run_roundtrip(tmp_path):
+    """A PointNetwork run (C. elegans LIF, 2 trials, voltage records) -> NWB -> same numbers."""
+    from connectome_sim.datasets import load_celegans
+    from connectome_sim.io.nwb import export_nwb
+    from connectome_sim.network import PointNetwork
+
+    net = PointNetwork.from_edge_list(load_celegans(kind="chemical"), model="LIF")
+    net.add_poisson_input(["ASHL", "ASHR"], rate=150.0)
+    net.add_voltage_record(["ASHL", "AVAL", "AVDL"])
+    net.run_simulation(200.0, dt=0.1, seed=2, n_trials=2)
+    assert net.spikes["trial"].nunique() == 2 and net.spikes["neuron_id"].nunique() > 2
+    p = export_nwb(net, tmp_path / "net.nwb")
+    assert pynwb.validate(path=str(p)) == []
+    back = read_nwb(p)
+    rec = net.records["v"]
+    _compare_run(back, net.spikes, {k: rec[k] for k in (0, 1)}, "neuron_id")
