@@ -34,11 +34,12 @@ PER_COMP = 13
 
 
 @numba.njit(cache=True)
-def reduced_core(i, t, dt, S, P, I, isoma, Icomp, use_icomp, dsp_out):
+def reduced_core(i, t, dt, S, P, I, isoma, Icomp, use_icomp):
     """Advance neuron ``i`` by one step; returns True on a somatic spike.
 
     ``isoma`` (nA) goes to compartment 0; ``Icomp[c, i]`` (nA) to compartment c when
-    ``use_icomp``.  ``dsp_out[c]`` is set to 1 when compartment c starts a dSpike.
+    ``use_icomp``.  A dSpike onset in compartment c sets ``S[K + c, i]`` to this step's index.
+    One scratch allocation per call (K² + 3K floats).
     """
     K = int(P[0, i])
     M = int(P[1, i])
@@ -49,8 +50,10 @@ def reduced_core(i, t, dt, S, P, I, isoma, Icomp, use_icomp, dsp_out):
     di = math.exp(-dt / P[10, i])
     cb = BASE + PER_COMP * K
     # per-compartment total conductance and driving term (excluding coupling)
-    gtot = np.empty(K)
-    gEsum = np.empty(K)
+    buf = np.empty(K * K + 3 * K)
+    dv = buf[0:K]
+    gtot = buf[K:2 * K]
+    gEsum = buf[2 * K:3 * K]
     for c in range(K):
         o = BASE + PER_COMP * c
         v = S[c, i]
@@ -85,7 +88,6 @@ def reduced_core(i, t, dt, S, P, I, isoma, Icomp, use_icomp, dsp_out):
         S[2 * K + 2 * c, i] = ge * de
         S[2 * K + 2 * c + 1, i] = gi * di
     if method < 0.5:
-        dv = np.empty(K)
         for c in range(K):
             dv[c] = gEsum[c] - gtot[c] * S[c, i]
         for m in range(M):
@@ -99,8 +101,9 @@ def reduced_core(i, t, dt, S, P, I, isoma, Icomp, use_icomp, dsp_out):
             S[c, i] += dt * 1000.0 * dv[c] / P[BASE + PER_COMP * c, i]
     else:
         # backward Euler: (C/dt + G + L) v' = C/dt v + gE  (dense K x K, K is small)
-        A = np.zeros((K, K))
-        r = np.empty(K)
+        A = buf[3 * K:].reshape((K, K))
+        A[:, :] = 0.0
+        r = dv
         for c in range(K):
             cdt = P[BASE + PER_COMP * c, i] / (1000.0 * dt)
             A[c, c] = cdt + gtot[c]
@@ -129,12 +132,12 @@ def reduced_core(i, t, dt, S, P, I, isoma, Icomp, use_icomp, dsp_out):
     nref = math.floor(P[7, i] / dt + 0.5)
     spiked = (S[0, i] > P[3, i]) and (k - S[4 * K, i] >= nref)
     for c in range(K):
-        dsp_out[c] = 0
+        dv[c] = 0.0                      # dv now flags dSpike onsets
         o = BASE + PER_COMP * c
         if P[o + 3, i] > 0.5:
             nrf = math.floor(P[o + 12, i] / dt + 0.5)
             if S[c, i] >= P[o + 8, i] and k >= S[K + c, i] + nrf:
-                dsp_out[c] = 1
+                dv[c] = 1.0
     # second reset (Brian2 'synapses' slot, before resets)
     if P[8, i] > 0.5 and S[4 * K + 1, i] == k:
         S[0, i] = P[5, i]
@@ -145,7 +148,7 @@ def reduced_core(i, t, dt, S, P, I, isoma, Icomp, use_icomp, dsp_out):
         if P[8, i] > 0.5:
             S[4 * K + 1, i] = k + math.floor(P[6, i] / dt + 0.5)
     for c in range(K):
-        if dsp_out[c] == 1:
+        if dv[c] == 1.0:
             S[K + c, i] = k
     return spiked
 
@@ -156,8 +159,7 @@ _NO_ICOMP = np.zeros((1, 1))
 @numba.njit(cache=True)
 def reduced_step(i, t, dt, S, P, I, iext):
     """Plug-in ``step`` (contract in ``network/models/base.py``): iext (nA) into compartment 0."""
-    dsp = np.zeros(int(P[0, i]), np.int8)
-    return reduced_core(i, t, dt, S, P, I, iext[i], _NO_ICOMP, False, dsp)
+    return reduced_core(i, t, dt, S, P, I, iext[i], _NO_ICOMP, False)
 
 
 @numba.njit(cache=True)
@@ -172,11 +174,10 @@ def run_single(n_steps, dt, S, P, Icomp, v_out, dsp_steps, soma_steps):
     nch = 2 * K
     I = np.zeros((nch, 1))
     Ic = np.zeros((K, 1))
-    dsp = np.zeros(K, np.int8)
     for k in range(n_steps):
         for c in range(K):
             v_out[k, c] = S[c, 0]
             Ic[c, 0] = Icomp[k, c]
-        soma_steps[k] = reduced_core(0, k * dt, dt, S, P, I, 0.0, Ic, True, dsp)
+        soma_steps[k] = reduced_core(0, k * dt, dt, S, P, I, 0.0, Ic, True)
         for c in range(K):
-            dsp_steps[k, c] = dsp[c]
+            dsp_steps[k, c] = 1 if S[K + c, 0] == k else 0
