@@ -35,9 +35,9 @@ def reduced_model():
 CONFIGS = {
     "LIF": (None, None, {}),
     "ReducedDA1": (2e-5, 1e-3, {}),
-    "ExpIF": (1.0, 10.0, {}),
-    "AdEx": (1.0, 10.0, {}),
-    "Izhikevich": (1.0, 10.0, {}),
+    "ExpIF": (0.3, 10.0, {}),
+    "AdEx": (0.3, 10.0, {}),
+    "Izhikevich": (0.3, 5.0, {}),
     "HH": (0.05, 0.5, {}),
     "WangBuzsakiHH": (0.05, 0.5, {}),
     "MorrisLecar": (0.5, 5.0, {}),
