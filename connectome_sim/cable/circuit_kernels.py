@@ -86,8 +86,10 @@ def _mech_loop(m, j: int, body: str, load: bool, store: bool, ind: int) -> str:
     return _indent(src, ind)
 
 
-def generate_source(mechs) -> str:
-    """Python source of the circuit kernel for the density mechanisms ``mechs``."""
+def generate_source(mechs, parallel: bool = True) -> str:
+    """Python source of the circuit kernel for the density mechanisms ``mechs``.
+
+    With ``parallel=False`` the kernel has no ``prange`` at all (much faster to compile)."""
     margs = "".join(f"m{j}_comp, m{j}_par, m{j}_cp, " for j in range(len(mechs)))
     helpers = "\n\n".join(textwrap.dedent(m.helpers) for m in mechs if m.helpers)
     prelude = "".join(_indent(m.prelude, 4) for m in mechs if m.prelude)
@@ -99,15 +101,43 @@ def generate_source(mechs) -> str:
     current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
                                  True, False, 8) for j, m in enumerate(mechs))
     states = "".join(_mech_loop(m, j, m.code_states, True, True, 8) for j, m in enumerate(mechs))
-    return _TEMPLATE.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
+    src = _TEMPLATE
+    if not parallel:
+        # drop the parallel dispatcher and its call sites
+        a = src.index("@njit(cache=True, parallel=True)")
+        b = src.index("@njit(cache=True)", a)
+        src = src[:a] + src[b:]
+        src = _strip_parallel_calls(src)
+    return src.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
                             nst=f"off{len(mechs)}", init=init or "        pass\n",
                             current=current, states=states, version=CIRCUIT_KERNEL_VERSION,
                             names=", ".join(m.name for m in mechs) or "(none)")
 
 
-def get_circuit_kernel(mechs):
+def _strip_parallel_calls(src: str) -> str:
+    """Replace ``if parallel: cells_parallel(...) else: <serial>`` by the serial branch."""
+    out, lines, i = [], src.split("\n"), 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip() == "if parallel:":
+            ind = len(line) - len(line.lstrip())
+            i += 1
+            while lines[i].strip() != "else:" or len(lines[i]) - len(lines[i].lstrip()) != ind:
+                i += 1
+            i += 1
+            while i < len(lines) and (not lines[i].strip() or
+                                      len(lines[i]) - len(lines[i].lstrip()) > ind):
+                out.append(lines[i][4:])
+                i += 1
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+def get_circuit_kernel(mechs, parallel: bool = True):
     """Compiled module (``run``) for the density mechanisms ``mechs`` (cached on disk)."""
-    src = generate_source(mechs)
+    src = generate_source(mechs, parallel)
     key = hashlib.sha1(src.encode()).hexdigest()[:16]
     mod = _LOADED.get(key)
     if mod is not None:
@@ -177,7 +207,7 @@ def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsi
     nz = par >= 0
     np.add.at(dconst, np.nonzero(nz)[0], gax[nz])
     np.add.at(dconst, par[nz], gax[nz])
-    kern = get_circuit_kernel([m for m, _, _ in arr.mechs])
+    kern = get_circuit_kernel([m for m, _, _ in arr.mechs], parallel)
     syn_par = np.asarray(arr.syn_par, _F).reshape(-1, 5).copy()
     if len(syn_par):
         syn_par[:, 0] = np.exp(-dt / syn_par[:, 0])
@@ -239,6 +269,10 @@ mechanisms: {names}.  Do not edit: regenerated from the mechanism definitions.""
 import math
 import numpy as np
 from numba import njit, prange
+try:
+    from connectome_sim.engine.cable_fastexp import fexp
+except ImportError:  # older engines: plain exp
+    fexp = math.exp
 
 
 {helpers}
