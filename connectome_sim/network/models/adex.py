@@ -68,7 +68,7 @@ class AdEx(PointModel):
         """Brette & Gerstner (2005) Fig. 1 parameters in this model's form (nA, µS, MΩ)."""
         gL, C = 0.030, 0.281                     # µS, nF
         return {"V_rest": -70.6, "V_reset": -70.6, "V_T": -50.4, "delta_T": 2.0,
-                "V_th": -30.4, "R": 1.0 / gL, "tau": C / gL * 1.0, "tau_w": 144.0,
+                "V_th": -40.4, "R": 1.0 / gL, "tau": C / gL * 1.0, "tau_w": 144.0,
                 "a": 0.004, "b": 0.0805, "tau_ref": 0.0}
 
     @classmethod
