@@ -40,9 +40,11 @@ def test_demo_writes_every_file(tmp_path, capsys):
     assert (driven > 100).all()  # 150 Hz Poisson drive with a suprathreshold weight
 
 
-def test_demo_quiet(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--duration", "60", "--trials", "1",
-                 "--quiet"]) == 0
+def test_quiet_prints_nothing(tmp_path, capsys):
+    edges = tmp_path / "e.csv"
+    pd.DataFrame({"source": ["A"], "target": ["B"], "weight": [40]}).to_csv(edges, index=False)
+    assert main(["network", str(edges), "--stimulate", "A", "--duration", "100", "--trials",
+                 "1", "--out", str(tmp_path / "o"), "--quiet"]) == 0
     cap = capsys.readouterr()
     assert cap.out == "" and cap.err == ""
 

@@ -58,12 +58,3 @@ def test_skeleton_voltage_errors(tree, volts):
         plot_skeleton_voltage(tree.drop(columns="parent_id"), volts)
     with pytest.raises(ParameterError):
         plot_skeleton_voltage(tree, volts.iloc[:0])
-
-
-def test_skeleton_voltage_navis(tmp_path):
-    import navis
-    n = navis.example_neurons(1, kind="skeleton").convert_units("um")
-    t = np.arange(0, 5, 1.0)
-    v = pd.DataFrame(-60 + np.outer(t, np.ones(10)), index=t, columns=n.nodes.node_id[:10])
-    fig = plot_skeleton_voltage(n, v)
-    assert len(fig.frames) == 5
