@@ -33,7 +33,7 @@ UNIT_RE = re.compile(r"\b(ms|mV|µm|um|µm²|Hz|nA|pA|µS|uS|nS|S/cm²|S/cm2|Ω�
 def test_mkdocs_build_strict(tmp_path):
     r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict",
                         "-f", str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
-                       cwd=ROOT, capture_output=True, text=True, timeout=600,
+                       cwd=tmp_path, capture_output=True, text=True, timeout=600,
                        env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"})
     assert r.returncode == 0, f"mkdocs build --strict failed:\n{r.stdout}\n{r.stderr}"
     assert (tmp_path / "site" / "index.html").exists()
