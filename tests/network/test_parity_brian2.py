@@ -82,9 +82,6 @@ def _ours(edges, driven, duration, inputs, n_trials=1, seed=0):
     return net
 
 
-@pytest.mark.xfail(reason="KNOWN DEFECT: only ~64-68 % of spikes match Brian2 within one dt; "
-                   "single-input voltage traces are identical, the divergence starts with "
-                   "recurrent activity (~30 ms) and is not yet explained", strict=False)
 def test_regular_input_spikes_match():
     edges, ids, driven = _network()
     duration = 500.0

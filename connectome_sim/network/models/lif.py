@@ -9,7 +9,10 @@ Equations (Shiu et al. 2024, ``model.py``)::
     Poisson/stimulus input: v += w (default w_syn * f_poi = 68.75 mV)
 
 Integrated with the exact linear propagator over each step, in Brian2's order of operations
-(update unless refractory -> threshold -> add this step's input -> reset).  Refractoriness uses
+(update unless refractory -> threshold -> add this step's input -> reset).  As in Brian2,
+synaptic and stimulus input that arrives while the neuron is refractory (including the step
+in which it spikes) is discarded: Brian2 applies ``on_pre`` updates of variables flagged
+``(unless refractory)`` to non-refractory targets only.  Refractoriness uses
 Brian2's rule ``timestep(t - lastspike) >= timestep(t_rfc)`` with
 ``timestep(x) = int((x + 1e-3 dt) / dt)``.  ``r_m`` (MΩ) converts an external or gap-junction
 current (nA) to mV; it is not part of Shiu's model (which has no currents).
@@ -58,8 +61,12 @@ def lif_step(i, t, dt, S, P, I, iext):
             v = vinf + (v - vinf) * a + g * _syn_coef(tsyn, tm) * (c - a)
         g = g * c
     spiked = nref and v > P[VTH, i]
-    g += I[0, i]
-    v += I[1, i]
+    # Brian2 applies on_pre effects on '(unless refractory)' variables to non-refractory
+    # targets only (a neuron that spikes in this step counts as refractory): input arriving
+    # during refractoriness is lost, for g and for v.
+    if nref and not spiked:
+        g += I[0, i]
+        v += I[1, i]
     if spiked:
         v = P[VRST, i]
         g = 0.0
