@@ -56,12 +56,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
-def compartment_nodes(model) -> np.ndarray:
-    """One node ID per compartment that holds nodes (for whole-skeleton voltage records)."""
-    nt = model.geometry.node_table
-    return nt.reset_index().drop_duplicates("compartment")["node_id"].to_numpy()
-
-
 def simulate_with_movie(model, labelled: dict, duration: float, dt: float, v_init: float,
                         n_samples: int = 2000):
     """Record ``labelled`` nodes plus one node per compartment and run.
@@ -84,7 +78,9 @@ def simulate_with_movie(model, labelled: dict, duration: float, dt: float, v_ini
     """
     for lab, node in labelled.items():
         model.add_voltage_record(node, label=lab)
-    reps = compartment_nodes(model)
+    from ..plotting import representative_nodes
+
+    reps = representative_nodes(model)
     model.add_voltage_record(reps)
     every = max(1, int(round(duration / dt / n_samples)))
     model.run_simulation(duration, v_init=v_init, dt=dt, record_every=every)

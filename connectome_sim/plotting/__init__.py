@@ -12,11 +12,12 @@ from .celegans import (CELEGANS_GABAERGIC_CLASSES, CELEGANS_SENSORY_CLASSES, cel
                        celegans_edge_signs, celegans_neuron_table)
 from .raster import plot_raster, raster_rows
 from .rates import binned_rates, plot_rate_heatmap, plot_traces
-from .voltage import plot_skeleton_voltage, plot_voltage_traces, skeleton_node_table
+from .voltage import (plot_skeleton_voltage, plot_voltage_traces, representative_nodes,
+                      skeleton_node_table)
 
 __all__ = [
     "plot_raster", "raster_rows", "plot_traces", "plot_rate_heatmap", "binned_rates",
-    "plot_voltage_traces", "plot_skeleton_voltage", "skeleton_node_table",
+    "plot_voltage_traces", "plot_skeleton_voltage", "skeleton_node_table", "representative_nodes",
     "write_image", "figure_to_image",
     "celegans_cell_class", "celegans_neuron_table", "celegans_edge_signs", "CELEGANS_SENSORY_CLASSES",
     "CELEGANS_GABAERGIC_CLASSES",

@@ -16,7 +16,8 @@ import pandas as pd
 from ..errors import ParameterError, UnknownIDError
 from ._common import check_backend, get_pyplot, group_colours
 
-__all__ = ["plot_voltage_traces", "plot_skeleton_voltage", "skeleton_node_table"]
+__all__ = ["plot_voltage_traces", "plot_skeleton_voltage", "skeleton_node_table",
+           "representative_nodes"]
 
 
 def _check_voltage(v) -> pd.DataFrame:
@@ -162,6 +163,29 @@ def skeleton_node_table(skeleton) -> pd.DataFrame:
     if missing:
         raise ParameterError(f"node table is missing column(s) {missing}")
     return df[["node_id", "parent_id", "x", "y", "z"]].reset_index(drop=True)
+
+
+def representative_nodes(model) -> np.ndarray:
+    """One node ID per compartment of a cable model, for whole-skeleton voltage records.
+
+    ``model.add_voltage_record(representative_nodes(model))`` records every compartment that
+    holds skeleton nodes (each once), which is what :func:`plot_skeleton_voltage` needs.
+
+    Parameters
+    ----------
+    model : CompartmentModel or CableGeometry
+        A model (or its geometry) with a ``node_table`` (node ID -> compartment).
+
+    Returns
+    -------
+    numpy.ndarray
+        Node IDs, the first node of each compartment in node-table order.
+    """
+    nt = getattr(getattr(model, "geometry", model), "node_table", None)
+    if not isinstance(nt, pd.DataFrame) or "compartment" not in nt.columns:
+        raise ParameterError("representative_nodes needs a CompartmentModel or CableGeometry "
+                             f"(with a node_table), got {type(model).__name__}")
+    return nt.reset_index().drop_duplicates("compartment")["node_id"].to_numpy()
 
 
 def _node_compartments(skeleton) -> pd.Series | None:
