@@ -42,7 +42,7 @@ from connectome_sim.errors import ParameterError
 from .compile import compile_arrays
 
 __all__ = ["input_resistance", "input_impedance", "transfer_impedance", "attenuation",
-           "electrotonic_distance", "linear_system", "node_values"]
+           "electrotonic_distance", "linear_system", "node_values", "plot_node_values"]
 
 
 # ----------------------------------------------------------------------------- the system
@@ -289,3 +289,54 @@ def node_values(model, values, fill=np.nan) -> pd.Series:
     res = pd.Series(out, index=nt.index, name=values.name)
     res.loc[direct.index] = direct.to_numpy()
     return res
+
+
+def plot_node_values(model, values, title: str | None = None, colorscale: str = "Viridis",
+                     show: bool = False):
+    """3-D plotly figure of the skeleton coloured by per-node ``values`` (e.g. attenuation).
+
+    Parameters
+    ----------
+    model : CompartmentModel
+    values : pandas.Series
+        Indexed by node ID; spread over all nodes with :func:`node_values` (nodes of
+        compartments without a value are drawn grey).
+    title : str, optional
+        Figure title (default: the Series name).
+    colorscale : str
+        Plotly colour scale.
+    show : bool
+        Call ``fig.show()``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Cable drawn as node-to-parent lines (µm) plus coloured node markers with a colour bar.
+    """
+    import plotly.graph_objects as go
+
+    from connectome_sim.plotting.voltage import skeleton_node_table
+
+    nt = skeleton_node_table(model).set_index("node_id")
+    vals = node_values(model, values).reindex(nt.index)
+    xyz = nt[["x", "y", "z"]].to_numpy()
+    par = nt["parent_id"].to_numpy()
+    has = par >= 0
+    pxyz = nt[["x", "y", "z"]].reindex(par[has]).to_numpy()
+    seg = np.full((3 * has.sum(), 3), np.nan)
+    seg[0::3], seg[1::3] = xyz[has], pxyz
+    fig = go.Figure([
+        go.Scatter3d(x=seg[:, 0], y=seg[:, 1], z=seg[:, 2], mode="lines",
+                     line={"color": "lightgrey", "width": 2}, hoverinfo="skip",
+                     showlegend=False),
+        go.Scatter3d(x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers",
+                     marker={"size": 2, "color": vals.to_numpy(), "colorscale": colorscale,
+                             "colorbar": {"title": values.name or ""}},
+                     text=[f"node {i}: {v:.4g}" for i, v in zip(nt.index, vals)],
+                     hoverinfo="text", showlegend=False)])
+    fig.update_layout(title=title or (values.name or ""),
+                      scene={"aspectmode": "data", "xaxis_title": "x (µm)",
+                             "yaxis_title": "y (µm)", "zaxis_title": "z (µm)"})
+    if show:
+        fig.show()
+    return fig

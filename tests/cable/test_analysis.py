@@ -166,6 +166,8 @@ def test_api_shapes_and_errors(neuron1):
     col = an.node_values(m, an.attenuation(m, syn, AXON_TIP))
     assert len(col) == len(m.nodes) and col.loc[syn].notna().all()
     assert col.notna().sum() >= len(syn)
+    fig = an.plot_node_values(m, an.attenuation(m, syn, AXON_TIP))
+    assert len(fig.data) == 2 and len(fig.data[1].x) == len(m.nodes)
     with pytest.raises(UnknownIDError, match="999999999"):
         an.input_resistance(m, [SOMA, 999999999])
     with pytest.raises(ParameterError, match="single node"):
