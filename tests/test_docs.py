@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_MODULES = ["connectome_sim", "connectome_sim.morphology", "connectome_sim.cable",
                   "connectome_sim.network", "connectome_sim.network.models",
                   "connectome_sim.plotting", "connectome_sim.stimuli", "connectome_sim.datasets",
-                  "connectome_sim.errors", "connectome_sim.io", "connectome_sim.reduced",
+                  "connectome_sim.errors", "connectome_sim.io.edges", "connectome_sim.io.nwb",
+                  "connectome_sim.reduced",
                   "connectome_sim.mechanisms", "connectome_sim.distributed"]
 
 #: Unit words/symbols that count as "the docstring states units".
@@ -118,6 +119,7 @@ KNOWN_GAPS = set({
     'connectome_sim.cable.model.CompartmentModel.add_voltage_record',
     'connectome_sim.cable.model.CompartmentModel.connect',
     'connectome_sim.cable.model.CompartmentModel.plot_results',
+    'connectome_sim.io.edges.detect_columns',
     'connectome_sim.mechanisms.channel.Channel',
     'connectome_sim.mechanisms.channel.Gate',
     'connectome_sim.mechanisms.channel.Gate.kind',
