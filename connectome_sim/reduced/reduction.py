@@ -113,8 +113,8 @@ def reduce(skeleton, label_col="compartment", split=False, res=10.0, Ra=266.1, c
     r = geom.ri_unit * Ra
     parent = geom.parent
     n = geom.n_comp
-    soma_label = labels[0]
-    names = [soma_label] + sorted(set(labels) - {soma_label})
+    soma_label = str(labels[0])
+    names = [soma_label] + sorted(str(x) for x in set(labels) - {soma_label})
     rename = {soma_label: soma_name or soma_label}
     # representative compartment of each group
     same = labels[1:] == labels[parent[1:]]
