@@ -156,8 +156,12 @@ def _state_from_run(net) -> RunState:
     """Rebuild the state after an ordinary (in-memory) run from its final S and spikes."""
     from .simulate import compile_network
 
-    if getattr(net, "final_state", None) is None or getattr(net, "dt", None) is None:
+    if getattr(net, "dt", None) is None or getattr(net, "spikes", None) is None and \
+            getattr(net, "final_state", None) is None:
         raise RuntimeError("save_state: no run to save; call run_simulation() first")
+    if getattr(net, "final_state", None) is None:
+        raise RuntimeError("save_state: the last run used backend='nest', whose state stays in "
+                           "NEST; run with the numba backend to save and resume")
     if net.model.kind != "clock":
         raise ParameterError(f"save_state: {net.model.name} is event-driven; saving and "
                              "resuming supports clock-driven models (LIF, AdEx, HH, ...)")
@@ -246,6 +250,8 @@ def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
                              f"({comp.seg_delay.min()} ms); use dt <= the smallest delay")
     P = model.param_array(comp.n, net._props)
     model.check(P, dt)
+    if hasattr(model, "prepare"):  # derived parameter rows, as simulate.run_trials does
+        P = np.ascontiguousarray(model.prepare(P, dt))
     rec_rows = np.asarray(net._record_rows, np.int64)
     dsteps = np.rint(comp.seg_delay / dt).astype(np.int64)
     use_sleep = bool(model.supports_sleep)
