@@ -144,3 +144,20 @@ def test_plot_results(model, backend):
         assert len(out) == 2
         import matplotlib.pyplot as plt
         plt.close("all")
+
+
+def test_connector_and_section_addressing():
+    navis = pytest.importorskip("navis")
+    n = navis.example_neurons(1).convert_units("um")
+    m = CompartmentModel(n, res=10)
+    cn = n.connectors.iloc[:3]
+    m.add_synaptic_current({"connectors": cn.connector_id.tolist()}, start=1)
+    comps = sorted(p["comp"] for p in m._points)
+    assert comps == sorted(set(m.get_node_compartment(cn.node_id.to_numpy()).tolist()))
+    sec = m.get_node_section(int(cn.node_id.iloc[0]))
+    m.add_voltage_record({"sections": [int(sec)]}, label="sec")
+    m.add_voltage_record(sec, label="sec_obj")
+    cols = [r["label"] for r in m._records]
+    assert cols and all(c.startswith("sec") for c in cols)
+    with pytest.raises(KeyError, match="999999999"):
+        m.add_voltage_record({"connectors": [999999999]})
