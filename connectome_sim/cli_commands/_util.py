@@ -21,6 +21,8 @@ class Stages:
         Stage descriptions, in order.
     quiet : bool
         Print nothing.
+    title : str
+        Text shown before the first stage starts.
     """
 
     def __init__(self, names, quiet: bool = False, title: str = ""):

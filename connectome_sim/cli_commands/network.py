@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             rates.columns = ["rate_mean_Hz", "rate_sd_Hz"]
             rates.to_csv(out / "rates.csv")
             group = args.group if (labels is not None and args.group) else None
-            fig = plot_raster(net, group=group, labels=labels if labels is not None else None,
+            fig = plot_raster(net, group=group, labels=labels,
                               title=f"{Path(args.edges).name}: {args.model}, "
                                     f"{len(drive)} neuron(s) driven at {args.rate:g} Hz",
                               trial=0 if args.trials > 1 else None)
