@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from connectome_sim.errors import ParameterError
+from connectome_sim.errors import ParameterError, UnknownIDError
 from connectome_sim.mechanisms.channel import get_mechanism
 from connectome_sim.mechanisms.point import AlphaSynapse, Exp2Syn, ExpSyn, IClamp
 
@@ -388,29 +388,56 @@ class CompartmentModel:
         ``cn_delay`` (ms).
         """
         syns = self.add_synapse(where, "Exp2Syn", tau1=syn_tau1, tau2=syn_tau2, e=syn_rev_pot)
+        self.drive_synapses(pre, syns, weight=cn_weight, delay=cn_delay, threshold=cn_thresh)
+
+    def drive_synapses(self, pre, synapses, weight: float, delay: float = 1.0,
+                       threshold: float = 10.0) -> None:
+        """Deliver the events of ``pre`` to existing synapses (indices from :meth:`add_synapse`).
+
+        Parameters
+        ----------
+        pre : int, array of float or dict
+            A node ID of this model (spikes detected where v crosses ``threshold`` mV
+            upwards), spike times (ms), or a NetStim ``{'start' ms, 'number', 'interval' ms,
+            'noise' [0-1], 'seed'}``.
+        synapses : int or list of int
+            Synapse indices.
+        weight : float
+            NetCon weight (µS): the peak conductance of one event for Exp2Syn, the jump of g
+            for ExpSyn.
+        delay : float
+            NetCon delay (ms), >= 0.
+        threshold : float
+            Detection threshold (mV) when ``pre`` is a node ID.
+        """
+        syns = [int(k) for k in np.atleast_1d(synapses)]
+        bad = [k for k in syns if not 0 <= k < len(self._synapses)]
+        if bad:
+            raise UnknownIDError(f"synapse index(es) {bad} do not exist "
+                                 f"(0..{len(self._synapses) - 1})")
+        if not np.isfinite(delay) or delay < 0:
+            raise ParameterError(f"delay must be >= 0 ms, got {delay}")
+        targets = [(k, float(weight), float(delay)) for k in syns]
         if isinstance(pre, dict):
             src = {"kind": "netstim", "start": 0.0, "number": 1.0, "interval": 10.0,
                    "noise": 0.0, "seed": None}
-            bad = sorted(set(pre) - {"start", "number", "interval", "noise", "seed"})
-            if bad:
-                raise ParameterError(f"unknown NetStim parameter(s) {bad}; valid: start, "
+            unknown = sorted(set(pre) - {"start", "number", "interval", "noise", "seed"})
+            if unknown:
+                raise ParameterError(f"unknown NetStim parameter(s) {unknown}; valid: start, "
                                      "number, interval, noise, seed")
             src.update(pre)
-            src["targets"] = [(s, float(cn_weight), float(cn_delay)) for s in syns]
+            src["targets"] = targets
             self._sources.append(src)
         elif isinstance(pre, (int, np.integer)):
             comp = int(self.geometry.node_to_compartment([pre])[0])
-            det = {"comp": comp, "threshold": float(cn_thresh), "label": pre, "key": pre,
+            det = {"comp": comp, "threshold": float(threshold), "label": pre, "key": pre,
                    "record": False}
             self._detectors.append(det)
-            for s in syns:
-                self._netcons.append({"det_obj": det, "syn": s, "weight": float(cn_weight),
-                                      "delay": float(cn_delay)})
+            for k, w, d in targets:
+                self._netcons.append({"det_obj": det, "syn": k, "weight": w, "delay": d})
         else:
             times = np.sort(np.asarray(pre, float).ravel())
-            self._sources.append({"kind": "times", "times": times,
-                                  "targets": [(s, float(cn_weight), float(cn_delay))
-                                              for s in syns]})
+            self._sources.append({"kind": "times", "times": times, "targets": targets})
 
     # ------------------------------------------------------------------ clearing
     def clear_records(self) -> None:

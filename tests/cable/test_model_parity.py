@@ -43,9 +43,8 @@ def build(method_note=""):
     m.add_synaptic_current(12, start=30, tau=1.0, rev_pot=0, max_syn_cond=0.02)
     m.connect(7, [12, 14], syn_tau1=0.3, syn_tau2=4, syn_rev_pot=-80, cn_thresh=0,
               cn_delay=2.5, cn_weight=0.01)
-    m.add_synapse(19, "ExpSyn", tau=2.0, e=0.0)
-    m._sources.append({"kind": "times", "times": np.array([40.0, 41.3, 55.55]),
-                       "targets": [(len(m._synapses) - 1, 0.02, 0.0)]})
+    syn = m.add_synapse(19, "ExpSyn", tau=2.0, e=0.0)
+    m.drive_synapses(np.array([40.0, 41.3, 55.55]), syn, weight=0.02, delay=0.0)
     m.add_current_record([12, 19], label="syn")
     m.add_spike_detector(7, threshold=0, label="A")
     m.add_spike_detector(19, threshold=0, label="D")
