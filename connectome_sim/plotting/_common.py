@@ -23,10 +23,11 @@ SPIKE_COLUMNS = ("trial", "neuron_id", "time")
 
 
 def check_backend(backend: str) -> str:
-    """Return ``'plotly'`` or ``'matplotlib'``; raise ParameterError for anything else."""
-    if backend not in ("plotly", "matplotlib"):
+    """Return ``'plotly'`` or ``'matplotlib'`` (navis's ``'auto'`` means plotly); raise
+    ParameterError for anything else."""
+    if backend not in ("plotly", "matplotlib", "auto"):
         raise ParameterError(f"backend must be 'plotly' or 'matplotlib', got {backend!r}")
-    return backend
+    return "plotly" if backend == "auto" else backend
 
 
 def unpack_source(source, kwargs: dict) -> pd.DataFrame:
@@ -44,6 +45,8 @@ def unpack_source(source, kwargs: dict) -> pd.DataFrame:
         raise ParameterError(
             f"expected a spike table (DataFrame with columns {SPIKE_COLUMNS}) or a simulated model "
             f"with a .spikes table, got {type(source).__name__}; call run_simulation() first")
+    if kwargs.get("stimuli") is True:  # navis's stimuli=True: the model's own stimuli
+        kwargs["stimuli"] = None
     for key, attr in (("neuron_ids", "ids"), ("labels", "labels"), ("stimuli", "stimuli"),
                       ("n_trials", "n_trials"), ("duration", "duration")):
         if key in kwargs and kwargs[key] is None:
@@ -169,8 +172,8 @@ def normalise_stimuli(stimuli) -> pd.DataFrame:
     or a list of dicts / objects with ``start`` and ``stop`` attributes (navis's ``Stimulus``).
     """
     cols = ["start", "stop", "label"]
-    if stimuli is None or stimuli is False or (isinstance(stimuli, pd.DataFrame)
-                                               and not len(stimuli)):
+    if stimuli is None or isinstance(stimuli, bool) or (isinstance(stimuli, pd.DataFrame)
+                                                       and not len(stimuli)):
         return pd.DataFrame({"start": pd.Series(dtype=float), "stop": pd.Series(dtype=float),
                              "label": pd.Series(dtype=str)})
     if isinstance(stimuli, pd.DataFrame):

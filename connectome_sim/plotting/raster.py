@@ -148,7 +148,7 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
     >>> spikes = pd.DataFrame({"trial": 0, "neuron_id": ["A", "A", "C"], "time": [5., 15., 18.]})
     >>> fig = plot_raster(spikes, group={"A": "input", "C": "output"}, label=True)
     """
-    check_backend(backend)
+    backend = check_backend(backend)
     given = dict(neuron_ids=neuron_ids, labels=labels, stimuli=stimuli, duration=duration,
                  n_trials=n_trials)
     spikes = unpack_source(spikes, given)

@@ -123,7 +123,7 @@ def plot_traces(spikes: pd.DataFrame, bin_size: float = 50.0, subset=None, group
     plotly.graph_objects.Figure or matplotlib.axes.Axes
         Rates in Hz against time in ms.
     """
-    check_backend(backend)
+    backend = check_backend(backend)
     given = dict(neuron_ids=neuron_ids, labels=labels, stimuli=stimuli, duration=duration,
                  n_trials=n_trials)
     spikes = unpack_source(spikes, given)
@@ -224,7 +224,7 @@ def plot_rate_heatmap(spikes: pd.DataFrame, bin_size: float = 50.0, subset=None,
     plotly.graph_objects.Figure or matplotlib.axes.Axes
         Colour = rate in Hz; x = time (ms).
     """
-    check_backend(backend)
+    backend = check_backend(backend)
     given = dict(neuron_ids=neuron_ids, labels=labels, duration=duration, n_trials=n_trials)
     spikes = unpack_source(spikes, given)
     neuron_ids, duration = given["neuron_ids"], given["duration"]

@@ -66,7 +66,7 @@ def plot_voltage_traces(v: pd.DataFrame, subset=None, *, spikes=None, backend: s
     plotly.graph_objects.Figure or matplotlib.axes.Axes
         Voltage (mV) against time (ms).
     """
-    check_backend(backend)
+    backend = check_backend(backend)
     v = _check_voltage(v)
     if subset is not None:
         subset = [subset] if np.isscalar(subset) else list(subset)

@@ -38,6 +38,10 @@ def test_network_plot_methods(tmp_path, png_ok):
     exc = [t for t in lines if t.name.startswith("exc")][0]
     # rate in Hz = spikes per bin (mean over trials) / 0.1 s
     np.testing.assert_allclose(exc.y, counts.loc["A"].to_numpy() / 0.1)
+    # navis's spellings: stimuli=True (the model's stimuli), backend='auto' (plotly here)
+    navis_style = net.plot_raster(stimuli=True, backend="auto")
+    assert len([s for s in navis_style.layout.shapes if s.type == "rect"]) == 3
+    assert len([s for s in net.plot_raster(stimuli=False).layout.shapes if s.type == "rect"]) == 0
     hm = plot_rate_heatmap(net, 100)
     assert hm.data[0].z.shape == (3, 10)
     ax = net.plot_raster(backend="matplotlib", label=True)
