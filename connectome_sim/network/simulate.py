@@ -71,6 +71,7 @@ def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_sp
             f"({comp.seg_delay.min()} ms); use dt <= the smallest delay")
     P = model.param_array(comp.n, net._props)
     model.check(P, dt)
+    P = np.ascontiguousarray(model.prepare(P, dt))
     rec_rows = np.asarray(net._record_rows, np.int64)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 63))

@@ -274,6 +274,12 @@ class PointModel:
             raise ParameterError(f"{cls.name}: channel {ch!r} not in {cls.channels}") from None
 
     @classmethod
+    def prepare(cls, P: np.ndarray, dt: float) -> np.ndarray:
+        """Hook called once per run: return ``P`` with dt-dependent rows appended (e.g. exact
+        propagators ``exp(-dt/tau)``) so that ``step`` needs no ``exp`` per neuron and step."""
+        return P
+
+    @classmethod
     def check(cls, P: np.ndarray, dt: float) -> None:
         """Hook: raise ``StabilityError``/``ParameterError`` if ``dt`` (ms) or ``P`` is unusable."""
 

@@ -23,43 +23,40 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
 from .base import Param, PointModel, State, register_model
 
-# parameter rows
+# parameter rows, then the rows added by LIF.prepare (dt-dependent propagators)
 V0, VRST, VTH, TM, TS, TRFC, RM = range(7)
+PA, PC, PB, PREF = range(7, 11)  # exp(-dt/t_mbr), exp(-dt/tau), g->v coefficient, refr. steps
 # state rows
 SV, SG, STS = range(3)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _not_refractory(t, ts, rfc, dt):
     return int((t - ts + 1e-3 * dt) / dt) >= int((rfc + 1e-3 * dt) / dt)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _syn_coef(tsyn, tm):
     if tsyn == tm:
         return 0.0
     return tsyn / (tsyn - tm)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def lif_step(i, t, dt, S, P, I, iext):
     v = S[SV, i]
     g = S[SG, i]
-    tm = P[TM, i]
-    tsyn = P[TS, i]
-    nref = _not_refractory(t, S[STS, i], P[TRFC, i], dt)
+    # Brian2: not_refractory = timestep(t - lastspike) >= timestep(t_rfc)
+    nref = int((t - S[STS, i] + 1e-3 * dt) / dt) >= P[PREF, i]
     if nref:
-        a = math.exp(-dt / tm)
-        c = math.exp(-dt / tsyn)
+        a = P[PA, i]
         vinf = P[V0, i] + P[RM, i] * iext[i]
-        if tsyn == tm:
-            v = vinf + (v - vinf) * a + g * dt / tm * a
-        else:
-            v = vinf + (v - vinf) * a + g * _syn_coef(tsyn, tm) * (c - a)
-        g = g * c
+        v = vinf + (v - vinf) * a + g * P[PB, i]
+        g = g * P[PC, i]
     spiked = nref and v > P[VTH, i]
     # Brian2 applies on_pre effects on '(unless refractory)' variables to non-refractory
     # targets only (a neuron that spikes in this step counts as refractory): input arriving
@@ -76,7 +73,7 @@ def lif_step(i, t, dt, S, P, I, iext):
     return spiked
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def lif_can_sleep(i, t, dt, S, P):
     x = S[SV, i] - P[V0, i]
     g = S[SG, i]
@@ -105,7 +102,7 @@ def lif_can_sleep(i, t, dt, S, P):
     return xmax < room - 1e-6
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def lif_catch_up(i, nsteps, dt, S, P):
     if nsteps <= 0:
         return None
@@ -163,3 +160,13 @@ class LIF(PointModel):
     can_sleep = lif_can_sleep
     catch_up = lif_catch_up
     doc_reference = "Shiu et al. 2024, Nature 634:210 (model.py)"
+
+    @classmethod
+    def prepare(cls, P, dt):
+        tm, ts = P[TM], P[TS]
+        a = np.exp(-dt / tm)
+        c = np.exp(-dt / ts)
+        same = ts == tm
+        coef = np.where(same, dt / tm * a, ts / np.where(same, 1.0, ts - tm) * (c - a))
+        nref = np.floor((P[TRFC] + 1e-3 * dt) / dt)
+        return np.vstack([P[:7], a, c, coef, nref])
