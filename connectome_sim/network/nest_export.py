@@ -26,8 +26,8 @@ add_current (nA)             dc_generator (pA)
 ===========================  ==========================================================
 
 Differences that remain (NEST's model, not a mapping choice): NEST does not reset the synaptic
-current at a spike (Shiu: ``g = 0``) and keeps integrating it during refractoriness (Shiu:
-frozen); NEST time-stamps a spike at the end of the step in which it happens (ours: its start),
+current at a spike (Shiu: ``g = 0``) and keeps integrating it, input included, during
+refractoriness (Shiu/Brian2: ``g`` frozen, input arriving while refractory dropped); NEST time-stamps a spike at the end of the step in which it happens (ours: its start),
 and a stimulus event reaches the neuron one step later than in our engine.  Per-neuron rates
 agree closely (see tests/network/test_nest_export.py), individual spike times do not.
 
