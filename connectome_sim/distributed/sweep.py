@@ -76,8 +76,12 @@ def local_client(n_workers: int = 2, threads_per_worker: int = 1, processes: boo
     Returns
     -------
     distributed.Client
-        Close it with ``client.close(); client.cluster.close()`` or use it as a context
-        manager.
+        Close it with ``client.close(); client.cluster.close()``.
+
+    Notes
+    -----
+    Worker processes are started with ``spawn``: in a script, create the client under
+    ``if __name__ == "__main__":`` (notebooks need nothing special).
     """
     from distributed import Client, LocalCluster
 
@@ -248,12 +252,12 @@ def sweep(task, params, client=None, *, seed: int = 0, shared: Mapping | None = 
     Examples
     --------
     >>> def task(rate, seed):
-    ...     return {"mean": rate * 2.0}
-    >>> sweep(task, [{"rate": 10.0}, {"rate": 20.0}], client=False, progress=False)
-       row  rate        seed  mean
-    0    0  10.0  ...
+    ...     return {"double": rate * 2.0}
+    >>> t = sweep(task, [{"rate": 10.0}, {"rate": 20.0}], client=False, progress=False)
+    >>> list(t.columns), t["double"].tolist()
+    (['row', 'rate', 'seed', 'double'], [20.0, 40.0])
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bar: works in terminals and notebooks alike
 
     if errors not in ("raise", "collect"):
         raise ValueError(f"sweep: errors must be 'raise' or 'collect', got {errors!r}")
