@@ -432,7 +432,8 @@ class LongRunMixin:
         """Make the next ``run_simulation`` continue from ``state`` (a RunState or a path).
 
         The continued run simulates ``duration`` more ms from the saved time with the saved
-        seed (unless another is given); spike times stay absolute.
+        seed (unless another is given); spike times stay absolute, ``net.t_start`` is the
+        saved time, so rates of the continuation are ``firing_rates(start=net.t_start)``.
         """
         if not isinstance(state, RunState):
             state = RunState.load(state)
