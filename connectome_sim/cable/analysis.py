@@ -82,10 +82,13 @@ def _frozen_conductance(mech, par, v, celsius):
     Runs the mechanism's own init and current snippets (the ones the numba kernel is
     generated from) in Python, one compartment at a time.
     """
-    src = "\n".join([mech.helpers, mech.prelude, mech.code_init, mech.code_current])
+    base = {"math": math, "np": np, "fexp": math.exp, "celsius": float(celsius), "dt": 0.025}
+    # helpers and prelude (rate tables...) once; then init + current per compartment
+    exec(compile("\n".join([mech.helpers, mech.prelude]), f"<{mech.name} prelude>", "exec"),
+         base)  # noqa: S102 - the mechanism's own code snippets
+    src = "\n".join([mech.code_init, mech.code_current])
     code = compile(src, f"<{mech.name} linearisation>", "exec")
     out = np.empty(len(par))
-    base = {"math": math, "np": np, "fexp": math.exp, "celsius": float(celsius)}
     for k, row in enumerate(par):
         ns = dict(base, v=v, **{p: float(x) for p, x in zip(mech.param_names, row[1:])})
         exec(code, ns)  # noqa: S102 - the mechanism's own code snippets
