@@ -35,7 +35,7 @@ STATUS_NONFINITE = 3
 
 @numba.njit(cache=True)
 def build_csr(n, src, tgt, w, dly, merge):
-    """Sort edges into a CSR by source, rows ordered by (target, delay).
+    """Sort edges into a CSR by source (O(E) counting sort; rows keep the input order).
 
     Parameters
     ----------
@@ -48,7 +48,8 @@ def build_csr(n, src, tgt, w, dly, merge):
     dly : float64[E]
         Delays (ms).
     merge : bool
-        Sum duplicate (source, target, delay) edges; if False, duplicates are reported.
+        Sum duplicate (source, target) edges of equal delay; if False, duplicates are
+        reported instead.
 
     Returns
     -------
@@ -75,37 +76,30 @@ def build_csr(n, src, tgt, w, dly, merge):
     out_w = np.empty(E, np.float64)
     out_d = np.empty(E, np.float64)
     new_ptr = np.zeros(n + 1, np.int64)
+    # duplicates found with a per-target marker (row of the last visit, output slot)
+    mark_row = np.full(n, -1, np.int64)
+    mark_pos = np.empty(n, np.int64)
     m = 0
     dup = -1
     for i in range(n):
-        a = indptr[i]
-        b = indptr[i + 1]
-        row = perm[a:b]
-        # key: target, then delay (stable)
-        keys = np.empty(b - a, np.float64)
-        for q in range(b - a):
-            keys[q] = dly[row[q]]
-        o1 = np.argsort(keys, kind="mergesort")
-        row = row[o1]
-        tk = np.empty(b - a, np.int64)
-        for q in range(b - a):
-            tk[q] = tgt[row[q]]
-        o2 = np.argsort(tk, kind="mergesort")
-        row = row[o2]
-        start = m
-        for q in range(b - a):
-            e = row[q]
-            if m > start and out_tgt[m - 1] == tgt[e] and out_d[m - 1] == dly[e]:
+        for q in range(indptr[i], indptr[i + 1]):
+            e = perm[q]
+            t = tgt[e]
+            if mark_row[t] == i and out_d[mark_pos[t]] == dly[e]:
                 if merge:
-                    out_w[m - 1] += w[e]
+                    out_w[mark_pos[t]] += w[e]
                     continue
                 elif dup < 0:
                     dup = e
-            out_tgt[m] = tgt[e]
+            mark_row[t] = i
+            mark_pos[t] = m
+            out_tgt[m] = t
             out_w[m] = w[e]
             out_d[m] = dly[e]
             m += 1
         new_ptr[i + 1] = m
+    if m == E:
+        return new_ptr, out_tgt, out_w, out_d, dup
     return new_ptr, out_tgt[:m].copy(), out_w[:m].copy(), out_d[:m].copy(), dup
 
 
