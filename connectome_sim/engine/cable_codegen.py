@@ -40,7 +40,7 @@ import textwrap
 
 __all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
 
-KERNEL_VERSION = "7"
+KERNEL_VERSION = "8"
 
 _LOADED: dict[str, object] = {}
 
@@ -96,7 +96,7 @@ def generate_source(mechs) -> str:
         offsets += f"    off{j + 1} = off{j} + m{j}_comp.shape[0] * {len(m.state_names)}\n"
     nst = f"off{len(mechs)}"
     init = "".join(_mech_loop(m, j, m.code_init, False, True, 4) for j, m in enumerate(mechs))
-    cur_body = "{}\ndd_[i] += g_ * afac_\nrhs_[i] += ge_ * afac_\n"
+    cur_body = "{}\ndd_[i] += g_ * afac_\nrhs_[i] += ge_ * afac_\ndirty_[i] = True\n"
     current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
                                  True, False, 8) for j, m in enumerate(mechs))
     states = "".join(_mech_loop(m, j, m.code_states, True, True, 8)
@@ -154,6 +154,7 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst,
     rhs_ = np.empty(ncomp_)
     invd = invd0.copy()
     ff = fstat.copy()
+    dirty_ = np.zeros(ncomp_, dtype=np.bool_)
 {prelude}{offsets}    st_ = np.zeros({nst})
 {init}
     n_icl = icl_comp.shape[0]
@@ -226,6 +227,9 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst,
         for k in range(dyn_idx.shape[0]):
             i = dyn_idx[k]
             dd_[i] = dstat[i]
+            ff[i] = fstat[i]
+            invd[i] = invd0[i]
+            dirty_[i] = False
         # 4. density mechanisms (conductances on the diagonal)
 {current}
         # 5. point processes, evaluated at t_ + dt/2 with v(t_)
@@ -243,29 +247,35 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst,
             g = 0.0
             if x > 0.0 and x <= 10.0:
                 g = alp_par[k, 2] * x * math.exp(1.0 - x)
-            dd_[i] += g
+                dd_[i] += g
+                dirty_[i] = True
             rhs_[i] += g * alp_par[k, 3]
             ipp[n_icl + k] = g * (vv_[i] - alp_par[k, 3])
         for k in range(n_syn):
             i = syn_comp[k]
             g = sB[k] - sA[k]
-            dd_[i] += g
+            if g != 0.0:
+                dd_[i] += g
+                dirty_[i] = True
             rhs_[i] += g * syn_par[k, 2]
             ipp[n_icl + n_alp + k] = g * (vv_[i] - syn_par[k, 2])
-        # 6. Hines elimination (Hines order, parent[i] < i, roots -1).  Compartments whose
-        #    subtree has no time-varying conductance keep the factors computed once (ff =
-        #    gax / d, invd = 1 / d); the others are eliminated as in NEURON.  The running
+        # 6. Hines elimination (Hines order, parent[i] < i, roots -1).  The factors of the
+        #    quiet system (no time-varying conductance: ff = gax / d, invd = 1 / d) are
+        #    computed once; only compartments with a non-zero varying conductance in their
+        #    subtree this step ("dirty") are eliminated as in NEURON.  The running
         #    value of the previous compartment stays in a register along unbranched runs.
         acc = rhs_[ncomp_ - 1]
         for i in range(ncomp_ - 1, -1, -1):
             p = parent[i]
-            if dyn[i]:
+            if dirty_[i]:
                 iv = 1.0 / dd_[i]
                 invd[i] = iv
                 fi = gax[i] * iv
                 ff[i] = fi
                 if p >= 0:
-                    dd_[p] -= fi * gax[i]
+                    # replace the quiet-system contribution of i by the actual one
+                    dd_[p] += (fstat[i] - fi) * gax[i]
+                    dirty_[p] = True
             else:
                 fi = ff[i]
             rhs_[i] = acc

@@ -152,8 +152,12 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     seeds = [np.asarray(c, _I) for _, c, _ in arr.mechs]
     seeds += [np.asarray(arr.alp_comp, _I), np.asarray(arr.syn_comp, _I)]
     dyn = dynamic_mask(np.ascontiguousarray(par, _I), np.concatenate(seeds).astype(_I))
+    # factors of the quiet system (every varying conductance zero); the kernel re-eliminates
+    # only the compartments in ``dyn_idx`` (sites of varying conductances and their
+    # ancestors) when their conductance is non-zero
     dstat, fstat, invd0 = prefactor(np.ascontiguousarray(par, _I),
-                                    np.ascontiguousarray(arr.gax, _F), dconst + cv, dyn)
+                                    np.ascontiguousarray(arr.gax, _F), dconst + cv,
+                                    np.zeros(n, np.bool_))
     dyn_idx = np.flatnonzero(dyn).astype(_I)
     syn_par = _f2(arr.syn_par, 5).copy()
     if len(syn_par):
