@@ -127,11 +127,16 @@ def bench_brian2(standalone=False):
 def flywire_edges(n=139_255, e=15_100_000, seed=0):
     """Synthetic FlyWire-scale graph: heavy-tailed out-degrees and synapse counts, 20 % inhibitory."""
     rng = np.random.default_rng(seed)
-    deg = rng.pareto(1.5, n) + 1
-    deg = np.maximum(1, np.round(deg / deg.sum() * e)).astype(np.int64)
+    # out-degrees: heavy-tailed (lognormal), mean ~108 partners, capped at 5000 as in FlyWire
+    deg = rng.lognormal(0.0, 1.0, n)
+    deg = np.clip(np.round(deg / deg.sum() * e), 1, 5000).astype(np.int64)
+    while deg.sum() < e:
+        deg[rng.integers(0, n, e - deg.sum())] += 1
+        deg = np.minimum(deg, 5000)
     src = np.repeat(np.arange(n, dtype=np.int64), deg)[:e]
     tgt = rng.integers(0, n, src.size)
-    cnt = np.minimum(np.floor(rng.pareto(1.8, src.size) + 1), 500).astype(np.int32)
+    # synapse counts: lognormal, median ~4.5, mean ~7, capped at 1000 (heavy-tailed like FlyWire)
+    cnt = np.minimum(np.ceil(rng.lognormal(1.5, 1.0, src.size)), 1000).astype(np.int32)
     sign = np.where(rng.random(n) < 0.2, -1, 1)[src]
     ids = 720575940600000000 + np.arange(n, dtype=np.int64)
     return pd.DataFrame({"pre_root_id": ids[src], "post_root_id": ids[tgt],

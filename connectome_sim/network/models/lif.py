@@ -112,8 +112,8 @@ def lif_catch_up(i, nsteps, dt, S, P):
         return None
     tm = P[TM, i]
     tsyn = P[TS, i]
-    ak = math.exp(-dt / tm) ** nsteps
-    ck = math.exp(-dt / tsyn) ** nsteps
+    ak = P[PA, i] ** nsteps
+    ck = P[PC, i] ** nsteps
     S[SV, i] = P[V0, i] + x * ak + g * _syn_coef(tsyn, tm) * (ck - ak)
     S[SG, i] = g * ck
     return None
