@@ -345,6 +345,7 @@ def run_event(recv_fn, obs_fn, n_steps, dt, S, P, Q,
     head = np.full(N, -1, np.int64)
     nxt = np.empty(ev_cap, np.int64)
     touched = np.empty(N, np.int64)
+    scratch = np.empty(64, np.int64)
     sp_cap = 1024
     sp_i = np.empty(sp_cap, np.int32)
     sp_t = np.empty(sp_cap, np.float64)
@@ -431,7 +432,9 @@ def run_event(recv_fn, obs_fn, n_steps, dt, S, P, Q,
             while q >= 0:
                 cnt += 1
                 q = nxt[q]
-            idx = np.empty(cnt, np.int64)
+            if scratch.size < cnt:
+                scratch = np.empty(2 * cnt, np.int64)
+            idx = scratch
             q = head[i]
             c = cnt - 1
             while q >= 0:
@@ -439,10 +442,15 @@ def run_event(recv_fn, obs_fn, n_steps, dt, S, P, Q,
                 c -= 1
                 q = nxt[q]
             head[i] = -1
-            tt = np.empty(cnt, np.float64)
-            for c in range(cnt):
-                tt[c] = ev_t[idx[c]]
-            idx = idx[np.argsort(tt, kind="mergesort")]
+            # stable insertion sort by time (a neuron gets few events per step)
+            for c in range(1, cnt):
+                x = idx[c]
+                tx = ev_t[x]
+                d = c - 1
+                while d >= 0 and ev_t[idx[d]] > tx:
+                    idx[d + 1] = idx[d]
+                    d -= 1
+                idx[d + 1] = x
             p = 0
             nf = 0
             while True:

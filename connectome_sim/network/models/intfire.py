@@ -30,7 +30,7 @@ NEVER = 1e9  # NEURON's "no firing time" (ms)
 
 
 # --------------------------------------------------------------------------- IntFire1
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def if1_receive(i, t, w, ch, flag, S, P, Q):
     # S rows: m, t0, refractory ; P rows: tau, refrac
     if S[2, i] == 0.0:
@@ -50,7 +50,7 @@ def if1_receive(i, t, w, ch, flag, S, P, Q):
     return False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def if1_observe(i, t, S, P):
     if S[2, i] == 0.0:
         return S[0, i] * math.exp(-(t - S[1, i]) / P[0, i])
@@ -80,7 +80,7 @@ class IntFire1(PointModel):
 
 
 # --------------------------------------------------------------------------- IntFire2
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _newton1(a, b, c, r, x):
     # solve 1 = a + b*x^r + c*x for 0 < x <= 1 starting from x
     dx = 1.0
@@ -102,7 +102,7 @@ def _newton1(a, b, c, r, x):
     return x
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _if2_firetime(a, b, c, taum, taus):
     # time from now at which a + b*exp(-t/taus) + (c - a - b)*exp(-t/taum) reaches 1
     r = taum / taus
@@ -126,7 +126,7 @@ def _if2_firetime(a, b, c, taum, taus):
     return -taum * math.log(_newton1(a, b, cab, r, x))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def if2_receive(i, t, w, ch, flag, S, P, Q):
     # S rows: i, m, t0 ; P rows: taum, taus, ib
     taum = P[0, i]
@@ -157,7 +157,7 @@ def if2_receive(i, t, w, ch, flag, S, P, Q):
     return fired
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def if2_observe(i, t, S, P):
     taum = P[0, i]
     taus = P[1, i]
@@ -213,7 +213,7 @@ _KE, _KI1, _KI2, _KM, _AE, _AI2, _BE, _BI1, _BI2, _A, _B = range(4, 15)
 _EPS = 1e-6
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _if4_newstates(i, d, S, P):
     ee = math.exp(-P[_KE, i] * d)
     ei1 = math.exp(-P[_KI1, i] * d)
@@ -228,7 +228,7 @@ def _if4_newstates(i, d, S, P):
     return enew, i1new, i2new, mnew
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _if4_firetimebound(i, S, P):
     slope = -P[_KM, i] * S[3, i] + P[_AE, i] * S[0, i] + P[_AI2, i] * S[2, i]
     if slope <= 1e-9:
@@ -236,7 +236,7 @@ def _if4_firetimebound(i, S, P):
     return (1.0 - S[3, i]) / slope
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def if4_receive(i, t, w, ch, flag, S, P, Q):
     # S rows: e, i1, i2, m, t0
     e, i1, i2, m = _if4_newstates(i, t - S[4, i], S, P)
@@ -261,7 +261,7 @@ def if4_receive(i, t, w, ch, flag, S, P, Q):
     return fired
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def if4_observe(i, t, S, P):
     return _if4_newstates(i, t - S[4, i], S, P)[3]
 
