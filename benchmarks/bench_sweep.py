@@ -102,6 +102,17 @@ def main():
         print(f"[{mode}] 2 workers: warm cluster        : {t_warm:8.2f} s  ratio "
               f"{t_warm / t_serial:.2f}")
         print(f"[{mode}] tables identical to serial     : {same}")
+        if mode == "single":  # several rows per dask task (less scheduler overhead)
+            client = local_client(n_workers=2, processes=True)
+            try:
+                sweep(activation_task, params.head(4), client=client, **kw)  # load kernels
+                b, t_b = timed(lambda: sweep(activation_task, params, client=client,
+                                             batch_size=5, **kw))
+            finally:
+                client.close()
+                client.cluster.close()
+            print(f"[{mode}] 2 workers, batch_size=5, warm: {t_b:8.2f} s  ratio "
+                  f"{t_b / t_serial:.2f}; identical: {b.equals(serial)}")
 
 
 if __name__ == "__main__":

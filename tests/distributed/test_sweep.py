@@ -111,7 +111,8 @@ def test_failing_row_keeps_the_others(where, thread_client):
     assert err.failures["row"].tolist() == [3]
     assert "boom_task" in err.failures["traceback"].iloc[0]  # the real traceback
     with pytest.warns(RuntimeWarning, match="rate 3 is cursed"):
-        t = sweep(boom_task, params, client=client, progress=False, errors="collect")
+        t = sweep(boom_task, params, client=client, progress=False, errors="collect",
+                  batch_size=2)  # the failing row's batch-mate survives too
     assert t["ok"].tolist() == [0, 1, 2, 4, 5]
     assert t.attrs["failures"]["row"].tolist() == [3]
 
@@ -121,8 +122,12 @@ def test_dask_threads_equal_serial(thread_client):
     a = sweep(noisy_task, params, client=False, seed=2, progress=False)
     b = sweep(noisy_task, params, client=thread_client, seed=2, progress=False)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
-    c = sweep(noisy_task, params, client=False, seed=3, progress=False)
-    assert not a["mean"].equals(c["mean"])  # the seed matters, so the equality above means something
+    for batch in (4, 100):  # several rows per dask task: same table
+        c = sweep(noisy_task, params, client=thread_client, seed=2, progress=False,
+                  batch_size=batch)
+        pd.testing.assert_frame_equal(a, c, check_exact=True)
+    d = sweep(noisy_task, params, client=False, seed=3, progress=False)
+    assert not a["mean"].equals(d["mean"])  # the seed matters, so the equality above means something
 
 
 def test_shared_data_sent_once_to_process_workers():
