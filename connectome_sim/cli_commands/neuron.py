@@ -49,8 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duration", type=float, default=100.0, help="simulated time, ms")
     p.add_argument("--dt", type=float, default=0.025, help="time step, ms")
     p.add_argument("--v-init", type=float, default=-60.0, help="initial voltage, mV")
-    p.add_argument("--threshold", type=float, default=0.0,
-                   help="spike detection threshold at the recorded nodes, mV")
+    p.add_argument("--threshold", type=float, default=20.0,
+                   help="spike detection threshold at the recorded nodes, mV (navis: 20)")
     p.add_argument("--out", default="connectome_sim_neuron", help="output folder")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
