@@ -164,8 +164,13 @@ def _no_catch_up(i, nsteps, dt, S, P):
     return None
 
 
+@numba.njit(cache=True)
+def _no_population(act, n_act, t, dt, S, P, I, iext, out):
+    return None
+
+
 @numba.njit(cache=True, nogil=True)
-def run_clock(step_fn, sleep_fn, catch_fn, use_sleep, k_start, n_steps, dt, S, P, n_ch,
+def run_clock(step_fn, pop_fn, sleep_fn, catch_fn, use_pop, use_sleep, k_start, n_steps, dt, S, P, n_ch,
               tgt, w, ch, seg_ptr, seg_start, seg_end, seg_dsteps,
               stim_k, stim_i, stim_w, stim_ch,
               cur_k, cur_i, cur_amp,
@@ -175,6 +180,8 @@ def run_clock(step_fn, sleep_fn, catch_fn, use_sleep, k_start, n_steps, dt, S, P
 
     ``stim_*`` are external input events sorted by step ``stim_k``; ``cur_*`` are current
     *changes* (nA, added to the neuron's current from step ``cur_k`` on), sorted by step.
+    ``pop_fn`` (used when ``use_pop``) steps all awake neurons ``act[:n_act]`` in one call and
+    writes their spike flags to ``out[:n_act]`` (faster than one ``step_fn`` call per neuron).
     ``gap_*`` is a symmetric CSR of gap-junction conductances (µS) coupling state row
     ``vrow``.  ``pinned`` neurons never sleep.  ``rec_i``/``rec_row`` select recorded state
     values (sampled at the start of each step).
@@ -184,6 +191,7 @@ def run_clock(step_fn, sleep_fn, catch_fn, use_sleep, k_start, n_steps, dt, S, P
     """
     N = S.shape[1]
     I = np.zeros((n_ch, N))
+    flags = np.zeros(N, np.bool_)
     base = np.zeros(N)
     itot = np.zeros(N)
     max_d = 1
@@ -260,9 +268,14 @@ def run_clock(step_fn, sleep_fn, catch_fn, use_sleep, k_start, n_steps, dt, S, P
         for r in range(n_rec):
             rec[k - k_start, r] = S[rec_row, rec_i[r]]
         n_new = 0
+        if use_pop:
+            pop_fn(act, n_act, t, dt, S, P, I, itot, flags)
         for a in range(n_act):
             i = act[a]
-            spiked = step_fn(i, t, dt, S, P, I, itot)
+            if use_pop:
+                spiked = flags[a]
+            else:
+                spiked = step_fn(i, t, dt, S, P, I, itot)
             for c in range(n_ch):
                 I[c, i] = 0.0
             if spiked:
@@ -551,6 +564,11 @@ def specialise(kind, fns):
     import inspect
     import sys
 
+    if kind == "clock" and "pop_fn" not in fns:
+        # callers written before step_population existed: same kernel, use_pop = False
+        full = specialise(kind, {"step_fn": fns["step_fn"], "pop_fn": _no_population,
+                                 "sleep_fn": fns["sleep_fn"], "catch_fn": fns["catch_fn"]})
+        return lambda *args: full(False, *args)
     key = (kind,) + tuple((k, id(v)) for k, v in sorted(fns.items()))
     if key in _SPECIALISED:
         return _SPECIALISED[key]

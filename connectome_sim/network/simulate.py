@@ -100,10 +100,12 @@ def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_sp
             sleep_fn = model.can_sleep if use_sleep else eng._no_sleep
             catch_fn = model.catch_up if use_sleep else eng._no_catch_up
             vrow = model.state_names().index(model.voltage) if model.voltage else -1
-            kern = eng.specialise("clock", {"step_fn": model.step, "sleep_fn": sleep_fn,
-                                            "catch_fn": catch_fn})
+            use_pop = getattr(model, "step_population", None) is not None
+            pop_fn = model.step_population if use_pop else eng._no_population
+            kern = eng.specialise("clock", {"step_fn": model.step, "pop_fn": pop_fn,
+                                            "sleep_fn": sleep_fn, "catch_fn": catch_fn})
             sp_i, sp_k, rec, status, k = kern(
-                use_sleep, 0, n_steps, dt, S, P,
+                use_pop, use_sleep, 0, n_steps, dt, S, P,
                 len(model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
                 comp.seg_end, dsteps, stim_k[keep], n[keep], w[keep], c[keep], ck, ci, ca,
                 comp.gap_ptr, comp.gap_j, comp.gap_g, vrow, pinned, rec_rows, max(vrow, 0),

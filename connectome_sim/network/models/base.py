@@ -43,6 +43,12 @@ the ``LIF`` model follows for parity with Shiu et al. 2024) is: integrate the ol
 Threshold, reset and refractoriness live in ``step`` too: keep the refractory clock in a state
 row (e.g. ``'t_spike'``, the last spike time, ms) so it is saved with the state.
 
+Optional, faster: ``step_population(act, n_act, t, dt, S, P, I, iext, out)`` steps the awake
+neurons ``act[:n_act]`` (int64 row indices) in one call, writing each one's spike flag to
+``out[a]`` (bool).  Same semantics as ``step``; write the loop body out rather than calling
+``step`` in the loop (a numba call with array arguments costs ~100 ns of reference counting
+per neuron and step, far more than the arithmetic of a point neuron).
+
 Optional, for work that scales with activity rather than with ``N x steps``
 (``supports_sleep = True``):
 
@@ -184,6 +190,7 @@ class PointModel:
     #: parameter holding the refractory period (ms), or None
     refractory_param: str | None = None
     step = None
+    step_population = None
     can_sleep = None
     catch_up = None
     receive = None

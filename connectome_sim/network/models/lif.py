@@ -73,6 +73,32 @@ def lif_step(i, t, dt, S, P, I, iext):
     return spiked
 
 
+@numba.njit(cache=True)
+def lif_step_population(act, n_act, t, dt, S, P, I, iext, out):
+    # the body of lif_step, written out in the loop: a per-neuron call with array arguments
+    # costs ~100 ns of reference counting, ~30x the arithmetic
+    for a in range(n_act):
+        i = act[a]
+        v = S[SV, i]
+        g = S[SG, i]
+        nref = int((t - S[STS, i] + 1e-3 * dt) / dt) >= P[PREF, i]
+        if nref:
+            vinf = P[V0, i] + P[RM, i] * iext[i]
+            v = vinf + (v - vinf) * P[PA, i] + g * P[PB, i]
+            g = g * P[PC, i]
+        spiked = nref and v > P[VTH, i]
+        if nref and not spiked:
+            g += I[0, i]
+            v += I[1, i]
+        if spiked:
+            v = P[VRST, i]
+            g = 0.0
+            S[STS, i] = t
+        S[SV, i] = v
+        S[SG, i] = g
+        out[a] = spiked
+
+
 @numba.njit(cache=True, inline="always")
 def lif_can_sleep(i, t, dt, S, P):
     x = S[SV, i] - P[V0, i]
@@ -157,6 +183,7 @@ class LIF(PointModel):
     weight_scale = 0.275
     refractory_param = "t_rfc"
     step = lif_step
+    step_population = lif_step_population
     can_sleep = lif_can_sleep
     catch_up = lif_catch_up
     doc_reference = "Shiu et al. 2024, Nature 634:210 (model.py)"
