@@ -114,7 +114,11 @@ def lif_can_sleep(i, t, dt, S, P):
     tsyn = P[TS, i]
     if tsyn == tm:
         return False
-    B = g * _syn_coef(tsyn, tm)
+    coef = _syn_coef(tsyn, tm)
+    # cheap bound first: v - v_0 never exceeds max(x, 0) + |g * tau / (tau - t_mbr)|
+    if (x if x > 0.0 else 0.0) + abs(g * coef) < room - 1e-6:
+        return True
+    B = g * coef
     A = x - B
     xmax = x
     if A != 0.0:
