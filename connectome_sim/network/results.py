@@ -89,7 +89,7 @@ class ResultsMixin:
         self.dt = float(dt)
         self.n_trials = int(n_trials)
         self.final_state = [o[3] for o in out]
-        n_steps = out[0][2].shape[0]
+        n_steps = out[0][2].shape[0] if self._record_rows else int(round(duration / dt))
         self.t = np.arange(n_steps) * dt
         self.records = {}
         if self._record_rows:
