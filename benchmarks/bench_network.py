@@ -38,6 +38,13 @@ def bench_neuron(ns=(1000, 5000)):
     from connectome_sim.network import PointNetwork
 
     print("\n== IntFire4 vs navis/NEURON (1 s, 10 % driven at 50 Hz, randomness 1) ==")
+    t0 = time.perf_counter()
+    e, d = intfire4_edges(50)
+    warm = PointNetwork.from_edge_list(e, model="IntFire4")
+    warm.add_stimulus(list(d), start=0, stop=10, frequency=50, randomness=1)
+    warm.run_simulation(10, seed=0)
+    print(f"one-time load of the cached numba kernels (first use in this process): "
+          f"{time.perf_counter() - t0:.3f} s")
     for n in ns:
         edges, driven = intfire4_edges(n)
         t0 = time.perf_counter()
