@@ -18,7 +18,43 @@ from .base import DensityMechanism
 
 __all__ = ["HH", "HHTable"]
 
-_HELPERS = ''
+# exp for the per-step gate updates: Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, a
+# degree-13 Taylor polynomial (truncation < 1e-17 relative) and 2**k from a table, so the
+# instance loop has no libm call and LLVM can vectorise it (about 5x faster than math.exp per
+# call here).  Within 2 ulp of math.exp for |x| < 708 (most results identical, the rest
+# differ by rounding only); overflows to inf / underflows to 0 like exp; NaN passes through.
+# Used only in the time loop; initialisation and rate tables use math.exp.
+_HELPERS = """
+from numba import njit as _hh_njit
+import numpy as _hh_np
+with _hh_np.errstate(over="ignore"):
+    _HH_P2 = _hh_np.ldexp(1.0, _hh_np.arange(-1100, 1101) - 1)  # [k + 1100] = 2**(k - 1)
+
+
+@_hh_njit(inline='always', fastmath={'contract'})
+def hh_exp(x):
+    if x != x:
+        return x
+    x = min(max(x, -750.0), 750.0)
+    k = math.floor(x * 1.4426950408889634 + 0.5)
+    r = x - k * 0.6931471803691238
+    r = r - k * 1.9082149292705877e-10
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    return (p * _HH_P2[int(k) + 1100]) * 2.0
+"""
 
 # Exact rates of hh.mod with three exponentials instead of six: exp(-(v+35)/10) and
 # exp(-(v+55)/10) are exp(-(v+40)/10) times constants, exp(-(v+65)/20) = exp(-(v+65)/80)**4
@@ -63,11 +99,11 @@ class HH(DensityMechanism):
                     'gk_ = gkbar * n * n * n * n\n'
                     'g_ = gna_ + gk_\n'
                     'ge_ = gna_ * ena + gk_ * ek\n')
-    code_states = (_RATES
+    code_states = (_RATES.replace("math.exp", "hh_exp")
                    # cnexp: x += (1 - exp(-dt/xtau)) (xinf - x), 1/xtau = q10 (alpha + beta)
-                   + "m = m + (1.0 - math.exp(-dt * hh_q10 * sm_)) * (minf - m)\n"
-                   + "h = h + (1.0 - math.exp(-dt * hh_q10 * sh_)) * (hinf - h)\n"
-                   + "n = n + (1.0 - math.exp(-dt * hh_q10 * sn_)) * (ninf - n)\n")
+                   + "m = m + (1.0 - hh_exp(-dt * hh_q10 * sm_)) * (minf - m)\n"
+                   + "h = h + (1.0 - hh_exp(-dt * hh_q10 * sh_)) * (hinf - h)\n"
+                   + "n = n + (1.0 - hh_exp(-dt * hh_q10 * sn_)) * (ninf - n)\n")
 
     def linear(self, params):
         return params["gl"], params["gl"] * params["el"]
@@ -117,6 +153,6 @@ class HHTable(HH):
     prelude = _TABLE_PRELUDE
     code_init = _LOOKUP + "m = minf\nh = hinf\nn = ninf\n"
     code_states = (_LOOKUP
-                   + "m = m + (1.0 - math.exp(-dt / mtau)) * (minf - m)\n"
-                   + "h = h + (1.0 - math.exp(-dt / htau)) * (hinf - h)\n"
-                   + "n = n + (1.0 - math.exp(-dt / ntau)) * (ninf - n)\n")
+                   + "m = m + (1.0 - hh_exp(-dt / mtau)) * (minf - m)\n"
+                   + "h = h + (1.0 - hh_exp(-dt / htau)) * (hinf - h)\n"
+                   + "n = n + (1.0 - hh_exp(-dt / ntau)) * (ninf - n)\n")
