@@ -82,3 +82,26 @@ def test_runaway_intfire4_stopped():
     net.add_stimulus(list(range(10)), start=1, frequency=50, stop=200, randomness=0)
     with pytest.raises(SimulationError, match="max_spikes"):
         net.run_simulation(500, max_spikes=200_000)
+
+
+def test_read_parquet_and_headerless_csv(tmp_path):
+    shiu = pd.DataFrame({"Presynaptic_ID": [1, 2, 2], "Postsynaptic_ID": [2, 1, 3],
+                         "Excitatory x Connectivity": [5, -2, 7]})
+    p = tmp_path / "conn.parquet"
+    shiu.to_parquet(p)
+    net = PointNetwork.from_edge_list(p, model="LIF")
+    indptr, tgt, w, d = net._csr
+    assert net.n_neurons == 3 and np.isclose(w.sum(), 10 * 0.275) and np.all(d == 1.8)
+    c = tmp_path / "edges.csv"
+    c.write_text("10,20,3\n20,10,1\n")
+    net = PointNetwork.from_edge_list(c)
+    assert sorted(net.ids.tolist()) == [10, 20] and net.n_edges == 2
+
+
+def test_neurotransmitter_signs():
+    e = pd.DataFrame({"pre": ["a", "b", "c"], "post": ["b", "c", "a"], "syn_count": [4, 4, 4],
+                      "nt": ["ACH", "GABA", "glut"]})
+    net = PointNetwork.from_edge_list(e, model="LIF", nt_col="nt",
+                                      inhibitory_nt=("gaba", "glut"))
+    indptr, tgt, w, d = net._csr
+    assert np.allclose(np.sort(w), [-1.1, -1.1, 1.1])
