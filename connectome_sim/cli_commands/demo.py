@@ -22,9 +22,9 @@ HELP = "Run the example compartment model and network on shipped data; write HTM
 #: Touch receptor neurons (gentle touch: ALM, AVM, PLM, PVM), the sensory neurons the demo drives.
 TOUCH_CLASSES = ("ALM", "AVM", "PLM", "PVM")
 #: LIF weight per unit of Cook et al.'s connectivity (EM sections), mV.  Shiu et al.'s 0.275 mV
-#: is per synapse; C. elegans synapses are large and few, and at 1.75 mV the gentle-touch
+#: is per synapse; C. elegans synapses are large and few, and at 2 mV the gentle-touch
 #: escape circuit (PVC, AVD, AVA -> DA/VA motor neurons) responds to the drive.
-CELEGANS_WEIGHT_MV = 1.75
+CELEGANS_WEIGHT_MV = 2.0
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
