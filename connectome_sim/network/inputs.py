@@ -110,7 +110,10 @@ class Current:
 
     def segments(self, dt, n_steps):
         k0 = int(np.floor(self.start / dt + 1e-6))
-        k1 = min(int(np.floor(self.stop / dt + 1e-6)), n_steps)
+        # stop=np.inf (the default of add_current) means "to the end of the run"; int(inf)
+        # would raise OverflowError, and huge finite stops must not overflow either.
+        end = self.stop / dt + 1e-6
+        k1 = n_steps if not np.isfinite(end) or end >= n_steps else int(np.floor(end))
         n = self.neurons.size
         return (self.neurons, np.full(n, k0, np.int64), np.full(n, max(k0, k1), np.int64),
                 np.asarray(self.amplitude, float))

@@ -93,3 +93,22 @@ def test_silence_keeps_spikes_but_no_effect():
     net.silence("x")
     sp = net.run_simulation(60)
     assert (sp.neuron_id == "x").any() and not (sp.neuron_id == "y").any()
+
+
+def test_add_current_default_stop_runs_to_the_end():
+    """Regression: the default ``stop=np.inf`` raised OverflowError in Current.segments."""
+    def run(**kw):
+        net = PointNetwork("LIF")
+        net.add_neurons(["a"])
+        net.add_current("a", 0.5, start=10, **kw)     # nA
+        net.add_voltage_record("a")
+        sp = net.run_simulation(100)
+        return sp.copy(), net.records["v"].copy()
+    sp_inf, v_inf = run()                       # stop defaults to np.inf
+    sp_end, v_end = run(stop=100.0)
+    sp_big, _ = run(stop=1e300)                 # huge finite stop: no overflow either
+    assert len(sp_inf) > 0
+    pd.testing.assert_frame_equal(sp_inf, sp_end)
+    pd.testing.assert_frame_equal(v_inf, v_end)
+    pd.testing.assert_frame_equal(sp_inf, sp_big)
+    assert v_inf["a"].iloc[:100].eq(-52.0).all()   # nothing before start=10 ms
