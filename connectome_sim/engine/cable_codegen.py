@@ -107,6 +107,26 @@ def _mech_loop(m, j: int, body: str, load_states: bool, store_states: bool, ind:
     return _indent(src, ind)
 
 
+def _staged_loops(m, j: int, ind: int) -> str:
+    """State update in two loops for mechanisms with ``stage_names`` (optional protocol).
+
+    ``code_stage`` computes the locals ``stage_names`` from ``v`` alone (e.g. rate-table
+    lookups: gathers from a run-time table, which keep a loop scalar); they are stored per
+    instance, and ``code_states_staged`` then updates the states from them in a loop that
+    touches only instance-ordered arrays, so LLVM vectorises it.  ``code_states`` must give
+    the same result in one loop (kernels that do not know this protocol use it).
+    """
+    ns = len(m.stage_names)
+    head = [f"for k in range(np{j}_):", f"    v = vv_[cp{j}_[k]]"]
+    src = "\n".join(head) + "\n" + _indent(m.code_stage, 4)
+    src += "".join(f"    sg{j}_[k * {ns} + {c}] = {x}\n" for c, x in enumerate(m.stage_names))
+    body = "".join(f"{x} = sg{j}_[k * {ns} + {c}]\n" for c, x in enumerate(m.stage_names))
+    body += textwrap.dedent(m.code_states_staged)
+    loop2 = _mech_loop(m, j, body, True, True, 0, padded=True)
+    loop2 = loop2.replace("    v = vv_[i]\n", "").replace(f"    i = cp{j}_[k]\n", "")
+    return _indent(src + loop2, ind)
+
+
 def generate_source(mechs) -> str:
     """Python source of the kernel module for the mechanisms ``mechs`` (in order)."""
     margs = "".join(f"m{j}_comp, m{j}_par, " for j in range(len(mechs)))
@@ -140,8 +160,12 @@ def generate_source(mechs) -> str:
     cur_body = "{}\ndd_[i] += g_ * afac_\nrhs_[i] += ge_ * afac_\ndirty_[i] = True\n"
     current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
                                  True, False, 8) for j, m in enumerate(mechs))
-    states = "".join(_mech_loop(m, j, m.code_states, True, True, 8, gathered=True)
+    states = "".join(_staged_loops(m, j, 8) if getattr(m, "stage_names", ())
+                     else _mech_loop(m, j, m.code_states, True, True, 8, gathered=True)
                      for j, m in enumerate(mechs))
+    for j, m in enumerate(mechs):
+        if getattr(m, "stage_names", ()):
+            offsets += f"    sg{j}_ = np.empty(np{j}_ * {len(m.stage_names)})\n"
     src = _TEMPLATE.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
                            nst=nst, init=init, current=current, states=states,
                            version=KERNEL_VERSION,

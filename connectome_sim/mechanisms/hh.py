@@ -147,12 +147,22 @@ ntau = hh_tab[k_, 5] + th_ * (hh_tab[k_ + 1, 5] - hh_tab[k_, 5])
 """
 
 
+_TABLE_UPDATE = ("m = m + (1.0 - hh_exp(-dt / mtau)) * (minf - m)\n"
+                 "h = h + (1.0 - hh_exp(-dt / htau)) * (hinf - h)\n"
+                 "n = n + (1.0 - hh_exp(-dt / ntau)) * (ninf - n)\n")
+
+
 class HHTable(HH):
-    """NEURON ``hh`` with its default rate tables (``usetable_hh = 1``); same parameters."""
+    """NEURON ``hh`` with its default rate tables (``usetable_hh = 1``); same parameters.
+
+    The cable kernel runs the table lookups and the gate updates in two loops
+    (``stage_names``, see :func:`connectome_sim.engine.cable_codegen._staged_loops`) so
+    that the update loop vectorises; ``code_states`` is the same computation in one loop.
+    """
 
     prelude = _TABLE_PRELUDE
     code_init = _LOOKUP + "m = minf\nh = hinf\nn = ninf\n"
-    code_states = (_LOOKUP
-                   + "m = m + (1.0 - hh_exp(-dt / mtau)) * (minf - m)\n"
-                   + "h = h + (1.0 - hh_exp(-dt / htau)) * (hinf - h)\n"
-                   + "n = n + (1.0 - hh_exp(-dt / ntau)) * (ninf - n)\n")
+    code_states = _LOOKUP + _TABLE_UPDATE
+    stage_names = ("minf", "mtau", "hinf", "htau", "ninf", "ntau")
+    code_stage = _LOOKUP
+    code_states_staged = _TABLE_UPDATE
