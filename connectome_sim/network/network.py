@@ -110,8 +110,13 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
             Model parameters, scalar or one value per neuron (units: see the model).
         """
         if model is not None and get_model(model) is not self.model:
-            raise ParameterError(f"this network runs model {self.model.name}; one model per "
-                                 f"network (got {model!r})")
+            if self._is_empty():
+                # issue 5's one-neuron API: ``PointNetwork(); add_neurons(['a'], model='HH')``.
+                # Nothing depends on the default model yet, so the first add_neurons picks it.
+                self._set_model(model)
+            else:
+                raise ParameterError(f"this network runs model {self.model.name}; one model per "
+                                     f"network (got {model!r}); use a separate PointNetwork")
         new = pd.Index(np.atleast_1d(np.asarray(ids, dtype=object if isinstance(ids, str) else None)))
         if new.has_duplicates:
             raise ValueError(f"duplicate IDs in add_neurons: {list(new[new.duplicated()][:10])}")
@@ -147,6 +152,16 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
         self._silenced = np.concatenate([self._silenced, np.zeros(n, bool)])
         self._csr_invalidate()
         return self
+
+    def _is_empty(self) -> bool:
+        """True while no neuron, edge, stimulus, current or record depends on the model."""
+        return (self.n_neurons == 0 and not self._e and not self._g and self._csr is None
+                and not self._stimuli and not self._currents and not self._record_rows)
+
+    def _set_model(self, model):
+        """Switch the (still empty) network to ``model`` (name or PointModel subclass)."""
+        self.model = get_model(model)
+        self._props = {k: np.empty(0) for k in self.model.params}
 
     def set_labels(self, labels):
         """Set labels from a dict {ID: label} or a list in ID order."""

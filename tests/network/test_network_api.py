@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from connectome_sim.datasets import load_celegans
+from connectome_sim.errors import ParameterError
 from connectome_sim.network import PointNetwork
 from connectome_sim.network.models.lif import LIF
 
@@ -112,3 +113,27 @@ def test_add_current_default_stop_runs_to_the_end():
     pd.testing.assert_frame_equal(v_inf, v_end)
     pd.testing.assert_frame_equal(sp_inf, sp_big)
     assert v_inf["a"].iloc[:100].eq(-52.0).all()   # nothing before start=10 ms
+
+
+def test_one_neuron_api_first_add_neurons_sets_the_model():
+    """Issue 5's documented one-neuron experiment on an empty PointNetwork()."""
+    net = PointNetwork()
+    net.add_neurons(["a"], model="HH")
+    assert net.model.name == "HH"
+    net.add_current("a", amplitude=10, start=100, stop=600)   # µA/cm², the seed's unit
+    net.add_voltage_record("a")
+    net.run_simulation(700)
+    v = net.records["v"]["a"]
+    sp = net.spikes
+    assert len(sp) > 10 and set(sp.neuron_id) == {"a"}
+    assert sp.time.min() > 100 and sp.time.max() < 610        # only while the step is on
+    assert v.loc[50:99].std() < 0.1 and v.max() > 20          # rest before, APs during
+    # once the network has neurons, a different model is still refused clearly
+    with pytest.raises(ParameterError, match="one model per network"):
+        net.add_neurons(["b"], model="LIF")
+    net.add_neurons(["b"], model="HH")                         # same model is fine
+    # something already depending on the default model also blocks the switch
+    net2 = PointNetwork()
+    net2.add_neurons(["x"])
+    with pytest.raises(ParameterError, match="IntFire1"):
+        net2.add_neurons(["y"], model="LIF")
