@@ -36,8 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..engine import network as eng
-from ..errors import ParameterError, SimulationError, StabilityError
+from ..errors import ParameterError
 
 __all__ = ["RunState", "run_extended", "dispatch_run", "LongRunMixin"]
 
@@ -210,7 +209,7 @@ def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
     pandas.DataFrame or pathlib.Path
         The spike table, or the parquet path with ``spikes_to``.
     """
-    from .simulate import _current_events, _stim_events, compile_network
+    from .simulate import _stim_events, compile_network, raise_for_status, run_clock_span, setup_run
 
     model = net.model
     if model.kind != "clock":
@@ -245,27 +244,9 @@ def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
     n_trials = int(n_trials)
     k_end = k0 + int(round(duration / dt))
     comp = compile_network(net)
-    if comp.seg_delay.size and comp.seg_delay.min() < dt - 1e-9:
-        raise StabilityError(f"dt = {dt} ms is larger than the shortest synaptic delay "
-                             f"({comp.seg_delay.min()} ms); use dt <= the smallest delay")
-    P = model.param_array(comp.n, net._props)
-    model.check(P, dt)
-    if hasattr(model, "prepare"):  # derived parameter rows, as simulate.run_trials does
-        P = np.ascontiguousarray(model.prepare(P, dt))
-    rec_rows = np.asarray(net._record_rows, np.int64)
-    dsteps = np.rint(comp.seg_delay / dt).astype(np.int64)
-    use_sleep = bool(model.supports_sleep)
-    sleep_fn = model.can_sleep if use_sleep else eng._no_sleep
-    catch_fn = model.catch_up if use_sleep else eng._no_catch_up
-    vrow = model.state_names().index(model.voltage) if model.voltage else -1
-    # the same cached, model-specialised kernel as an ordinary run
-    kern = eng.specialise("clock", {"step_fn": model.step, "sleep_fn": sleep_fn,
-                                    "catch_fn": catch_fn})
-    ck, ci, ca = _current_events(net, dt, k_end)
-    pinned = np.zeros(comp.n, np.bool_)
-    pinned[ci] = True
-    pinned[rec_rows] = True
-    pinned[np.flatnonzero(np.diff(comp.gap_ptr))] = True
+    # the same checks, parameters, currents, pinned neurons and kernel as an ordinary run
+    su = setup_run(net, comp, dt, k_end)
+    P, rec_rows, dsteps = su.P, su.rec_rows, su.dsteps
 
     # per-trial state: S, pending deliveries, stimulus events of [k0, k_end)
     trials = []
@@ -301,17 +282,9 @@ def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
         j = np.concatenate([pj[now], sn[sel]])[order]
         w = np.concatenate([pw[now], sw[sel]])[order]
         c = np.concatenate([pc[now], sc[sel]])[order]
-        sp_i, sp_k, rec, status, kr = kern(
-            use_sleep, ka, kb, dt, st["S"], P,
-            len(model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
-            comp.seg_end, dsteps, k[order], j, w, c, ck, ci, ca, comp.gap_ptr, comp.gap_j,
-            comp.gap_g, vrow, pinned, rec_rows, max(vrow, 0), max_spikes)
-        if status != eng.STATUS_OK:
-            what = {eng.STATUS_MAX_SPIKES: f"more than max_spikes={max_spikes} spikes in one "
-                    "chunk (runaway activity?)",
-                    eng.STATUS_NONFINITE: "NaN/inf membrane potential (reduce dt or check the "
-                    "parameters)"}.get(status, f"engine status {status}")
-            raise SimulationError(f"trial {tr}: {what} at t = {kr * dt:g} ms")
+        sp_i, sp_k, rec, status, kr = run_clock_span(su, comp, st["S"], ka, kb, k[order], j, w,
+                                                     c, max_spikes)
+        raise_for_status(status, tr, kr * dt, max_spikes)
         left = tuple(a[~now] for a in st["pend"])
         st["pend"] = _deliveries_from_spikes(comp, dsteps, sp_i, sp_k, kb, old=left)
         return sp_i, sp_k, rec

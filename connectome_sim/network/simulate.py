@@ -11,7 +11,7 @@ import numpy as np
 from ..engine import network as eng
 from ..errors import SimulationError, StabilityError
 
-__all__ = ["Compiled", "compile_network", "run_trials"]
+__all__ = ["Compiled", "compile_network", "RunSetup", "setup_run", "run_clock_span", "run_trials"]
 
 
 @dataclass
@@ -61,10 +61,37 @@ def _stim_events(net, seed, trial, duration, clock_dt):
             np.concatenate(cs)[order])
 
 
-def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_spikes):
-    """Run ``n_trials`` trials; returns a list of (spike rows, spike times ms, rec) per trial."""
+@dataclass
+class RunSetup:
+    """What a run needs besides the per-trial state, built once by :func:`setup_run`.
+
+    ``P`` holds the prepared parameter rows; ``rec_rows`` the recorded neurons.  For
+    clock-driven models also the delays in steps, the current changes ``cur`` = (step, row,
+    nA), the ``pinned`` neurons (never asleep: currents, records, gap junctions) and the
+    model-specialised kernel with its flags.
+    """
+
+    model: object
+    dt: float
+    P: np.ndarray
+    rec_rows: np.ndarray
+    dsteps: np.ndarray = None
+    cur: tuple = None
+    pinned: np.ndarray = None
+    kern: object = None
+    use_pop: bool = False
+    use_sleep: bool = False
+    vrow: int = -1
+
+
+def setup_run(net, comp: Compiled, dt, k_end) -> RunSetup:
+    """Check ``dt``, prepare parameters, currents, pinned neurons and the kernel.
+
+    Shared by :func:`run_trials` and :func:`connectome_sim.network.longrun.run_extended`
+    (streamed / resumed runs), so both drive the engine identically.  ``k_end`` is the last
+    step (exclusive) the currents are needed for.  Units: ms.
+    """
     model = net.model
-    n_steps = int(round(duration / dt))
     if comp.seg_delay.size and comp.seg_delay.min() < dt - 1e-9:
         raise StabilityError(
             f"dt = {dt} ms is larger than the shortest synaptic delay "
@@ -73,6 +100,68 @@ def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_sp
     model.check(P, dt)
     P = np.ascontiguousarray(model.prepare(P, dt))
     rec_rows = np.asarray(net._record_rows, np.int64)
+    su = RunSetup(model, float(dt), P, rec_rows)
+    if model.kind == "event":
+        return su
+    su.cur = _current_events(net, dt, k_end)
+    su.pinned = np.zeros(comp.n, np.bool_)
+    su.pinned[su.cur[1]] = True
+    su.pinned[rec_rows] = True
+    su.pinned[np.flatnonzero(np.diff(comp.gap_ptr))] = True
+    su.dsteps = np.rint(comp.seg_delay / dt).astype(np.int64)
+    su.use_sleep = bool(model.supports_sleep)
+    sleep_fn = model.can_sleep if su.use_sleep else eng._no_sleep
+    catch_fn = model.catch_up if su.use_sleep else eng._no_catch_up
+    su.vrow = model.state_names().index(model.voltage) if model.voltage else -1
+    su.use_pop = getattr(model, "step_population", None) is not None
+    pop_fn = model.step_population if su.use_pop else eng._no_population
+    su.kern = eng.specialise("clock", {"step_fn": model.step, "pop_fn": pop_fn,
+                                       "sleep_fn": sleep_fn, "catch_fn": catch_fn})
+    return su
+
+
+def run_clock_span(su: RunSetup, comp: Compiled, S, k0, k1, stim_k, stim_i, stim_w, stim_c,
+                   max_spikes):
+    """Advance state ``S`` (in place) from step ``k0`` to ``k1`` with the clock kernel.
+
+    ``stim_*`` are input events (step, row, weight, channel) sorted by step.  Returns the
+    kernel's ``(spike rows, spike steps, rec, status, step reached)``.
+    """
+    ck, ci, ca = su.cur
+    return su.kern(
+        su.use_pop, su.use_sleep, k0, k1, su.dt, S, su.P,
+        len(su.model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
+        comp.seg_end, su.dsteps, stim_k, stim_i, stim_w, stim_c, ck, ci, ca,
+        comp.gap_ptr, comp.gap_j, comp.gap_g, su.vrow, su.pinned, su.rec_rows, max(su.vrow, 0),
+        max_spikes)
+
+
+def raise_for_status(status, trial, t, max_spikes):
+    """Turn a kernel status into a clear :class:`SimulationError` (``t`` in ms)."""
+    if status == eng.STATUS_MAX_SPIKES:
+        raise SimulationError(
+            f"trial {trial}: more than max_spikes={max_spikes} spikes by t = {t:g} ms; "
+            "the network is running away (e.g. IntFire4 has no refractory period). Lower the "
+            "weights, add inhibition, or raise max_spikes if this activity is intended")
+    if status == eng.STATUS_RUNAWAY:
+        raise SimulationError(
+            f"trial {trial}: a neuron fired more than 10000 times within one step at "
+            f"t = {t:g} ms (runaway excitation; IntFire4 has no refractory period). "
+            "Lower the weights or add inhibition")
+    if status == eng.STATUS_NONFINITE:
+        raise SimulationError(
+            f"trial {trial}: NaN/inf membrane potential at t = {t:g} ms; reduce dt or "
+            "check the parameters")
+    if status != eng.STATUS_OK:
+        raise SimulationError(f"trial {trial}: engine status {status} at t = {t:g} ms")
+
+
+def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_spikes):
+    """Run ``n_trials`` trials; returns a list of (spike rows, spike times ms, rec) per trial."""
+    model = net.model
+    n_steps = int(round(duration / dt))
+    su = setup_run(net, comp, dt, n_steps)
+    P, rec_rows = su.P, su.rec_rows
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 63))
 
@@ -100,41 +189,10 @@ def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_sp
             t, n, w, c = _stim_events(net, seed, trial, duration, dt)
             stim_k = np.floor(t / dt + 1e-6).astype(np.int64)
             keep = stim_k < n_steps
-            ck, ci, ca = _current_events(net, dt, n_steps)
-            pinned = np.zeros(comp.n, np.bool_)
-            pinned[ci] = True
-            pinned[rec_rows] = True
-            pinned[np.flatnonzero(np.diff(comp.gap_ptr))] = True
-            dsteps = np.rint(comp.seg_delay / dt).astype(np.int64)
-            use_sleep = bool(model.supports_sleep)
-            sleep_fn = model.can_sleep if use_sleep else eng._no_sleep
-            catch_fn = model.catch_up if use_sleep else eng._no_catch_up
-            vrow = model.state_names().index(model.voltage) if model.voltage else -1
-            use_pop = getattr(model, "step_population", None) is not None
-            pop_fn = model.step_population if use_pop else eng._no_population
-            kern = eng.specialise("clock", {"step_fn": model.step, "pop_fn": pop_fn,
-                                            "sleep_fn": sleep_fn, "catch_fn": catch_fn})
-            sp_i, sp_k, rec, status, k = kern(
-                use_pop, use_sleep, 0, n_steps, dt, S, P,
-                len(model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
-                comp.seg_end, dsteps, stim_k[keep], n[keep], w[keep], c[keep], ck, ci, ca,
-                comp.gap_ptr, comp.gap_j, comp.gap_g, vrow, pinned, rec_rows, max(vrow, 0),
-                max_spikes)
+            sp_i, sp_k, rec, status, k = run_clock_span(
+                su, comp, S, 0, n_steps, stim_k[keep], n[keep], w[keep], c[keep], max_spikes)
             sp_t = sp_k * dt
-        if status == eng.STATUS_MAX_SPIKES:
-            raise SimulationError(
-                f"trial {trial}: more than max_spikes={max_spikes} spikes by t = {k * dt:g} ms; "
-                "the network is running away (e.g. IntFire4 has no refractory period). Lower the "
-                "weights, add inhibition, or raise max_spikes if this activity is intended")
-        if status == eng.STATUS_RUNAWAY:
-            raise SimulationError(
-                f"trial {trial}: a neuron fired more than 10000 times within one step at "
-                f"t = {k * dt:g} ms (runaway excitation; IntFire4 has no refractory period). "
-                "Lower the weights or add inhibition")
-        if status == eng.STATUS_NONFINITE:
-            raise SimulationError(
-                f"trial {trial}: NaN/inf membrane potential at t = {k * dt:g} ms; reduce dt or "
-                "check the parameters")
+        raise_for_status(status, trial, k * dt, max_spikes)
         return sp_i, sp_t, rec, S
 
     if n_trials == 1:
