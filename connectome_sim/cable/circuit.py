@@ -381,17 +381,15 @@ class Circuit:
     def run_simulation(self, duration: float = 25, v_init: float = -65, dt: float = 0.025,
                        method: str = "be", n_trials: int = 1, seed: int | None = None,
                        celsius: float = 6.3, record_every: int = 1, dipole: bool = True,
-                       parallel: bool | None = None):
+                       parallel: bool = False):
         """Run all cells together for ``duration`` ms (fixed step ``dt`` ms, ``v_init`` mV).
 
         ``method`` 'be' (backward Euler) or 'cn'; ``n_trials`` trials with per-trial random
-        streams; ``dipole`` records each cell's current dipole; ``parallel`` solves the cells
-        on all numba threads (results do not depend on the number of threads; default: when
-        there are several cells and several threads).  Returns self.
+        streams; ``dipole`` records each cell's current dipole.  ``parallel=True`` solves the
+        cells on all numba threads inside every time step (results do not depend on the number
+        of threads); it synchronises the threads at every step, which pays off only for large
+        cells on otherwise idle cores, so it is off by default.  Returns self.
         """
-        if parallel is None:
-            import numba
-            parallel = len(self.models) > 1 and numba.get_num_threads() > 1
         from .circuit_run import run_circuit_model
         run_circuit_model(self, duration, v_init, dt, method, n_trials, seed, celsius,
                           record_every, dipole, parallel)

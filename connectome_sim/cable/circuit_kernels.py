@@ -100,7 +100,7 @@ def generate_source(mechs, parallel: bool = True) -> str:
     cur_body = "{}\nd[i] += g_ * afac\nrhs[i] += ge_ * afac\n"
     current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
                                  True, False, 8) for j, m in enumerate(mechs))
-    states = "".join(_mech_loop(m, j, m.code_states, True, True, 8) for j, m in enumerate(mechs))
+    states = "".join(_mech_loop(m, j, m.code_states, True, True, 4) for j, m in enumerate(mechs))
     src = _TEMPLATE
     if not parallel:
         # drop the parallel dispatcher and its call sites
@@ -280,7 +280,7 @@ except ImportError:  # older engines: plain exp
 
 @njit(cache=True)
 def _offsets({margs}dummy):
-{offsets}    return off0
+{offsets}    return {nst}
 
 
 @njit(cache=True)
