@@ -91,9 +91,11 @@ def _audit():
             if not inspect.getdoc(obj):
                 problems.append(f"{qualname}: no docstring")
             continue
-        cdoc = obj.__doc__ or ""
+        # cleandoc: on Python < 3.13 a class's raw __doc__ keeps its indentation, which would
+        # hide an indented "Parameters\n    ----------" section from the regex below
+        cdoc = inspect.cleandoc(obj.__doc__ or "")
         init = obj.__dict__.get("__init__")
-        idoc = (init.__doc__ or "") if init else ""
+        idoc = inspect.cleandoc(init.__doc__ or "") if init else ""
         _check(qualname, init if init else (lambda: None), cdoc + "\n" + idoc, problems,
                unit_gaps)
         for mname, member in vars(obj).items():
