@@ -53,6 +53,7 @@ class Gate:
     tau: Callable | None = None
 
     def kind(self) -> str:
+        """``"ab"`` (alpha/beta given) or ``"inftau"`` (inf/tau given); else ParameterError."""
         if self.alpha is not None and self.beta is not None and self.inf is None \
                 and self.tau is None:
             return "ab"
@@ -150,7 +151,24 @@ MECHANISMS: dict[str, DensityMechanism] = {"pas": Pas(), "hh": HH()}
 
 
 def register_mechanism(mech: DensityMechanism) -> DensityMechanism:
-    """Make ``mech`` insertable by its name; returns it."""
+    """Make ``mech`` insertable by its name (``CompartmentModel.insert(mech.name, ...)``).
+
+    Parameters
+    ----------
+    mech : DensityMechanism
+        The mechanism (e.g. a :class:`Channel`); a previous registration under the same name
+        is replaced.
+
+    Returns
+    -------
+    DensityMechanism
+        ``mech`` itself.
+
+    Raises
+    ------
+    ParameterError
+        If ``mech`` is not a DensityMechanism.
+    """
     if not isinstance(mech, DensityMechanism):
         raise ParameterError(f"{mech!r} is not a DensityMechanism (e.g. a Channel)")
     MECHANISMS[mech.name] = mech
@@ -158,7 +176,24 @@ def register_mechanism(mech: DensityMechanism) -> DensityMechanism:
 
 
 def get_mechanism(mech) -> DensityMechanism:
-    """Resolve a mechanism name or object; unknown names raise :class:`ParameterError`."""
+    """Resolve a mechanism name or object.
+
+    Parameters
+    ----------
+    mech : str or DensityMechanism
+        Registered mechanism name (e.g. ``"hh"``, ``"pas"``) or a mechanism object, which is
+        returned unchanged.
+
+    Returns
+    -------
+    DensityMechanism
+        The mechanism.
+
+    Raises
+    ------
+    ParameterError
+        If ``mech`` is not a registered name; the message lists the known mechanisms.
+    """
     if isinstance(mech, DensityMechanism):
         return mech
     try:

@@ -22,7 +22,26 @@ __all__ = ["IClamp", "AlphaSynapse", "ExpSyn", "Exp2Syn", "exp2syn_factor", "mak
 
 
 def exp2syn_factor(tau1: float, tau2: float) -> tuple[float, float, float]:
-    """NEURON Exp2Syn normalisation: returns ``(tau1_used, tau2, factor)`` (ms, ms, 1)."""
+    """NEURON Exp2Syn normalisation factor (peak conductance = event weight).
+
+    Parameters
+    ----------
+    tau1 : float
+        Rise time constant (ms), > 0. Clipped to ``[1e-9, 0.9999] * tau2`` as in exp2syn.mod.
+    tau2 : float
+        Decay time constant (ms), > 0.
+
+    Returns
+    -------
+    tuple of float
+        ``(tau1_used, tau2, factor)``: the (possibly clipped) rise time constant (ms), the
+        decay time constant (ms) and the dimensionless normalisation factor.
+
+    Raises
+    ------
+    ParameterError
+        If ``tau1`` or ``tau2`` is not > 0.
+    """
     if tau1 <= 0 or tau2 <= 0:
         raise ParameterError(f"Exp2Syn needs tau1 > 0 and tau2 > 0 (ms), got {tau1}, {tau2}")
     if tau1 / tau2 > 0.9999:
@@ -46,7 +65,17 @@ class _Point:
 
 @dataclass
 class IClamp(_Point):
-    """Current pulse: ``delay`` (ms; NEURON's ``del``), ``dur`` (ms), ``amp`` (nA)."""
+    """Current pulse (NEURON's IClamp), on while ``delay <= t < delay + dur``.
+
+    Parameters
+    ----------
+    delay : float
+        Onset of the pulse (ms); NEURON's ``del``.
+    dur : float
+        Duration of the pulse (ms).
+    amp : float
+        Amplitude (nA); positive depolarises.
+    """
 
     delay: float = 0.0
     dur: float = 0.0
@@ -55,7 +84,19 @@ class IClamp(_Point):
 
 @dataclass
 class AlphaSynapse(_Point):
-    """Alpha-function conductance: onset (ms), tau (ms), gmax (µS), e (mV)."""
+    """Alpha-function conductance ``g = gmax x exp(1 - x)``, ``x = (t - onset)/tau``.
+
+    Parameters
+    ----------
+    onset : float
+        Start time of the conductance (ms).
+    tau : float
+        Time constant (ms), > 0; the conductance peaks at ``onset + tau``.
+    gmax : float
+        Peak conductance (µS).
+    e : float
+        Reversal potential (mV).
+    """
 
     onset: float = 0.0
     tau: float = 0.1
@@ -70,12 +111,27 @@ class AlphaSynapse(_Point):
 
 @dataclass
 class ExpSyn(_Point):
-    """Single-exponential event synapse: tau (ms), e (mV)."""
+    """Single-exponential event synapse (NEURON's ExpSyn).
+
+    An event of weight w (µS) adds w to the conductance, which then decays with ``tau``.
+
+    Parameters
+    ----------
+    tau : float
+        Decay time constant (ms), > 0.
+    e : float
+        Reversal potential (mV).
+    """
 
     tau: float = 0.1
     e: float = 0.0
 
     def kernel_params(self):
+        """Kernel parameters ``(tau1, tau2, e, factor_A, factor_B)`` (ms, ms, mV, 1, 1).
+
+        ExpSyn uses the two-state kernel with ``A`` never incremented, so ``g = B``.
+        Raises :class:`ParameterError` if ``tau`` is not > 0 ms.
+        """
         if self.tau <= 0:
             raise ParameterError(f"ExpSyn.tau must be > 0 ms, got {self.tau}")
         # A is never incremented (fA = 0); g = B decays with tau
@@ -84,13 +140,30 @@ class ExpSyn(_Point):
 
 @dataclass
 class Exp2Syn(_Point):
-    """Double-exponential event synapse: tau1 (rise, ms), tau2 (decay, ms), e (mV)."""
+    """Double-exponential event synapse (NEURON's Exp2Syn), ``g = B - A``.
+
+    An event of weight w (µS) adds ``w * factor`` to A and B, so the peak conductance is w
+    (see :func:`exp2syn_factor`).
+
+    Parameters
+    ----------
+    tau1 : float
+        Rise time constant (ms).
+    tau2 : float
+        Decay time constant (ms).
+    e : float
+        Reversal potential (mV).
+    """
 
     tau1: float = 0.1
     tau2: float = 10.0
     e: float = 0.0
 
     def kernel_params(self):
+        """Kernel parameters ``(tau1, tau2, e, factor, factor)`` (ms, ms, mV, 1, 1).
+
+        ``tau1`` is clipped and the factor normalised as in :func:`exp2syn_factor`.
+        """
         t1, t2, f = exp2syn_factor(self.tau1, self.tau2)
         return (t1, t2, self.e, f, f)
 
