@@ -45,10 +45,31 @@ def _find(df: pd.DataFrame, name: str) -> str | None:
 
 
 def detect_columns(df: pd.DataFrame, source_col=None, target_col=None, weight_col=None):
-    """Return the ``(source, target, weight)`` column names of ``df`` (weight may be None).
+    """Return the ``(source, target, weight)`` column names of an edge list.
 
-    Explicit names must exist; ``None`` entries are auto-detected.  Raises ``KeyError``-free
-    ``ParameterError`` naming the available columns when nothing matches.
+    Explicit names must exist; ``None`` entries are auto-detected from common spellings
+    (e.g. ``pre``/``post``, ``source``/``target``; ``weight``, ``syn_count``...).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The edge list, one row per connection.
+    source_col, target_col : str, optional
+        Names of the presynaptic / postsynaptic neuron ID columns; auto-detected if None.
+    weight_col : str, optional
+        Name of the weight column (synapse count or model weight unit); auto-detected if
+        None, and left None when the edge list has no weight column.
+
+    Returns
+    -------
+    tuple
+        ``(source_col, target_col, weight_col)``; ``weight_col`` may be None.
+
+    Raises
+    ------
+    ParameterError
+        Naming the available columns when a given name is missing or nothing matches (never
+        a bare ``KeyError``).
     """
     cols = list(df.columns)
     for name in (source_col, target_col, weight_col):
