@@ -89,6 +89,16 @@ class CableGeometry:
     def node_to_compartment(self, node_ids) -> np.ndarray:
         """Compartment index of each node ID (int64 array, same order as given).
 
+        Parameters
+        ----------
+        node_ids : int or array-like of int
+            Skeleton node IDs.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 compartment indices (Hines order), one per given node ID.
+
         Raises
         ------
         UnknownIDError
