@@ -33,14 +33,37 @@ def bap_neuron() -> ReducedNeuron:
 
 
 def run_bap_example(dt=0.1):
-    """Seed 000's protocol: 10 ms rest, 115 pA (0.115 nA) into the soma for 100 ms, 60 ms rest."""
+    """Seed 000's protocol: 10 ms rest, 115 pA (0.115 nA) into the soma for 100 ms, 60 ms rest.
+
+    Parameters
+    ----------
+    dt : float
+        Time step (ms).
+
+    Returns
+    -------
+    ReducedResult
+        The 170 ms simulation of :func:`bap_neuron` (voltages in mV indexed by time in ms).
+    """
     return bap_neuron().simulate(170.0, dt=dt, currents=[("soma", 0.115, 10.0, 110.0)])
 
 
 def plot_bap(result=None, path=None, zoom=(50.0, 120.0)):
-    """Seed 000's figure (full trace and zoom) with matplotlib; saved to ``path`` if given.
+    """Seed 000's figure (full voltage trace and zoom) with matplotlib.
 
-    Returns the matplotlib Figure.
+    Parameters
+    ----------
+    result : ReducedResult, optional
+        Result of :func:`run_bap_example`; run here (dt = 0.1 ms) if None.
+    path : str or path-like, optional
+        File to save the figure to (120 dpi); not saved if None.
+    zoom : tuple of float
+        Time window ``(start, stop)`` of the lower, zoomed panel (ms).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Voltage (mV) of every compartment against time (ms), full run and zoom.
     """
     import matplotlib.pyplot as plt
 
