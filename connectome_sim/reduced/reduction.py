@@ -50,7 +50,21 @@ def _node_labels(geom, label_col):
 
 
 def group_labels(geom, label_col="compartment") -> np.ndarray:
-    """Label (str) of every cable compartment: majority label of its nodes, else the parent's."""
+    """Label (str) of every cable compartment: majority label of its nodes, else the parent's.
+
+    Parameters
+    ----------
+    geom : CableGeometry
+        Discretised skeleton whose ``node_table`` maps nodes to compartments.
+    label_col : str
+        Node-table column (or node labels) used to group compartments.
+
+    Returns
+    -------
+    numpy.ndarray
+        One str label per compartment (Hines order); compartments without nodes inherit
+        their parent's label.
+    """
     lab = _node_labels(geom, label_col)
     comp = geom.node_table["compartment"].to_numpy()
     out = np.full(geom.n_comp, None, dtype=object)
