@@ -145,8 +145,19 @@ class ReducedNeuron:
     def connect(self, a, b, g="half_cylinders"):
         """Couple compartments ``a`` and ``b``.
 
-        ``g``: a conductance (µS), ``'half_cylinders'`` (1 / (ri_a/2 + ri_b/2), ri = 4 Ra L / (π d²))
-        or ``'cylinder_<name>'`` (1 / ri of that compartment), as in Dendrify.
+        Parameters
+        ----------
+        a, b : str
+            Names of two different compartments of this neuron.
+        g : float or str
+            Coupling conductance (µS, > 0), ``'half_cylinders'``
+            (1 / (ri_a/2 + ri_b/2), ri = 4 Ra L / (π d²)) or ``'cylinder_<name>'``
+            (1 / ri of compartment a or b), as in Dendrify.
+
+        Returns
+        -------
+        ReducedNeuron
+            ``self``, for chaining.
         """
         self._comp(a), self._comp(b)
         if a == b:
@@ -289,6 +300,22 @@ class ReducedNeuron:
         return np.concatenate([np.fromiter(d.values(), float), self.link_index_rows()])[:, None]
 
     def initial_state(self, P, v_init=None) -> np.ndarray:
+        """Initial state matrix of the reduced-neuron kernel.
+
+        Parameters
+        ----------
+        P : numpy.ndarray
+            Parameter matrix (rows as in :mod:`connectome_sim.reduced.kernel`, one column per
+            neuron); ``P[0, 0]`` is the number of compartments K.
+        v_init : float, optional
+            Initial voltage of every compartment (mV); default each compartment's EL (mV).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(4K + 2, n)`` float64 state: voltages (mV), no dSpike yet (-1e9), synaptic
+            variables 0 (µS or nA), no somatic spike (-1e9), no pending reset (-1).
+        """
         K = int(P[0, 0])
         S = np.zeros((4 * K + 2, P.shape[1]))
         for c in range(K):
