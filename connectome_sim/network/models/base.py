@@ -113,7 +113,18 @@ __all__ = ["Param", "State", "PointModel", "register_model", "get_model", "avail
 
 @dataclass(frozen=True)
 class Param:
-    """One model parameter: default value, unit and a one-line description."""
+    """One model parameter: default value, unit and a one-line description.
+
+    Parameters
+    ----------
+    default : float
+        Default value, in ``unit``.
+    unit : str
+        Unit of the parameter (NEURON units, e.g. ``"mV"``, ``"ms"``, ``"nA"``, ``"µS"``,
+        ``"Hz"``; ``"1"`` for dimensionless).
+    doc : str
+        One-line description.
+    """
 
     default: float
     unit: str
@@ -122,7 +133,18 @@ class Param:
 
 @dataclass(frozen=True)
 class State:
-    """One state variable: initial value (a number or the name of a parameter), unit, doc."""
+    """One state variable: initial value (a number or the name of a parameter), unit, doc.
+
+    Parameters
+    ----------
+    init : float or str
+        Initial value in ``unit``, or the name of a parameter whose value is used
+        (e.g. ``"v_rest"``, mV).
+    unit : str
+        Unit of the state variable (e.g. ``"mV"``, ``"nA"``, ``"µS"``).
+    doc : str
+        One-line description.
+    """
 
     init: float | str
     unit: str
@@ -311,7 +333,23 @@ def available_models() -> list[str]:
 
 
 def get_model(model) -> type[PointModel]:
-    """The model class for a name (or the class itself); ``ParameterError`` lists valid names."""
+    """The model class for a name (or the class itself).
+
+    Parameters
+    ----------
+    model : str or type
+        Registered model name (e.g. ``"LIF"``) or a PointModel subclass, returned unchanged.
+
+    Returns
+    -------
+    type
+        The PointModel subclass.
+
+    Raises
+    ------
+    ParameterError
+        If the name is unknown; the message lists the available models.
+    """
     if isinstance(model, type) and issubclass(model, PointModel):
         return model
     names = available_models()
