@@ -183,9 +183,23 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
     def connect(self, source, target, weight, delay=None, type="chemical"):
         """Connect ``source`` -> ``target`` IDs (scalars or equal-length arrays).
 
-        ``weight`` is in the model's unit (not scaled by ``weight_scale``); negative weights are
-        inhibitory.  ``delay`` in ms (default: the model's default, 5 ms as navis, 1.8 ms for
-        LIF).  ``type='electrical'`` adds a symmetric gap junction of conductance ``weight`` µS.
+        Parameters
+        ----------
+        source, target : int or array-like of int
+            Presynaptic / postsynaptic neuron IDs (scalars or equal-length arrays).
+        weight : float or array-like of float
+            Weight in the model's ``weight_unit`` (not scaled by ``weight_scale``); negative
+            weights are inhibitory.  For ``type='electrical'``: gap-junction conductance (µS).
+        delay : float or array-like of float, optional
+            Synaptic delay (ms); default the model's default (5 ms as navis, 1.8 ms for LIF).
+            Ignored for electrical connections.
+        type : {"chemical", "electrical"}
+            ``'electrical'`` adds a symmetric gap junction instead of a chemical synapse.
+
+        Returns
+        -------
+        PointNetwork
+            ``self``, for chaining.
         """
         s = self._rows(source)
         t = self._rows(target)
