@@ -71,14 +71,47 @@ def netstim_times(start: float, number: float, interval: float, noise: float = 0
 
 
 def regular_times(start: float, stop: float, frequency: float) -> np.ndarray:
-    """Regular spike train: ``start, start + 1000/frequency, ...`` strictly before ``stop`` (ms, Hz)."""
+    """Regular spike train: ``start, start + 1000/frequency, ...`` strictly before ``stop``.
+
+    Parameters
+    ----------
+    start, stop : float
+        Time window (ms).
+    frequency : float
+        Spike frequency (Hz); no spikes if <= 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Spike times (ms).
+    """
     if frequency <= 0:
         return np.empty(0)
     return np.arange(start, stop, 1000.0 / frequency)
 
 
 def poisson_times(rate: float, start: float, stop: float, rng: np.random.Generator) -> np.ndarray:
-    """Homogeneous Poisson spike times (ms) at ``rate`` (Hz) in ``[start, stop)``."""
+    """Homogeneous Poisson spike times (ms) at ``rate`` (Hz) in ``[start, stop)``.
+
+    Parameters
+    ----------
+    rate : float
+        Mean rate (Hz), >= 0.
+    start, stop : float
+        Time window (ms); empty if ``stop <= start``.
+    rng : numpy.random.Generator
+        Random generator, e.g. from :func:`make_rng` keyed per trial/stimulus.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted spike times (ms).
+
+    Raises
+    ------
+    ValueError
+        If ``rate`` is negative.
+    """
     if rate < 0:
         raise ValueError(f"poisson_times: rate must be >= 0 Hz, got {rate}")
     if rate == 0 or stop <= start:
