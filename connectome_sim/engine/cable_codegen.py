@@ -22,6 +22,10 @@ Mechanisms are passed duck-typed (the engine imports only numpy and numba): each
                     from the states and ``v``
 ``code_states``     body advancing the states over ``dt`` with the new ``v``
 
+Optional (used by :class:`connectome_sim.mechanisms.hh.HHTable`): ``stage_names``,
+``code_stage`` and ``code_states_staged`` split the state update into a lookup loop and a
+vectorisable update loop (see :func:`_staged_loops`).
+
 The kernel is compiled with fused multiply-add contraction (``fastmath={'contract'}``) and
 no other fast-math flag: NaN/inf checks stay valid and results differ from NEURON's only by
 rounding.  It uses numpy's error model (a division by zero gives inf/NaN, which the blow-up
