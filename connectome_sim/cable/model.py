@@ -248,8 +248,13 @@ class CompartmentModel:
     def add_voltage_record(self, where, label=None) -> None:
         """Record the membrane potential (mV) at ``where``.
 
-        Columns are the node IDs, or ``label`` (one location) / ``'label:<node ID>'``
-        (several locations; unlike navis, nothing is overwritten).
+        Parameters
+        ----------
+        where : int, array-like of int, str or Section
+            Location(s): node ID(s), connector IDs, label names or Section objects.
+        label : str, optional
+            Column name. Columns are the node IDs, or ``label`` (one location) /
+            ``'label:<node ID>'`` (several locations; unlike navis, nothing is overwritten).
         """
         self._add_record("v", where, label)
 
@@ -275,8 +280,20 @@ class CompartmentModel:
         """Record the current (nA) of the point processes at ``where``.
 
         NEURON conventions: synaptic ``i = g (v - e)`` (positive outward), IClamp ``i = amp``
-        (positive depolarising).  Every point process at the location gets a column
-        (``label`` or the node ID, then ``#k`` for the k-th extra one).
+        (positive depolarising).
+
+        Parameters
+        ----------
+        where : int, array-like of int, str or Section
+            Location(s): node ID(s), connector IDs, label names or Section objects.
+        label : str, optional
+            Column name. Every point process at the location gets a column (``label`` or
+            the node ID, then ``#k`` for the k-th extra one).
+
+        Raises
+        ------
+        ParameterError
+            If there is no point process (stimulus or synapse) at a location.
         """
         targets = self._targets(where)
         pps = self._points + self._synapses
@@ -382,10 +399,24 @@ class CompartmentModel:
                 cn_weight: float = 0) -> None:
         """Connect a presynaptic source to new Exp2Syns at ``where``.
 
-        ``pre`` may be a node ID of this model (spikes detected at ``cn_thresh`` mV), an array
-        of spike times (ms), or a NetStim dict ``{'start', 'number', 'interval', 'noise'
-        [, 'seed']}``.  Weight ``cn_weight`` (µS; navis's default 0 has no effect), delay
-        ``cn_delay`` (ms).
+        Parameters
+        ----------
+        pre : int, array-like of float or dict
+            A node ID of this model (spikes detected at ``cn_thresh`` mV), an array of spike
+            times (ms), or a NetStim dict ``{'start', 'number', 'interval', 'noise'
+            [, 'seed']}`` (ms for start and interval).
+        where : int, array-like of int, str or Section
+            Location(s): node ID(s), connector IDs, label names or Section objects.
+        syn_tau1, syn_tau2 : float
+            Rise and decay time constants of the Exp2Syn (ms).
+        syn_rev_pot : float
+            Synaptic reversal potential (mV).
+        cn_thresh : float
+            Spike detection threshold (mV) when ``pre`` is a node ID.
+        cn_delay : float
+            Connection delay (ms).
+        cn_weight : float
+            Connection weight = peak conductance (µS); navis's default 0 has no effect.
         """
         syns = self.add_synapse(where, "Exp2Syn", tau1=syn_tau1, tau2=syn_tau2, e=syn_rev_pot)
         self.drive_synapses(pre, syns, weight=cn_weight, delay=cn_delay, threshold=cn_thresh)
@@ -507,8 +538,21 @@ class CompartmentModel:
     def plot_results(self, backend: str = "plotly", show: bool = False, **kwargs):
         """Plot the records (one panel per quantity) and a spike raster.
 
-        ``backend='plotly'`` (default) returns a plotly Figure; ``'matplotlib'`` returns the
-        list of axes.
+        Parameters
+        ----------
+        backend : {'plotly', 'matplotlib'}
+            ``'plotly'`` (default) returns a plotly Figure; ``'matplotlib'`` returns the list
+            of axes.
+        show : bool
+            Also display the figure.
+        **kwargs
+            Passed to :func:`connectome_sim.cable.plot.plot_results` (e.g. ``trial``, an
+            index).
+
+        Returns
+        -------
+        plotly.graph_objects.Figure or list of matplotlib.axes.Axes
+            Voltages (mV) and currents (nA) against time (ms), and the spike raster.
         """
         from .plot import plot_results
         return plot_results(self, backend=backend, show=show, **kwargs)
