@@ -384,11 +384,36 @@ class Circuit:
                        parallel: bool = False):
         """Run all cells together for ``duration`` ms (fixed step ``dt`` ms, ``v_init`` mV).
 
-        ``method`` 'be' (backward Euler) or 'cn'; ``n_trials`` trials with per-trial random
-        streams; ``dipole`` records each cell's current dipole.  ``parallel=True`` solves the
-        cells on all numba threads inside every time step (results do not depend on the number
-        of threads); it synchronises the threads at every step, which pays off only for large
-        cells on otherwise idle cores, so it is off by default.  Returns self.
+        Parameters
+        ----------
+        duration : float
+            Simulated time (ms).
+        v_init : float
+            Initial membrane potential of every compartment (mV).
+        dt : float
+            Fixed time step (ms).
+        method : {'be', 'cn'}
+            Backward Euler (NEURON default) or Crank–Nicolson.
+        n_trials : int
+            Number of trials, each with its own per-trial random streams.
+        seed : int, optional
+            Seed of the random streams (NetStim noise).
+        celsius : float
+            Temperature (°C) for temperature-dependent mechanisms.
+        record_every : int
+            Keep every k-th time step of the records (count).
+        dipole : bool
+            Record each cell's current dipole.
+        parallel : bool
+            Solve the cells on all numba threads inside every time step (results do not
+            depend on the number of threads); it synchronises the threads at every step,
+            which pays off only for large cells on otherwise idle cores, so it is off by
+            default.
+
+        Returns
+        -------
+        Circuit
+            ``self``, with the results set.
         """
         from .circuit_run import run_circuit_model
         run_circuit_model(self, duration, v_init, dt, method, n_trials, seed, celsius,
