@@ -62,9 +62,9 @@ def local_client(n_workers: int = 2, threads_per_worker: int = 1, processes: boo
     Parameters
     ----------
     n_workers : int
-        Number of workers.
+        Number of workers (count).
     threads_per_worker : int
-        Threads per worker.  With ``processes=True`` each worker process also gets
+        Threads per worker (count).  With ``processes=True`` each worker process also gets
         ``NUMBA_NUM_THREADS = threads_per_worker`` so that numba kernels do not oversubscribe
         the cores.
     processes : bool
