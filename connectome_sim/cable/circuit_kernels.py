@@ -45,7 +45,7 @@ import numpy as np
 
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "1"
+CIRCUIT_KERNEL_VERSION = "2"
 _LOADED: dict[str, object] = {}
 _I = np.int64
 _F = np.float64
@@ -86,11 +86,24 @@ def _mech_loop(m, j: int, body: str, load: bool, store: bool, ind: int) -> str:
     return _indent(src, ind)
 
 
+def _gathered_states(m, j: int, ind: int) -> str:
+    """State loop of mechanism j over cell ``c``'s instances, voltages gathered first.
+
+    The voltages are copied to the instance-ordered buffer ``m{j}_vb`` so that the update loop
+    touches no compartment-indexed array and LLVM vectorises it (as the single-cell engine's
+    gathered loops, :func:`connectome_sim.engine.cable_codegen._mech_loop`)."""
+    src = _mech_loop(m, j, m.code_states, True, True, 0)
+    src = src.replace(f"    i = m{j}_comp[k]\n    v = vv[i]\n", f"    v = m{j}_vb[k]\n")
+    head = (f"for k in range(m{j}_cp[c], m{j}_cp[c + 1]):\n"
+            f"    m{j}_vb[k] = vv[m{j}_comp[k]]\n")
+    return _indent(head + src, ind)
+
+
 def generate_source(mechs, parallel: bool = True) -> str:
     """Python source of the circuit kernel for the density mechanisms ``mechs``.
 
     With ``parallel=False`` the kernel has no ``prange`` at all (much faster to compile)."""
-    margs = "".join(f"m{j}_comp, m{j}_par, m{j}_cp, " for j in range(len(mechs)))
+    margs = "".join(f"m{j}_comp, m{j}_par, m{j}_cp, m{j}_vb, " for j in range(len(mechs)))
     helpers = "\n\n".join(textwrap.dedent(m.helpers) for m in mechs if m.helpers)
     prelude = "".join(_indent(m.prelude, 4) for m in mechs if m.prelude)
     offsets = "    off0 = 0\n" + "".join(
@@ -100,7 +113,7 @@ def generate_source(mechs, parallel: bool = True) -> str:
     cur_body = "{}\nd[i] += g_ * afac\nrhs[i] += ge_ * afac\n"
     current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
                                  True, False, 8) for j, m in enumerate(mechs))
-    states = "".join(_mech_loop(m, j, m.code_states, True, True, 4) for j, m in enumerate(mechs))
+    states = "".join(_gathered_states(m, j, 4) for j, m in enumerate(mechs))
     src = _TEMPLATE
     if not parallel:
         # drop the parallel dispatcher and its call sites
@@ -237,7 +250,7 @@ def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsi
     margs = []
     for _, comp, p in arr.mechs:
         margs += [np.ascontiguousarray(comp, _I), np.ascontiguousarray(p, _F),
-                  cell_pointer(comp, cell_ptr)]
+                  cell_pointer(comp, cell_ptr), np.empty(len(comp), _F)]
     icl_comp = np.asarray(arr.icl_comp, _I)
     alp_comp = np.asarray(arr.alp_comp, _I)
     syn_comp = np.asarray(arr.syn_comp, _I)
