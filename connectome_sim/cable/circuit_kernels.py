@@ -45,7 +45,7 @@ import numpy as np
 
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "2"
+CIRCUIT_KERNEL_VERSION = "3"
 _LOADED: dict[str, object] = {}
 _I = np.int64
 _F = np.float64
@@ -117,8 +117,8 @@ def generate_source(mechs, parallel: bool = True) -> str:
     src = _TEMPLATE
     if not parallel:
         # drop the parallel dispatcher and its call sites
-        a = src.index("@njit(cache=True, parallel=True)")
-        b = src.index("@njit(cache=True)", a)
+        a = src.index("@njit(cache=True, parallel=True")
+        b = src.index("@njit(", a + 1)
         src = src[:a] + src[b:]
         src = _strip_parallel_calls(src)
     return src.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
@@ -296,7 +296,7 @@ def _offsets({margs}dummy):
 {offsets}    return {nst}
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
 def cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
               vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
               alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
@@ -357,7 +357,7 @@ def cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dc
 {states}
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={{'contract'}}, error_model='numpy')
 def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
                    vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
                    alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
@@ -367,7 +367,7 @@ def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, 
                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
 def _solve_extra(lo, hi, parent, gax, d, r):
     """Solve with cell [lo, hi)'s already-eliminated matrix for the right-hand side r (in place)."""
     for i in range(hi - 1, lo, -1):
@@ -438,7 +438,7 @@ def _membrane(vv, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im):
         im[icl_comp[k]] += ipp[k]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
 def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rconst,
         {margs}icl_comp, icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp,
         ev_ptr, ev_time, ev_syn, ev_w,
