@@ -45,7 +45,7 @@ import numpy as np
 
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "3"
+CIRCUIT_KERNEL_VERSION = "4"
 _LOADED: dict[str, object] = {}
 _I = np.int64
 _F = np.float64
@@ -89,13 +89,25 @@ def _mech_loop(m, j: int, body: str, load: bool, store: bool, ind: int) -> str:
 def _gathered_states(m, j: int, ind: int) -> str:
     """State loop of mechanism j over cell ``c``'s instances, voltages gathered first.
 
-    The voltages are copied to the instance-ordered buffer ``m{j}_vb`` so that the update loop
-    touches no compartment-indexed array and LLVM vectorises it (as the single-cell engine's
-    gathered loops, :func:`connectome_sim.engine.cable_codegen._mech_loop`)."""
+    The voltages are copied to the instance-ordered buffer ``m{j}_vb``; the update loop then
+    runs from 0 over views of the cell's instances (parameters, voltages, states), so it
+    touches no compartment-indexed array and every index is provably non-negative (no
+    wrap-around test): LLVM vectorises it, as the single-cell engine's gathered loops
+    (:func:`connectome_sim.engine.cable_codegen._mech_loop`)."""
+    ns = len(m.state_names)
     src = _mech_loop(m, j, m.code_states, True, True, 0)
-    src = src.replace(f"    i = m{j}_comp[k]\n    v = vv[i]\n", f"    v = m{j}_vb[k]\n")
-    head = (f"for k in range(m{j}_cp[c], m{j}_cp[c + 1]):\n"
-            f"    m{j}_vb[k] = vv[m{j}_comp[k]]\n")
+    src = src.replace(f"for k in range(m{j}_cp[c], m{j}_cp[c + 1]):\n    i = m{j}_comp[k]\n"
+                      "    v = vv[i]\n",
+                      f"for k in range(hi{j}_ - lo{j}_):\n    v = vbc{j}_[k]\n")
+    src = src.replace(f"m{j}_par[k, ", f"pc{j}_[k, ")
+    src = src.replace(f"sb = off{j} + k * {ns}", f"sb = k * {ns}").replace("st[sb + ", f"stc{j}_[sb + ")
+    head = (f"lo{j}_ = m{j}_cp[c]\n"
+            f"hi{j}_ = m{j}_cp[c + 1]\n"
+            f"for k in range(lo{j}_, hi{j}_):\n"
+            f"    m{j}_vb[k] = vv[m{j}_comp[k]]\n"
+            f"vbc{j}_ = m{j}_vb[lo{j}_:hi{j}_]\n"
+            f"pc{j}_ = m{j}_par[lo{j}_:hi{j}_]\n"
+            f"stc{j}_ = st[off{j} + lo{j}_ * {ns}:off{j} + hi{j}_ * {ns}]\n")
     return _indent(head + src, ind)
 
 
