@@ -18,7 +18,7 @@ from connectome_sim.cable import CompartmentModel
 from connectome_sim.cable import analysis as an
 from connectome_sim.errors import ParameterError, UnknownIDError
 
-navis = pytest.importorskip("navis")
+import navis
 
 SOMA, AXON_TIP, DEND_BASE = 20, 4384, 467
 TOL = 1e-6

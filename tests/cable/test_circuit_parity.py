@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-navis = pytest.importorskip("navis")
-pytest.importorskip("neuron")
+import navis
+import neuron  # noqa: F401  (oracle: installed by the test extra)
 
 from connectome_sim.cable.circuit import Circuit  # noqa: E402
 

@@ -17,7 +17,7 @@ import pytest
 
 from connectome_sim.cable.circuit import Circuit
 
-lfpykit = pytest.importorskip("lfpykit")
+import lfpykit
 
 RA, GPAS, E_PAS = 100.0, 1e-4, -65.0
 SOMA_D, SOMA_L = 10.0, 10.0
@@ -116,7 +116,7 @@ def test_dipole_sign_and_magnitude_analytic(run300):
 
 
 def test_membrane_currents_match_neuron():
-    neuron = pytest.importorskip("neuron")
+    import neuron
     from nrn_reference import build_neuron, teardown
 
     c, tip = _circuit(20.0)

@@ -147,7 +147,7 @@ def test_plot_results(model, backend):
 
 
 def test_connector_and_section_addressing():
-    navis = pytest.importorskip("navis")
+    import navis
     n = navis.example_neurons(1).convert_units("um")
     m = CompartmentModel(n, res=10)
     cn = n.connectors.iloc[:3]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("neuron")
+import neuron  # noqa: F401  (oracle: installed by the test extra)
 
 from connectome_sim.cable import CompartmentModel  # noqa: E402
 

@@ -10,8 +10,8 @@ axon spikes, spike times within 0.1 ms.
 import numpy as np
 import pytest
 
-navis = pytest.importorskip("navis")
-pytest.importorskip("neuron")
+import navis
+import neuron  # noqa: F401  (oracle: installed by the test extra)
 
 from connectome_sim.cable import CompartmentModel  # noqa: E402
 

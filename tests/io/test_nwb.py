@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pynwb = pytest.importorskip("pynwb")
+import pynwb
 
 from connectome_sim.errors import ParameterError  # noqa: E402
 from connectome_sim.io.nwb import read_nwb, write_nwb  # noqa: E402

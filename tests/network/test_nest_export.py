@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-nest = pytest.importorskip("nest")
+# NEST runs in a fresh interpreter per test (see tests/conftest.py); NEST itself is imported
+# only inside the child, through connectome_sim.network.nest_export.
+pytestmark = pytest.mark.subprocess
 
 from connectome_sim.datasets import load_celegans  # noqa: E402
 from connectome_sim.errors import ParameterError  # noqa: E402

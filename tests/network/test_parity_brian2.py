@@ -8,7 +8,7 @@ import pytest
 from connectome_sim.datasets import load_celegans
 from connectome_sim.network import PointNetwork
 
-b2 = pytest.importorskip("brian2")
+import brian2 as b2
 pytestmark = pytest.mark.brian2
 
 W_SYN = 0.275  # mV per synapse

@@ -9,7 +9,7 @@ import pytest
 
 from connectome_sim.network import PointNetwork
 
-neuron = pytest.importorskip("neuron")
+import neuron
 pytestmark = pytest.mark.neuron
 
 
