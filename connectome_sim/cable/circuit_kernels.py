@@ -45,7 +45,7 @@ import numpy as np
 
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "4"
+CIRCUIT_KERNEL_VERSION = "5"
 _LOADED: dict[str, object] = {}
 _I = np.int64
 _F = np.float64
@@ -320,11 +320,21 @@ def cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dc
     n_alp = alp_comp.shape[0]
     if mode == 0:
 {init}        return
+    # views of the cell's compartments: loops from 0 vectorise (no wrap-around index test)
+    nc_ = hi - lo
+    vvc_ = vv[lo:hi]
+    rhsc_ = rhs[lo:hi]
     if mode == 1 or mode == 2:
-        for i in range(lo, hi):
-            cf = cfac * cap[i]
-            d[i] = dconst[i] + cf + gr_g[i]
-            rhs[i] = rconst[i] + cf * vv[i] + gr_e[i]
+        dc_ = d[lo:hi]
+        capc_ = cap[lo:hi]
+        dcc_ = dconst[lo:hi]
+        rcc_ = rconst[lo:hi]
+        ggc_ = gr_g[lo:hi]
+        gec_ = gr_e[lo:hi]
+        for i in range(nc_):
+            cf = cfac * capc_[i]
+            dc_[i] = dcc_[i] + cf + ggc_[i]
+            rhsc_[i] = rcc_[i] + cf * vvc_[i] + gec_[i]
 {current}        for k in range(icl_cp[c], icl_cp[c + 1]):
             i = icl_comp[k]
             a = 0.0
@@ -361,11 +371,12 @@ def cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dc
                 rhs[i] = rhs[i] / d[i]
         if mode == 2:
             return
-    for i in range(lo, hi):
-        x = rhs[i]
-        if cn:
-            x = 2.0 * x - vv[i]
-        vv[i] = x
+    if cn:
+        for i in range(nc_):
+            vvc_[i] = 2.0 * rhsc_[i] - vvc_[i]
+    else:
+        for i in range(nc_):
+            vvc_[i] = rhsc_[i]
 {states}
 
 
