@@ -86,7 +86,10 @@ def run_neuron(c, duration):
 
 
 def main():
-    duration = float(sys.argv[1]) if len(sys.argv) > 1 else 1000.0
+    import argparse
+    ap = argparse.ArgumentParser(description="Five navis example neurons as one circuit, ours vs NEURON.")
+    ap.add_argument("duration", nargs="?", type=float, default=1000.0, help="simulated time (ms)")
+    duration = ap.parse_args().duration
     import numba
     max_threads = numba.get_num_threads()
     t0 = time.perf_counter()
