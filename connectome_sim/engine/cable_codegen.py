@@ -46,7 +46,7 @@ import textwrap
 
 __all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
 
-KERNEL_VERSION = "9"
+KERNEL_VERSION = "10"
 
 _LOADED: dict[str, object] = {}
 
@@ -95,8 +95,8 @@ def _mech_loop(m, j: int, body: str, load_states: bool, store_states: bool, ind:
                f"    v = vb{j}_[k]"]
     else:
         out = [f"for k in range({'np' if padded else 'n'}{j}_):",
-               f"    i = cp{j}_[k]",
-               "    v = vv_[i]"]
+               f"    c_ = cp{j}_[k]",
+               "    v = vv_[c_]"]
     out.append(f"    afac_ = pp{j}_[k, 0]")
     for c, p in enumerate(m.param_names):
         out.append(f"    {p} = pp{j}_[k, {c + 1}]")
@@ -127,7 +127,7 @@ def _staged_loops(m, j: int, ind: int) -> str:
     body = "".join(f"{x} = sg{j}_[k * {ns} + {c}]\n" for c, x in enumerate(m.stage_names))
     body += textwrap.dedent(m.code_states_staged)
     loop2 = _mech_loop(m, j, body, True, True, 0, padded=True)
-    loop2 = loop2.replace("    v = vv_[i]\n", "").replace(f"    i = cp{j}_[k]\n", "")
+    loop2 = loop2.replace("    v = vv_[c_]\n", "").replace(f"    c_ = cp{j}_[k]\n", "")
     return _indent(src + loop2, ind)
 
 
@@ -141,7 +141,7 @@ def generate_source(mechs) -> str:
         ns = len(m.state_names)
         offsets += (f"    n{j}_ = m{j}_comp.shape[0]\n"
                     f"    np{j}_ = (n{j}_ + {_PAD - 1}) // {_PAD} * {_PAD}\n"
-                    f"    cp{j}_ = np.empty(np{j}_, dtype=np.int64)\n"
+                    f"    cp{j}_ = np.empty(np{j}_, dtype=np.uint32)\n"
                     f"    pp{j}_ = np.empty((np{j}_, m{j}_par.shape[1]))\n"
                     f"    for k in range(np{j}_):\n"
                     f"        kk = min(k, n{j}_ - 1)\n"
@@ -161,7 +161,7 @@ def generate_source(mechs) -> str:
     nst = f"offp{len(mechs)}"
     init = "".join(_mech_loop(m, j, m.code_init, False, True, 4, padded=True)
                    for j, m in enumerate(mechs))
-    cur_body = "{}\ndd_[i] += g_ * afac_\nrhs_[i] += ge_ * afac_\ndirty_[i] = True\n"
+    cur_body = "{}\ndd_[c_] += g_ * afac_\nrhs_[c_] += ge_ * afac_\ndirty_[c_] = True\nanyd_ = True\n"
     current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
                                  True, False, 8) for j, m in enumerate(mechs))
     states = "".join(_staged_loops(m, j, 8) if getattr(m, "stage_names", ())
@@ -210,20 +210,26 @@ from numba import njit, prange
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
-def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst, fstat, invd0, dyn, dyn_idx,
+def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dstat, rconst, fstat, invd0, dyn_idx,
             {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
             ev_ptr, ev_time, ev_syn, ev_w,
             det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
             rec_v, rec_s, rec_i, rec_every, out_rec, spk_det, spk_step, spk_n, err):
-    ncomp_ = parent.shape[0]
+    ncomp_ = par.shape[0]
     vv_ = np.empty(ncomp_)
     for i in range(ncomp_):
         vv_[i] = v_init
-    dd_ = np.empty(ncomp_)
+    xx_ = np.empty(ncomp_)
+    dd_ = dstat.copy()
     rhs_ = np.empty(ncomp_)
     invd = invd0.copy()
     ff = fstat.copy()
     dirty_ = np.zeros(ncomp_, dtype=np.bool_)
+    anyd_ = False
+    wasd_ = False
+    n_dyn = dyn_idx.shape[0]
+    nfw_ = ncomp_ - nroot
+    last_ = ncomp_ - 1
 {prelude}{offsets}    st_ = np.zeros({nst})
 {init}
     n_icl = icl_comp.shape[0]
@@ -252,6 +258,9 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst,
         out_rec[tr, n_rv + n_rs + r, 0] = ipp[rec_i[r]]
     ev_p = ev_ptr[tr]
     ev_end = ev_ptr[tr + 1]
+    # right-hand side of the first step (later ones are assembled by the back-substitution)
+    for i in range(ncomp_):
+        rhs_[i] = rconst[i] + cv[i] * vv_[i]
     for step in range(nsteps):
         t_ = step * dt
         # 1. threshold detection on v(t_) (NetCon semantics: upward crossing, strict >)
@@ -290,107 +299,110 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst,
             sA[j] += w * syn_par[j, 3]
             sB[j] += w * syn_par[j, 4]
             ev_p += 1
-        # 3. matrix: capacitive + constant terms; diagonals only where they vary in time
-        for i in range(ncomp_):
-            rhs_[i] = rconst[i] + cv[i] * vv_[i]
-        for k in range(dyn_idx.shape[0]):
-            i = dyn_idx[k]
-            dd_[i] = dstat[i]
-            ff[i] = fstat[i]
-            invd[i] = invd0[i]
-            dirty_[i] = False
+        # 3. rhs_ holds the capacitive and constant terms (rconst + cv * v, assembled with
+        #    the previous solve); dd_ is the quiet diagonal at the varying sites
         # 4. density mechanisms (conductances on the diagonal)
 {current}
         # 5. point processes, evaluated at t_ + dt/2 with v(t_)
         tm_ = t_ + half_
         for k in range(n_icl):
-            i = icl_comp[k]
+            c_ = icl_comp[k]
             a = 0.0
             if tm_ >= icl_par[k, 0] and tm_ < icl_par[k, 0] + icl_par[k, 1]:
                 a = icl_par[k, 2]
-            rhs_[i] += a
+            rhs_[c_] += a
             ipp[k] = a
         for k in range(n_alp):
-            i = alp_comp[k]
+            c_ = alp_comp[k]
             x = (tm_ - alp_par[k, 0]) / alp_par[k, 1]
             g = 0.0
             if x > 0.0 and x <= 10.0:
                 g = alp_par[k, 2] * x * math.exp(1.0 - x)
-                dd_[i] += g
-                dirty_[i] = True
-            rhs_[i] += g * alp_par[k, 3]
-            ipp[n_icl + k] = g * (vv_[i] - alp_par[k, 3])
+                dd_[c_] += g
+                dirty_[c_] = True
+                anyd_ = True
+            rhs_[c_] += g * alp_par[k, 3]
+            ipp[n_icl + k] = g * (vv_[c_] - alp_par[k, 3])
         for k in range(n_syn):
-            i = syn_comp[k]
+            c_ = syn_comp[k]
             g = sB[k] - sA[k]
             if g != 0.0:
-                dd_[i] += g
-                dirty_[i] = True
-            rhs_[i] += g * syn_par[k, 2]
-            ipp[n_icl + n_alp + k] = g * (vv_[i] - syn_par[k, 2])
-        # 6. Hines elimination (Hines order, parent[i] < i, roots -1).  The factors of the
-        #    quiet system (no time-varying conductance: ff = gax / d, invd = 1 / d) are
-        #    computed once; only compartments with a non-zero varying conductance in their
-        #    subtree this step ("dirty") are eliminated as in NEURON.  The running
-        #    value of the previous compartment stays in a register along unbranched runs.
-        acc = rhs_[ncomp_ - 1]
-        for i in range(ncomp_ - 1, -1, -1):
-            p = parent[i]
-            if dirty_[i]:
-                iv = 1.0 / dd_[i]
-                invd[i] = iv
-                fi = gax[i] * iv
-                ff[i] = fi
-                if p >= 0:
-                    # replace the quiet-system contribution of i by the actual one
-                    dd_[p] += (fstat[i] - fi) * gax[i]
-                    dirty_[p] = True
-            else:
-                fi = ff[i]
-            rhs_[i] = acc
-            if i > 0:
-                if p == i - 1:
-                    acc = rhs_[i - 1] + fi * acc
+                dd_[c_] += g
+                dirty_[c_] = True
+                anyd_ = True
+            rhs_[c_] += g * syn_par[k, 2]
+            ipp[n_icl + n_alp + k] = g * (vv_[c_] - syn_par[k, 2])
+        # 6. Hines solve in level order (cable_solver.level_order: roots first, parent[i] < i,
+        #    consecutive compartments mostly independent).  The factors of the quiet system
+        #    (no time-varying conductance: ff = gax / d, invd = 1 / d) are computed once;
+        #    only compartments with a non-zero varying conductance in their subtree this
+        #    step ("dirty") are refactorised, along their paths to the root, and the
+        #    quiet factors are put back the step after.  Compartment indices in the hot
+        #    loops are unsigned (c_), so numba emits no negative-index wraparound code.
+        if anyd_ or wasd_:
+            for k in range(n_dyn - 1, -1, -1):
+                c_ = dyn_idx[k]
+                if dirty_[c_]:
+                    iv = 1.0 / dd_[c_]
+                    fi = gax[c_] * iv
+                    invd[c_] = iv
+                    ff[c_] = fi
+                    if c_ >= nroot:
+                        p_ = par[c_]
+                        # replace the quiet-system contribution of c_ by the actual one
+                        dd_[p_] += (fstat[c_] - fi) * gax[c_]
+                        dirty_[p_] = True
+                    dirty_[c_] = False
                 else:
-                    if p >= 0:
-                        rhs_[p] += fi * acc
-                    acc = rhs_[i - 1]
-        # back-substitution: x_i = rhs_i / d_i + (gax_i / d_i) x_parent
-        bad = -1
-        xp = 0.0
+                    invd[c_] = invd0[c_]
+                    ff[c_] = fstat[c_]
+                dd_[c_] = dstat[c_]
+            wasd_ = anyd_
+            anyd_ = False
+        # forward sweep: rhs of each compartment eliminated into its parent's
+        for k in range(nfw_):
+            c_ = np.uint64(last_ - k)
+            rhs_[par[c_]] += ff[c_] * rhs_[c_]
+        # back-substitution x_i = rhs_i / d_i + (gax_i / d_i) x_parent, blow-up check, and
+        # the next step's rhs (capacitive + constant terms) while v is at hand
+        bad_ = False
         if cn:
-            for i in range(ncomp_):
-                p = parent[i]
-                x = rhs_[i] * invd[i]
-                if p >= 0:
-                    if p == i - 1:
-                        x += ff[i] * xp
-                    else:
-                        x += ff[i] * rhs_[p]
-                rhs_[i] = x
-                xp = x
-                x = 2.0 * x - vv_[i]
-                vv_[i] = x
-                if not (abs(x) <= 1e4):
-                    bad = i
+            # x is v at t + dt/2; v(t + dt) = 2 x - v(t)
+            for k in range(nroot):
+                c_ = np.uint64(k)
+                x = rhs_[c_] * invd[c_]
+                xx_[c_] = x
+                x = 2.0 * x - vv_[c_]
+                vv_[c_] = x
+                rhs_[c_] = rconst[c_] + cv[c_] * x
+                bad_ |= not (abs(x) <= 1e4)
+            for k in range(nroot, ncomp_):
+                c_ = np.uint64(k)
+                x = rhs_[c_] * invd[c_] + ff[c_] * xx_[par[c_]]
+                xx_[c_] = x
+                x = 2.0 * x - vv_[c_]
+                vv_[c_] = x
+                rhs_[c_] = rconst[c_] + cv[c_] * x
+                bad_ |= not (abs(x) <= 1e4)
         else:
-            for i in range(ncomp_):
-                p = parent[i]
-                x = rhs_[i] * invd[i]
-                if p >= 0:
-                    if p == i - 1:
-                        x += ff[i] * xp
-                    else:
-                        x += ff[i] * rhs_[p]
-                rhs_[i] = x
-                xp = x
-                vv_[i] = x
-                if not (abs(x) <= 1e4):
-                    bad = i
-        if bad >= 0:
-            for i in range(ncomp_):
-                if not (abs(vv_[i]) <= 1e4):
-                    bad = i
+            for k in range(nroot):
+                c_ = np.uint64(k)
+                x = rhs_[c_] * invd[c_]
+                vv_[c_] = x
+                rhs_[c_] = rconst[c_] + cv[c_] * x
+                bad_ |= not (abs(x) <= 1e4)
+            for k in range(nroot, ncomp_):
+                c_ = np.uint64(k)
+                x = rhs_[c_] * invd[c_] + ff[c_] * vv_[par[c_]]
+                vv_[c_] = x
+                rhs_[c_] = rconst[c_] + cv[c_] * x
+                bad_ |= not (abs(x) <= 1e4)
+        if bad_:
+            # first offending compartment in the caller's numbering
+            bad = 0
+            for j in range(ncomp_):
+                if not (abs(vv_[newid[j]]) <= 1e4):
+                    bad = j
                     break
             err[tr, 0] = step + 1
             err[tr, 1] = bad
@@ -414,13 +426,13 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst,
 
 
 @njit(cache=True, parallel=True)
-def run_trials(n_trials, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst, fstat, invd0, dyn, dyn_idx,
+def run_trials(n_trials, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dstat, rconst, fstat, invd0, dyn_idx,
                {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
                ev_ptr, ev_time, ev_syn, ev_w,
                det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
                rec_v, rec_s, rec_i, rec_every, out_rec, spk_det, spk_step, spk_n, err):
     for tr in prange(n_trials):
-        run_one(tr, nsteps, dt, cn, celsius, v_init, parent, gax, cv, dstat, rconst, fstat, invd0, dyn, dyn_idx,
+        run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dstat, rconst, fstat, invd0, dyn_idx,
                 {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
                 ev_ptr, ev_time, ev_syn, ev_w,
                 det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cable_codegen import get_kernel
-from .cable_solver import dynamic_mask, prefactor
+from .cable_solver import dynamic_mask, level_order, prefactor
 
 __all__ = ["CableArrays", "EventArrays", "run_cable", "state_offsets"]
 
 _I = np.int64
+_U = np.uint32
 _F = np.float64
 
 
@@ -137,28 +138,44 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     in the order v-records, state records, point-process current records; ``spk_det``,
     ``spk_step``, ``spk_n`` (spike detector index and the step whose start time ``step*dt``
     is the spike time); ``err`` int64 (n_trials, 2) = (step, compartment) of a blow-up, -1 if
-    none; ``overflow`` bool (spike buffer too small).
+    none (the compartment is the first one, in the caller's numbering, whose potential is
+    NaN/inf or beyond 1e4 mV after that step); ``overflow`` bool (spike buffer too small).
+
+    Internally the compartments are renumbered level by level
+    (:func:`~connectome_sim.engine.cable_solver.level_order`); every index in and out of this
+    function is in the caller's numbering.
     """
     n = len(arr.parent)
     nc_ptr = _check(arr, n)
-    rconst = arr.econst.astype(_F).copy()
-    dconst = arr.gconst.astype(_F).copy()
-    par = arr.parent
+    # renumber level by level (see cable_solver): ``order[k]`` is the caller's compartment
+    # that the kernel calls k, ``new[j]`` the kernel's number of the caller's compartment j
+    par0 = np.ascontiguousarray(arr.parent, _I)
+    order = level_order(par0)
+    new = np.empty(n, _I)
+    new[order] = np.arange(n, dtype=_I)
+    par = np.where(par0[order] >= 0, new[np.maximum(par0[order], 0)], -1).astype(_I)
+    nroot = int(np.count_nonzero(par < 0))
+    gax = np.ascontiguousarray(np.asarray(arr.gax, _F)[order])
+    rconst = np.asarray(arr.econst, _F)[order].copy()
+    dconst = np.asarray(arr.gconst, _F)[order].copy()
     nz = par >= 0
-    np.add.at(dconst, np.nonzero(nz)[0], arr.gax[nz])
-    np.add.at(dconst, par[nz], arr.gax[nz])
+    np.add.at(dconst, np.nonzero(nz)[0], gax[nz])
+    np.add.at(dconst, par[nz], gax[nz])
     kern = get_kernel([m for m, _, _ in arr.mechs])
-    cv = np.asarray(arr.cap, _F) * ((2.0 if method == "cn" else 1.0) / dt)
-    seeds = [np.asarray(c, _I) for _, c, _ in arr.mechs]
-    seeds += [np.asarray(arr.alp_comp, _I), np.asarray(arr.syn_comp, _I)]
-    dyn = dynamic_mask(np.ascontiguousarray(par, _I), np.concatenate(seeds).astype(_I))
+    cv = np.asarray(arr.cap, _F)[order] * ((2.0 if method == "cn" else 1.0) / dt)
+    # compartment indices for the kernel are unsigned (no wraparound code in its loops)
+    renum = (lambda c: new[np.asarray(c, _I)].astype(_U))
+    seeds = [renum(c) for _, c, _ in arr.mechs]
+    seeds += [renum(arr.alp_comp), renum(arr.syn_comp)]
+    dyn = dynamic_mask(par, np.concatenate(seeds).astype(_I))
     # factors of the quiet system (every varying conductance zero); the kernel re-eliminates
     # only the compartments in ``dyn_idx`` (sites of varying conductances and their
     # ancestors) when their conductance is non-zero
-    dstat, fstat, invd0 = prefactor(np.ascontiguousarray(par, _I),
-                                    np.ascontiguousarray(arr.gax, _F), dconst + cv,
-                                    np.zeros(n, np.bool_))
-    dyn_idx = np.flatnonzero(dyn).astype(_I)
+    dstat, fstat, invd0 = prefactor(par, gax, dconst + cv, np.zeros(n, np.bool_))
+    dyn_idx = np.flatnonzero(dyn).astype(_U)
+    # parent indices for the kernel: unsigned (no negative-index wraparound code in the
+    # sweeps); roots (the first nroot compartments) point at themselves and are skipped
+    upar = np.where(par >= 0, par, np.arange(n)).astype(_U)
     syn_par = _f2(arr.syn_par, 5).copy()
     if len(syn_par):
         syn_par[:, 0] = np.exp(-dt / syn_par[:, 0])
@@ -175,6 +192,7 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     for r, lim in ((rec_v, n), (rec_s, state_offsets(arr.mechs)[-1])):
         if len(r) and (r.min() < 0 or r.max() >= lim):
             raise ValueError("record index out of range")
+    rec_v = new[rec_v].astype(_U)
     if len(rec_i) and (rec_i.min() < 0 or rec_i.max() >= len(arr.icl_comp)
                        + len(arr.alp_comp) + len(arr.syn_comp)):
         raise ValueError("current record index out of range")
@@ -189,16 +207,15 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     err = np.full((n_trials, 2), -1, _I)
     margs = []
     for _, comp, p in arr.mechs:
-        margs += [np.ascontiguousarray(comp, _I), np.ascontiguousarray(p, _F)]
+        margs += [np.ascontiguousarray(renum(comp)), np.ascontiguousarray(p, _F)]
     args = (nsteps, float(dt), bool(method == "cn"), float(celsius), float(v_init),
-            np.ascontiguousarray(par, _I), np.ascontiguousarray(arr.gax, _F),
-            cv, dstat, rconst, fstat, invd0, dyn, dyn_idx, *margs,
-            np.asarray(arr.icl_comp, _I), _f2(arr.icl_par, 3),
-            np.asarray(arr.alp_comp, _I), _f2(arr.alp_par, 4),
-            np.asarray(arr.syn_comp, _I), syn_par,
+            upar, nroot, new, gax, cv, dstat, rconst, fstat, invd0, dyn_idx, *margs,
+            renum(arr.icl_comp), _f2(arr.icl_par, 3),
+            renum(arr.alp_comp), _f2(arr.alp_par, 4),
+            renum(arr.syn_comp), syn_par,
             np.asarray(events.ptr, _I), np.asarray(events.time, _F),
             np.asarray(events.syn, _I), np.asarray(events.w, _F),
-            np.asarray(arr.det_comp, _I), np.asarray(arr.det_thr, _F),
+            renum(arr.det_comp), np.asarray(arr.det_thr, _F),
             nc_ptr, np.asarray(arr.nc_syn, _I),
             np.asarray(arr.nc_w, _F), np.asarray(arr.nc_delay, _F), ring_len,
             rec_v, rec_s, rec_i, int(rec_every), out_rec, spk_det, spk_step, spk_n, err)
