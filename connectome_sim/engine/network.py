@@ -10,7 +10,12 @@ Two run loops:
 * :func:`run_clock` for time-stepped models (``PointModel.kind == 'clock'``).  Only *awake*
   neurons are stepped: a neuron whose model says it cannot spike without new input
   (``can_sleep``) is put to sleep and brought up to date exactly (``catch_up``) when input
-  arrives, so the work scales with activity, not with ``N x steps``.
+  arrives, so the work scales with activity, not with ``N x steps`` (whole-brain networks,
+  where ~0.1 % of the neurons are awake).  When many neurons are awake (the larva: ~17 %)
+  stepping them one by one through an index list costs more than one branch-free,
+  vectorised pass over all of them (the model's ``step_all``, ~15-20x cheaper per neuron),
+  so the kernel switches between the two passes every ``BLOCK`` steps from the work it
+  measured; both give the same per-neuron arithmetic.
 * :func:`run_event` for NEURON ``ARTIFICIAL_CELL``-style models (``kind == 'event'``): events
   carry exact times (ms); each neuron's events of a step are delivered in time order,
   interleaved with its self-event.
@@ -170,8 +175,26 @@ def _no_population(act, n_act, t, dt, S, P, I, iext, out):
     return None
 
 
+@numba.njit(cache=True)
+def _no_step_all(t, dt, S, P, I, iext, out):
+    return 0
+
+
+# Choice between the sparse pass (awake neurons only) and the dense pass (``all_fn`` over every
+# neuron, vectorised), made every BLOCK steps from the work of the block.  Costs measured on
+# the larva LIF network (2 cores, noisy): a neuron in the dense pass ~1-1.5 ns; an awake
+# neuron-step in the sparse pass ~20-30 ns (gathers by index, bookkeeping), so the dense pass
+# pays when more than ~1/DENSE_RATIO of the neurons are awake; waking a sleeping neuron
+# (catch-up with two powers, a later sleep test) costs ~WAKE_COST awake neuron-steps.
+# The choice depends only on the simulated state, so results stay deterministic.
+BLOCK = 64
+DENSE_RATIO = 16
+WAKE_COST = 3
+
+
 @numba.njit(cache=True, nogil=True)
-def run_clock(step_fn, pop_fn, sleep_fn, catch_fn, use_pop, use_sleep, k_start, n_steps, dt, S, P, n_ch,
+def run_clock(step_fn, pop_fn, all_fn, sleep_fn, catch_fn, use_pop, use_all, use_sleep,
+              k_start, n_steps, dt, S, P, n_ch,
               tgt, w, ch, seg_ptr, seg_start, seg_end, seg_dsteps,
               stim_k, stim_i, stim_w, stim_ch,
               cur_k, cur_i, cur_amp,
@@ -183,9 +206,15 @@ def run_clock(step_fn, pop_fn, sleep_fn, catch_fn, use_pop, use_sleep, k_start, 
     *changes* (nA, added to the neuron's current from step ``cur_k`` on), sorted by step.
     ``pop_fn`` (used when ``use_pop``) steps all awake neurons ``act[:n_act]`` in one call and
     writes their spike flags to ``out[:n_act]`` (faster than one ``step_fn`` call per neuron).
-    ``gap_*`` is a symmetric CSR of gap-junction conductances (µS) coupling state row
-    ``vrow``.  ``pinned`` neurons never sleep.  ``rec_i``/``rec_row`` select recorded state
-    values (sampled at the start of each step).
+    ``all_fn`` (used when ``use_all``) steps every neuron in one vectorised pass, writes
+    ``out[i]`` (uint8) and returns the number of spikes; the kernel switches between it
+    (dense) and the awake list (sparse) every ``BLOCK`` steps from the measured work (see
+    ``DENSE_RATIO``).  ``gap_*`` is a symmetric CSR of gap-junction conductances (µS) coupling
+    state row ``vrow``.  ``pinned`` neurons never sleep.  ``rec_i``/``rec_row`` select
+    recorded state values (sampled at the start of each step).
+
+    Each step's spikes are queued in ascending neuron order whatever the pass, so the inputs
+    of a neuron are summed in the same order in both passes.
 
     Returns ``(spike_neuron int32[], spike_step int64[], rec float64[steps, n_rec], status,
     step_reached)``.
@@ -193,7 +222,7 @@ def run_clock(step_fn, pop_fn, sleep_fn, catch_fn, use_pop, use_sleep, k_start, 
     N = S.shape[1]
     I = np.zeros((n_ch, N))
     flags = np.zeros(N, np.bool_)
-    spk = np.empty(N, np.int64)      # this step's spiking neurons, in step order
+    spk = np.empty(N, np.int64)      # this step's spiking neurons
     base = np.zeros(N)
     itot = np.zeros(N)
     max_d = 1
@@ -219,6 +248,19 @@ def run_clock(step_fn, pop_fn, sleep_fn, catch_fn, use_pop, use_sleep, k_start, 
         if gap_ptr[i + 1] > gap_ptr[i]:
             gap_nodes[n_gap] = i
             n_gap += 1
+    # dense pass: spike flags padded to whole 8-byte words (scanned a word at a time);
+    # an empty external current tells all_fn that there is none
+    n8 = (N + 7) // 8
+    out8 = np.zeros(8 * n8, np.uint8)
+    out64 = out8.view(np.uint64)
+    iext_all = itot if (cur_k.size > 0 or n_gap > 0) else np.empty(0)
+    stay = np.zeros(N, np.bool_)
+    thr_work = N * BLOCK // DENSE_RATIO
+    blk_work = 0
+    dense = use_all and (not use_sleep or n_act * DENSE_RATIO > N)
+    if dense:
+        for i in range(N):
+            active[i] = True
     sp_cap = 1024
     sp_i = np.empty(sp_cap, np.int32)
     sp_k = np.empty(sp_cap, np.int64)
@@ -234,6 +276,33 @@ def run_clock(step_fn, pop_fn, sleep_fn, catch_fn, use_pop, use_sleep, k_start, 
     while k < n_steps:
         slot = k % n_slots
         t = k * dt
+        if use_all and use_sleep and k > k_start and (k - k_start) % BLOCK == 0:
+            if not dense:
+                if blk_work > thr_work:
+                    # sparse -> dense: bring every sleeping neuron up to date
+                    for i in range(N):
+                        if not active[i]:
+                            catch_fn(i, k - last[i], dt, S, P)
+                            active[i] = True
+                    dense = True
+            elif WAKE_COST * blk_work < thr_work // 2:
+                # (the block's deliveries bound the wake-ups the sparse pass would have had;
+                # only when they are few is it worth testing every neuron for sleep)
+                n_stay = 0
+                for i in range(N):
+                    stay[i] = pinned[i] or not sleep_fn(i, t, dt, S, P)
+                    n_stay += stay[i]
+                if n_stay * BLOCK + WAKE_COST * blk_work < thr_work // 2:
+                    n_act = 0
+                    for i in range(N):
+                        if stay[i]:
+                            act[n_act] = i
+                            n_act += 1
+                        else:
+                            active[i] = False
+                            last[i] = k
+                    dense = False
+            blk_work = 0
         while pc < cur_k.size and cur_k[pc] <= k:
             base[cur_i[pc]] += cur_amp[pc]
             itot[cur_i[pc]] = base[cur_i[pc]]
@@ -247,50 +316,93 @@ def run_clock(step_fn, pop_fn, sleep_fn, catch_fn, use_pop, use_sleep, k_start, 
                     acc += gap_g[e] * (S[vrow, gap_j[e]] - vi)
                 itot[i] = acc
         # deliver spikes due now
-        for q in range(rb_n[slot]):
-            s = rb[slot, q]
-            for e in range(seg_start[s], seg_end[s]):
-                j = tgt[e]
+        n_ring = rb_n[slot]
+        ps0 = ps
+        if dense:
+            for q in range(n_ring):
+                s = rb[slot, q]
+                blk_work += seg_end[s] - seg_start[s]
+                for e in range(seg_start[s], seg_end[s]):
+                    I[ch[e], tgt[e]] += w[e]
+            while ps < stim_k.size and stim_k[ps] == k:
+                I[stim_ch[ps], stim_i[ps]] += stim_w[ps]
+                ps += 1
+            blk_work += ps - ps0
+        else:
+            for q in range(n_ring):
+                s = rb[slot, q]
+                for e in range(seg_start[s], seg_end[s]):
+                    j = tgt[e]
+                    if not active[j]:
+                        catch_fn(j, k - last[j], dt, S, P)
+                        active[j] = True
+                        act[n_act] = j
+                        n_act += 1
+                        blk_work += WAKE_COST
+                    I[ch[e], j] += w[e]
+            while ps < stim_k.size and stim_k[ps] == k:
+                j = stim_i[ps]
                 if not active[j]:
                     catch_fn(j, k - last[j], dt, S, P)
                     active[j] = True
                     act[n_act] = j
                     n_act += 1
-                I[ch[e], j] += w[e]
-        rb_n[slot] = 0
-        while ps < stim_k.size and stim_k[ps] == k:
-            j = stim_i[ps]
-            if not active[j]:
-                catch_fn(j, k - last[j], dt, S, P)
-                active[j] = True
-                act[n_act] = j
-                n_act += 1
-            I[stim_ch[ps], j] += stim_w[ps]
-            ps += 1
+                    blk_work += WAKE_COST
+                I[stim_ch[ps], j] += stim_w[ps]
+                ps += 1
         for r in range(n_rec):
             rec[k - k_start, r] = S[rec_row, rec_i[r]]
         n_new = 0
         n_spk = 0
-        if use_pop:
-            pop_fn(act, n_act, t, dt, S, P, I, itot, flags)
-        for a in range(n_act):
-            i = act[a]
+        if dense:
+            if all_fn(t, dt, S, P, I, iext_all, out8) > 0:
+                for q in range(n8):
+                    if out64[q] != 0:
+                        for i in range(8 * q, 8 * q + 8):
+                            if out8[i] != 0:
+                                spk[n_spk] = i
+                                n_spk += 1
+            # zero exactly the inputs delivered in this step
+            for q in range(n_ring):
+                s = rb[slot, q]
+                for e in range(seg_start[s], seg_end[s]):
+                    I[ch[e], tgt[e]] = 0.0
+            for q in range(ps0, ps):
+                I[stim_ch[q], stim_i[q]] = 0.0
+        else:
+            blk_work += n_act
             if use_pop:
-                spiked = flags[a]
+                pop_fn(act, n_act, t, dt, S, P, I, itot, flags)
+            for a in range(n_act):
+                i = act[a]
+                if use_pop:
+                    spiked = flags[a]
+                else:
+                    spiked = step_fn(i, t, dt, S, P, I, itot)
+                for c in range(n_ch):
+                    I[c, i] = 0.0
+                if spiked:
+                    spk[n_spk] = i
+                    n_spk += 1
+                # the sleep test costs a few exp/log: try it every 8th step only (exact either way)
+                if use_sleep and (k & 7) == 0 and not pinned[i] and sleep_fn(i, t + dt, dt, S, P):
+                    active[i] = False
+                    last[i] = k + 1
+                else:
+                    act[n_new] = i
+                    n_new += 1
+            # ascending neuron order, as the dense pass finds them
+            if n_spk > 16:
+                spk[:n_spk] = np.sort(spk[:n_spk])
             else:
-                spiked = step_fn(i, t, dt, S, P, I, itot)
-            for c in range(n_ch):
-                I[c, i] = 0.0
-            if spiked:
-                spk[n_spk] = i
-                n_spk += 1
-            # the sleep test costs a few exp/log: try it every 8th step only (exact either way)
-            if use_sleep and (k & 7) == 0 and not pinned[i] and sleep_fn(i, t + dt, dt, S, P):
-                active[i] = False
-                last[i] = k + 1
-            else:
-                act[n_new] = i
-                n_new += 1
+                for q in range(1, n_spk):
+                    x = spk[q]
+                    d = q - 1
+                    while d >= 0 and spk[d] > x:
+                        spk[d + 1] = spk[d]
+                        d -= 1
+                    spk[d + 1] = x
+        rb_n[slot] = 0
         # Record this step's spikes and queue their deliveries.  Buffers grow here, outside
         # the per-neuron loop: an array variable reassigned inside that loop makes numba
         # reference-count it on every iteration (measured: ~2.5x the whole step's cost).
@@ -333,13 +445,28 @@ def run_clock(step_fn, pop_fn, sleep_fn, catch_fn, use_pop, use_sleep, k_start, 
         if status != STATUS_OK:
             break
         # a NaN/inf state means the integrator blew up
-        for a in range(n_new):
-            i = act[a]
-            if vrow >= 0 and not np.isfinite(S[vrow, i]):
-                status = STATUS_NONFINITE
+        if vrow >= 0:
+            if dense:
+                # every 8th step (and the last) in the dense pass: a whole-row check costs
+                # ~15 % of the pass.  Exponent bits all set <=> inf or NaN; a max over the
+                # masked bits vectorises.
+                if (k & 7) == 7 or k == n_steps - 1:
+                    bits = S[vrow].view(np.uint64)
+                    top = np.uint64(0)
+                    for i in range(N):
+                        x = bits[i] & np.uint64(0x7FF0000000000000)
+                        top = x if x > top else top
+                    if top == np.uint64(0x7FF0000000000000):
+                        status = STATUS_NONFINITE
+            else:
+                for a in range(n_new):
+                    i = act[a]
+                    if not np.isfinite(S[vrow, i]):
+                        status = STATUS_NONFINITE
         if status != STATUS_OK:
             break
-        n_act = n_new
+        if not dense:
+            n_act = n_new
         k += 1
     for i in range(N):
         if not active[i]:
@@ -597,6 +724,7 @@ import numba
 import numpy as np
 from numba.typed import List
 from connectome_sim.engine.network import STATUS_OK, STATUS_MAX_SPIKES, STATUS_RUNAWAY, STATUS_NONFINITE
+from connectome_sim.engine.network import BLOCK, DENSE_RATIO, WAKE_COST
 {imports}
 '''
 _SPECIALISED = {}
@@ -618,8 +746,8 @@ def _kernel_dir():
 def specialise(kind, fns):
     """Return the run kernel of ``kind`` ('clock' or 'event') bound to the model functions.
 
-    ``fns`` maps the kernel's function-parameter names (``step_fn``, ``sleep_fn``,
-    ``catch_fn`` / ``recv_fn``, ``obs_fn``) to numba dispatchers.
+    ``fns`` maps the kernel's function-parameter names (``step_fn``, ``pop_fn``, ``all_fn``,
+    ``sleep_fn``, ``catch_fn`` / ``recv_fn``, ``obs_fn``) to numba dispatchers.
     """
     import hashlib
     import importlib.util
@@ -629,8 +757,15 @@ def specialise(kind, fns):
     if kind == "clock" and "pop_fn" not in fns:
         # callers written before step_population existed: same kernel, use_pop = False
         full = specialise(kind, {"step_fn": fns["step_fn"], "pop_fn": _no_population,
+                                 "all_fn": _no_step_all,
                                  "sleep_fn": fns["sleep_fn"], "catch_fn": fns["catch_fn"]})
-        return lambda *args: full(False, *args)
+        return lambda *args: full(False, False, *args)
+    if kind == "clock" and "all_fn" not in fns:
+        # callers written before step_all existed: use_all = False
+        full = specialise(kind, {"step_fn": fns["step_fn"], "pop_fn": fns["pop_fn"],
+                                 "all_fn": _no_step_all,
+                                 "sleep_fn": fns["sleep_fn"], "catch_fn": fns["catch_fn"]})
+        return lambda use_pop, *args: full(use_pop, False, *args)
     key = (kind,) + tuple((k, id(v)) for k, v in sorted(fns.items()))
     if key in _SPECIALISED:
         return _SPECIALISED[key]

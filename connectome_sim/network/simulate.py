@@ -80,6 +80,7 @@ class RunSetup:
     pinned: np.ndarray = None
     kern: object = None
     use_pop: bool = False
+    use_all: bool = False
     use_sleep: bool = False
     vrow: int = -1
 
@@ -115,7 +116,10 @@ def setup_run(net, comp: Compiled, dt, k_end) -> RunSetup:
     su.vrow = model.state_names().index(model.voltage) if model.voltage else -1
     su.use_pop = getattr(model, "step_population", None) is not None
     pop_fn = model.step_population if su.use_pop else eng._no_population
+    su.use_all = getattr(model, "step_all", None) is not None
+    all_fn = model.step_all if su.use_all else eng._no_step_all
     su.kern = eng.specialise("clock", {"step_fn": model.step, "pop_fn": pop_fn,
+                                       "all_fn": all_fn,
                                        "sleep_fn": sleep_fn, "catch_fn": catch_fn})
     return su
 
@@ -129,7 +133,7 @@ def run_clock_span(su: RunSetup, comp: Compiled, S, k0, k1, stim_k, stim_i, stim
     """
     ck, ci, ca = su.cur
     return su.kern(
-        su.use_pop, su.use_sleep, k0, k1, su.dt, S, su.P,
+        su.use_pop, su.use_all, su.use_sleep, k0, k1, su.dt, S, su.P,
         len(su.model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
         comp.seg_end, su.dsteps, stim_k, stim_i, stim_w, stim_c, ck, ci, ca,
         comp.gap_ptr, comp.gap_j, comp.gap_g, su.vrow, su.pinned, su.rec_rows, max(su.vrow, 0),

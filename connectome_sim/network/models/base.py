@@ -49,6 +49,14 @@ neurons ``act[:n_act]`` (int64 row indices) in one call, writing each one's spik
 ``step`` in the loop (a numba call with array arguments costs ~100 ns of reference counting
 per neuron and step, far more than the arithmetic of a point neuron).
 
+Optional, fastest when many neurons are awake: ``step_all(t, dt, S, P, I, iext, out) -> int``
+steps *every* neuron, writes ``out[i]`` (uint8: 1 = spiked; ``out`` may be longer than ``N``)
+and returns the number of spikes.  Same per-neuron arithmetic as ``step`` (bit-identical
+results), written without branches (selects) so that LLVM vectorises the loop.  ``iext`` is
+empty (size 0) when the network has no currents or gap junctions.  It need not zero ``I``
+(the engine zeroes the entries it filled).  The engine switches between it and the awake
+list every few dozen steps from the measured work (``connectome_sim.engine.network``).
+
 Optional, for work that scales with activity rather than with ``N x steps``
 (``supports_sleep = True``):
 
@@ -213,6 +221,7 @@ class PointModel:
     refractory_param: str | None = None
     step = None
     step_population = None
+    step_all = None
     can_sleep = None
     catch_up = None
     receive = None
