@@ -217,7 +217,7 @@ def run_clock(step_fn, pop_fn, all_fn, sleep_fn, catch_fn, use_pop, use_all, use
     of a neuron are summed in the same order in both passes.
 
     Returns ``(spike_neuron int32[], spike_step int64[], rec float64[steps, n_rec], status,
-    step_reached)``.
+    step_reached, dense_steps)`` (``dense_steps``: steps run with the dense pass).
     """
     N = S.shape[1]
     I = np.zeros((n_ch, N))
@@ -257,6 +257,7 @@ def run_clock(step_fn, pop_fn, all_fn, sleep_fn, catch_fn, use_pop, use_all, use
     stay = np.zeros(N, np.bool_)
     thr_work = N * BLOCK // DENSE_RATIO
     blk_work = 0
+    n_dense = 0
     dense = use_all and (not use_sleep or n_act * DENSE_RATIO > N)
     if dense:
         for i in range(N):
@@ -355,6 +356,7 @@ def run_clock(step_fn, pop_fn, all_fn, sleep_fn, catch_fn, use_pop, use_all, use
         n_new = 0
         n_spk = 0
         if dense:
+            n_dense += 1
             if all_fn(t, dt, S, P, I, iext_all, out8) > 0:
                 for q in range(n8):
                     if out64[q] != 0:
@@ -471,7 +473,7 @@ def run_clock(step_fn, pop_fn, all_fn, sleep_fn, catch_fn, use_pop, use_all, use
     for i in range(N):
         if not active[i]:
             catch_fn(i, k - last[i], dt, S, P)
-    return sp_i[:n_sp].copy(), sp_k[:n_sp].copy(), rec[:k - k_start], status, k
+    return sp_i[:n_sp].copy(), sp_k[:n_sp].copy(), rec[:k - k_start], status, k, n_dense
 
 
 @numba.njit(cache=True, nogil=True)

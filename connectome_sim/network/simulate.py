@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -83,6 +83,7 @@ class RunSetup:
     use_all: bool = False
     use_sleep: bool = False
     vrow: int = -1
+    dense_steps: list = field(default_factory=list)
 
 
 def setup_run(net, comp: Compiled, dt, k_end) -> RunSetup:
@@ -129,15 +130,18 @@ def run_clock_span(su: RunSetup, comp: Compiled, S, k0, k1, stim_k, stim_i, stim
     """Advance state ``S`` (in place) from step ``k0`` to ``k1`` with the clock kernel.
 
     ``stim_*`` are input events (step, row, weight, channel) sorted by step.  Returns the
-    kernel's ``(spike rows, spike steps, rec, status, step reached)``.
+    kernel's ``(spike rows, spike steps, rec, status, step reached)``; the number of steps
+    run with the dense pass is appended to ``su.dense_steps`` (diagnostics, tests).
     """
     ck, ci, ca = su.cur
-    return su.kern(
+    *res, n_dense = su.kern(
         su.use_pop, su.use_all, su.use_sleep, k0, k1, su.dt, S, su.P,
         len(su.model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
         comp.seg_end, su.dsteps, stim_k, stim_i, stim_w, stim_c, ck, ci, ca,
         comp.gap_ptr, comp.gap_j, comp.gap_g, su.vrow, su.pinned, su.rec_rows, max(su.vrow, 0),
         max_spikes)
+    su.dense_steps.append(int(n_dense))
+    return tuple(res)
 
 
 def raise_for_status(status, trial, t, max_spikes):

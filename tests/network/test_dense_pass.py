@@ -1,0 +1,131 @@
+"""The clock kernel's two passes: dense (``step_all``, every neuron) and sparse (awake list).
+
+The kernel picks one per 64-step block from the work it measures; both must give the same
+spikes, whatever the pass, the number of threads, or the parameters (uniform or not).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from connectome_sim.datasets import load_celegans
+from connectome_sim.errors import SimulationError
+from connectome_sim.network import PointNetwork
+from connectome_sim.network import simulate as sim
+from connectome_sim.network.models import lif
+from connectome_sim.network.models.lif import LIF
+
+DT = 0.1
+
+
+def _case(rng, n, uniform, k=1000):
+    """Random LIF states around threshold, some refractory, some with input (mV, ms)."""
+    props = {} if uniform else {"v_th": rng.uniform(-47, -43, n), "t_mbr": rng.uniform(10, 30, n),
+                                "t_rfc": rng.choice([0.0, 1.0, 2.2], n)}
+    P = LIF.prepare(LIF.param_array(n, props), DT)
+    S = LIF.init_state(P)
+    S[0] = rng.uniform(-53.0, -44.0, n)
+    S[1] = rng.uniform(-2.0, 3.0, n)
+    recent = rng.random(n) < 0.3
+    S[2] = np.where(recent, (k - rng.integers(0, 30, n)) * DT, -1e9)
+    I = np.zeros((2, n))
+    hit = rng.random(n) < 0.4
+    I[0, hit] = rng.uniform(-1, 2, hit.sum())
+    I[1, rng.random(n) < 0.1] = 68.75
+    S[1, :4] = 1.01e-250                                  # decays below G_TINY: flushed
+    S[2, :4] = -1e9
+    I[:, :4] = 0.0
+    return P, S, I, k * DT
+
+
+@pytest.mark.parametrize("uniform", [True, False])
+@pytest.mark.parametrize("current", [False, True])
+def test_step_all_is_bit_identical_to_step(uniform, current):
+    rng = np.random.default_rng(5)
+    n = 403                                               # not a multiple of the vector width
+    P, S0, I, t = _case(rng, n, uniform)
+    assert P[lif.PUNI, 0] == float(uniform)
+    iext = rng.uniform(-0.05, 0.05, n) if current else np.zeros(n)
+    S1 = S0.copy()
+    f1 = np.array([lif.lif_step(i, t, DT, S1, P, I, iext) for i in range(n)])
+    S2 = S0.copy()
+    out = np.zeros(n + 5, np.uint8)
+    nsp = lif.lif_step_all(t, DT, S2, P, I, iext if current else np.empty(0), out)
+    S3 = S0.copy()
+    f3 = np.zeros(n, np.bool_)
+    lif.lif_step_population(np.arange(n), n, t, DT, S3, P, I, iext, f3)
+    assert f1.any() and not f1.all() and (S0[1, :4] != 0).all() and (S1[1, :4] == 0).all()
+    np.testing.assert_array_equal(out[:n].astype(bool), f1)
+    np.testing.assert_array_equal(f3, f1)
+    assert nsp == f1.sum()
+    assert np.array_equal(S2, S1) and np.array_equal(S3, S1)    # bit for bit
+
+
+def test_refractory_rule_is_brian2s():
+    # Brian2: not refractory <=> int((t - lastspike + 1e-3 dt) / dt) >= int((t_rfc + 1e-3 dt) / dt)
+    for rfc in (0.0, 0.05, 0.1, 0.15, 2.2, 2.25, 2.3):
+        P = LIF.prepare(LIF.param_array(1, {"t_rfc": rfc}), DT)
+        for ks in (0, 7, 123456):
+            for m in range(0, 30):
+                t, ts = (ks + m) * DT, ks * DT
+                brian = int((t - ts + 1e-3 * DT) / DT) >= int((rfc + 1e-3 * DT) / DT)
+                assert (t - ts >= P[lif.PTHR, 0]) == brian, (rfc, ks, m)
+
+
+def _driven_net(every=3, rate=150.0):
+    net = PointNetwork.from_edge_list(load_celegans(kind="chemical"), model="LIF", type_col=None)
+    net.add_poisson_input(list(net.ids[::every]), rate=rate)
+    return net
+
+
+def _dense_steps(net, duration=300.0, seed=1):
+    comp = sim.compile_network(net)
+    n = int(round(duration / DT))
+    su = sim.setup_run(net, comp, DT, n)
+    t, j, w, c = sim._stim_events(net, seed, 0, duration, DT)
+    k = np.floor(t / DT + 1e-6).astype(np.int64)
+    S = net.model.init_state(su.P)
+    sim.run_clock_span(su, comp, S, 0, n, k, j, w, c, 10 ** 8)
+    return su.dense_steps[0], n
+
+
+def test_passes_agree(monkeypatch):
+    net = _driven_net()
+    auto = net.run_simulation(300, seed=1).copy()
+    n_dense, n = _dense_steps(net)
+    assert 0 < n_dense < n                       # starts sparse, then switches to dense
+    assert len(auto) > 1000
+    with monkeypatch.context() as m:
+        m.setattr(LIF, "step_all", None)         # sparse pass only
+        sparse = net.run_simulation(300, seed=1).copy()
+        assert _dense_steps(net)[0] == 0
+    with monkeypatch.context() as m:
+        m.setattr(LIF, "supports_sleep", False)  # no sleeping: dense pass from the start
+        dense = net.run_simulation(300, seed=1).copy()
+        assert _dense_steps(net)[0] == n
+    pd.testing.assert_frame_equal(auto, sparse)
+    pd.testing.assert_frame_equal(auto, dense)
+
+
+def test_sparse_when_few_are_awake():
+    net = _driven_net(every=100, rate=20.0)
+    assert _dense_steps(net)[0] == 0
+
+
+def test_trials_do_not_depend_on_threads(monkeypatch):
+    net = _driven_net()
+    a = net.run_simulation(200, seed=4, n_trials=3).copy()
+    monkeypatch.setattr(sim.os, "cpu_count", lambda: 1)
+    b = net.run_simulation(200, seed=4, n_trials=3).copy()
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_nonfinite_voltage_stops_the_run(monkeypatch, dense):
+    if not dense:
+        monkeypatch.setattr(LIF, "step_all", None)
+    net = PointNetwork("LIF")
+    net.add_neurons(["a", "b"])
+    net.add_current("a", 1e308, start=1.0)       # nA: r_m * I overflows to inf
+    with pytest.raises(SimulationError, match="NaN/inf"):
+        net.run_simulation(20)
