@@ -26,6 +26,17 @@ Optional (used by :class:`connectome_sim.mechanisms.hh.HHTable`): ``stage_names`
 ``code_stage`` and ``code_states_staged`` split the state update into a lookup loop and a
 vectorisable update loop (see :func:`_staged_loops`).
 
+Per step the kernel (1) detects spikes and delivers events, (2) adds the mechanisms' and
+point processes' conductances and currents to the right-hand side, which already holds the
+capacitive and constant terms, (3) refactorises only the compartments whose subtree has a
+varying conductance this step (the quiet system is factorised once, see
+:mod:`~connectome_sim.engine.cable_solver`), (4) runs the two branch-free Hines sweeps over
+the compartments in level order (``rhs[parent[i]] += f[i] * rhs[i]`` from the leaves, then
+``x[i] = rhs[i] / d[i] + f[i] * x[parent[i]]`` from the roots), (5) in one vectorised loop
+updates v, checks for blow-up and assembles the next step's right-hand side, and (6)
+advances the states.  Compartment indices in the hot loops are unsigned so that numba emits
+no negative-index wraparound code.
+
 The kernel is compiled with fused multiply-add contraction (``fastmath={'contract'}``) and
 no other fast-math flag: NaN/inf checks stay valid and results differ from NEURON's only by
 rounding.  It uses numpy's error model (a division by zero gives inf/NaN, which the blow-up
@@ -363,39 +374,28 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
         for k in range(nfw_):
             c_ = np.uint64(last_ - k)
             rhs_[par[c_]] += ff[c_] * rhs_[c_]
-        # back-substitution x_i = rhs_i / d_i + (gax_i / d_i) x_parent, blow-up check, and
-        # the next step's rhs (capacitive + constant terms) while v is at hand
+        # back-substitution x_i = rhs_i / d_i + (gax_i / d_i) x_parent (x = v(t + dt) for
+        # backward Euler, v(t + dt/2) for Crank-Nicolson), then in a separate loop that
+        # LLVM vectorises: v, the blow-up check and the next step's rhs (capacitive +
+        # constant terms)
+        for k in range(nroot):
+            c_ = np.uint64(k)
+            xx_[c_] = rhs_[c_] * invd[c_]
+        for k in range(nroot, ncomp_):
+            c_ = np.uint64(k)
+            xx_[c_] = rhs_[c_] * invd[c_] + ff[c_] * xx_[par[c_]]
         bad_ = False
         if cn:
-            # x is v at t + dt/2; v(t + dt) = 2 x - v(t)
-            for k in range(nroot):
-                c_ = np.uint64(k)
-                x = rhs_[c_] * invd[c_]
-                xx_[c_] = x
-                x = 2.0 * x - vv_[c_]
-                vv_[c_] = x
-                rhs_[c_] = rconst[c_] + cv[c_] * x
-                bad_ |= not (abs(x) <= 1e4)
-            for k in range(nroot, ncomp_):
-                c_ = np.uint64(k)
-                x = rhs_[c_] * invd[c_] + ff[c_] * xx_[par[c_]]
-                xx_[c_] = x
-                x = 2.0 * x - vv_[c_]
-                vv_[c_] = x
-                rhs_[c_] = rconst[c_] + cv[c_] * x
+            for i in range(ncomp_):
+                x = 2.0 * xx_[i] - vv_[i]
+                vv_[i] = x
+                rhs_[i] = rconst[i] + cv[i] * x
                 bad_ |= not (abs(x) <= 1e4)
         else:
-            for k in range(nroot):
-                c_ = np.uint64(k)
-                x = rhs_[c_] * invd[c_]
-                vv_[c_] = x
-                rhs_[c_] = rconst[c_] + cv[c_] * x
-                bad_ |= not (abs(x) <= 1e4)
-            for k in range(nroot, ncomp_):
-                c_ = np.uint64(k)
-                x = rhs_[c_] * invd[c_] + ff[c_] * vv_[par[c_]]
-                vv_[c_] = x
-                rhs_[c_] = rconst[c_] + cv[c_] * x
+            for i in range(ncomp_):
+                x = xx_[i]
+                vv_[i] = x
+                rhs_[i] = rconst[i] + cv[i] * x
                 bad_ |= not (abs(x) <= 1e4)
         if bad_:
             # first offending compartment in the caller's numbering
