@@ -357,13 +357,16 @@ def run_clock(step_fn, pop_fn, all_fn, sleep_fn, catch_fn, use_pop, use_all, use
         n_spk = 0
         if dense:
             n_dense += 1
-            if all_fn(t, dt, S, P, I, iext_all, out8) > 0:
+            n_all = all_fn(t, dt, S, P, I, iext_all, out8)
+            if n_all > 0:
                 for q in range(n8):
                     if out64[q] != 0:
                         for i in range(8 * q, 8 * q + 8):
                             if out8[i] != 0:
                                 spk[n_spk] = i
                                 n_spk += 1
+                        if n_spk == n_all:
+                            break
             # zero exactly the inputs delivered in this step
             for q in range(n_ring):
                 s = rb[slot, q]

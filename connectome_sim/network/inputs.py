@@ -67,31 +67,46 @@ class PoissonInput:
     kind: str = "poisson"
 
     def events(self, seed, trial, index, duration, clock_dt):
-        ts, ns = [], []
+        """(times ms, neuron rows) of this input for one trial, neuron by neuron."""
         stop = min(self.stop, duration)
+        if clock_dt is not None:
+            return self._clock_events(seed, trial, index, stop, clock_dt)
+        ts, ns = [], []
         for pos, (row, r) in enumerate(zip(self.neurons, self.rate)):
             if r <= 0 or stop <= self.start:
                 continue
             rng = make_rng(seed, trial, index, pos)
-            if clock_dt is not None:
-                k0 = int(np.ceil(self.start / clock_dt - 1e-9))
-                k1 = int(np.ceil(stop / clock_dt - 1e-9))
-                p = min(r * clock_dt / 1000.0, 1.0)
-                n = k1 - k0
-                # Bernoulli per step via geometric gaps (same law, O(events) work)
-                est = int(n * p + 10 * np.sqrt(n * p + 1) + 10)
-                gaps = rng.geometric(p, size=est) if p < 1 else np.ones(n, np.int64)
-                steps = k0 - 1 + np.cumsum(gaps)
-                steps = steps[steps < k1]
-                t = steps * clock_dt
-            else:
-                n = rng.poisson(r * (stop - self.start) / 1000.0)
-                t = np.sort(rng.uniform(self.start, stop, size=n))
+            n = rng.poisson(r * (stop - self.start) / 1000.0)
+            t = np.sort(rng.uniform(self.start, stop, size=n))
             ts.append(t)
             ns.append(np.full(t.size, row, np.int64))
         if not ts:
             return np.empty(0), np.empty(0, np.int64)
         return np.concatenate(ts), np.concatenate(ns)
+
+    def _clock_events(self, seed, trial, index, stop, clock_dt):
+        # Bernoulli per step via geometric gaps (same law, O(events) work).  One stream per
+        # neuron (make_rng(seed, trial, index, position)); only the draws are per neuron, the
+        # rest is vectorised over the neurons (it was ~60 % of the time of this function).
+        pos = np.flatnonzero(self.rate > 0) if stop > self.start else np.empty(0, np.int64)
+        if pos.size == 0:
+            return np.empty(0), np.empty(0, np.int64)
+        k0 = int(np.ceil(self.start / clock_dt - 1e-9))
+        k1 = int(np.ceil(stop / clock_dt - 1e-9))
+        n = k1 - k0
+        p = np.minimum(self.rate[pos] * clock_dt / 1000.0, 1.0)
+        est = (n * p + 10 * np.sqrt(n * p + 1) + 10).astype(np.int64)
+        gaps = [make_rng(seed, trial, index, q).geometric(pq, size=e) if pq < 1
+                else np.ones(n, np.int64)
+                for q, pq, e in zip(pos.tolist(), p.tolist(), est.tolist())]
+        sizes = np.array([g.size for g in gaps], np.int64)
+        cs = np.cumsum(np.concatenate(gaps))
+        # per-neuron cumulative sums: subtract the total of the neurons before
+        before = np.concatenate(([0], cs[np.cumsum(sizes)[:-1] - 1]))
+        steps = (k0 - 1) + cs - np.repeat(before, sizes)
+        keep = steps < k1
+        rows = np.repeat(self.neurons[pos].astype(np.int64), sizes)
+        return steps[keep] * clock_dt, rows[keep]
 
 
 @dataclass
