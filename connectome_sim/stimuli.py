@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["make_rng", "netstim_times", "poisson_times", "regular_times"]
+__all__ = ["make_rng", "make_rngs", "netstim_times", "poisson_times", "regular_times"]
 
 
 def make_rng(seed: int | None, *keys: int) -> np.random.Generator:
@@ -27,6 +27,113 @@ def make_rng(seed: int | None, *keys: int) -> np.random.Generator:
     if seed is None:
         seed = np.random.SeedSequence().entropy
     return np.random.default_rng(np.random.SeedSequence([int(seed), *[int(k) for k in keys]]))
+
+
+# numpy's SeedSequence (bit_generator.pyx) and PCG64 seeding (pcg64.c) constants
+_INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
+_INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+_M32 = 0xFFFFFFFF
+_PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645
+_M128 = (1 << 128) - 1
+
+
+def _words(x: int) -> list:
+    """``x`` as little-endian 32-bit words (SeedSequence's coercion of an int)."""
+    if x == 0:
+        return [0]
+    out = []
+    while x > 0:
+        out.append(x & _M32)
+        x >>= 32
+    return out
+
+
+def _pcg64_states(seed: int, keys: tuple, last: np.ndarray) -> list:
+    """PCG64 ``(state, inc)`` of ``default_rng(SeedSequence([seed, *keys, l]))`` for each ``l``.
+
+    SeedSequence's entropy mixing and ``generate_state(4, uint64)`` evaluated in numpy for all
+    streams at once (uint32 arithmetic), then PCG64's ``srandom`` (128-bit, Python ints).
+    """
+    head = _words(int(seed))
+    for k in keys:
+        head += _words(int(k))
+    M = last.size
+    ent = np.empty((len(head) + 1, M), np.uint64)
+    ent[:-1] = np.array(head, np.uint64)[:, None]
+    ent[-1] = last
+    hc = [_INIT_A]
+
+    def hashmix(v):
+        v = v ^ np.uint64(hc[0])
+        hc[0] = (hc[0] * _MULT_A) & _M32
+        v = (v * np.uint64(hc[0])) & np.uint64(_M32)
+        return v ^ (v >> np.uint64(16))
+
+    def mix(x, y):
+        r = (np.uint64(_MIX_L) * x - np.uint64(_MIX_R) * y) & np.uint64(_M32)
+        return r ^ (r >> np.uint64(16))
+
+    pool = [hashmix(ent[i] if i < len(ent) else np.zeros(M, np.uint64)) for i in range(4)]
+    for i_src in range(4):
+        for i_dst in range(4):
+            if i_src != i_dst:
+                pool[i_dst] = mix(pool[i_dst], hashmix(pool[i_src]))
+    for i_src in range(4, len(ent)):
+        for i_dst in range(4):
+            pool[i_dst] = mix(pool[i_dst], hashmix(ent[i_src]))
+    hb = _INIT_B
+    w = []
+    for i in range(8):
+        v = pool[i % 4] ^ np.uint64(hb)
+        hb = (hb * _MULT_B) & _M32
+        v = (v * np.uint64(hb)) & np.uint64(_M32)
+        w.append((v ^ (v >> np.uint64(16))).tolist())
+    out = []
+    for m in range(M):
+        # generate_state(4, uint64): 32-bit words pairwise little-endian
+        v0, v1, v2, v3 = (w[2 * j][m] | (w[2 * j + 1][m] << 32) for j in range(4))
+        initstate = (v0 << 64) | v1
+        inc = (((v2 << 64) | v3) << 1 | 1) & _M128
+        # srandom: state = 0; step (state = inc); state += initstate; step
+        state = ((inc + initstate) * _PCG_MULT + inc) & _M128
+        out.append((state, inc))
+    return out
+
+
+def make_rngs(seed: int | None, *keys: int, last):
+    """Yield the generators ``make_rng(seed, *keys, l)`` for each ``l`` in ``last``.
+
+    Same streams as :func:`make_rng`, ~2x faster when there are many (one per driven neuron):
+    the SeedSequence hashing runs in numpy for all streams and one PCG64 is re-seeded in
+    place.  **Each yielded generator is valid only until the next one is yielded** (draw
+    from it first).
+
+    Parameters
+    ----------
+    seed : int or None
+        Base seed (``None``: fresh entropy per stream, as :func:`make_rng`).
+    *keys : int
+        Leading stream keys (e.g. trial, stimulus index).
+    last : sequence of int
+        Last key of each stream (e.g. the neuron's position).
+
+    Yields
+    ------
+    numpy.random.Generator
+    """
+    last = np.asarray(last, dtype=np.int64).ravel()
+    if (seed is None or int(seed) < 0 or any(int(k) < 0 for k in keys) or last.size == 0
+            or last.min() < 0 or last.max() > _M32):
+        for x in last.tolist():
+            yield make_rng(seed, *keys, x)
+        return
+    bg = np.random.PCG64()
+    gen = np.random.Generator(bg)
+    for state, inc in _pcg64_states(int(seed), keys, last.astype(np.uint64)):
+        bg.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc},
+                    "has_uint32": 0, "uinteger": 0}
+        yield gen
 
 
 def netstim_times(start: float, number: float, interval: float, noise: float = 0.0,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ParameterError
-from ..stimuli import make_rng, netstim_times
+from ..stimuli import make_rng, make_rngs, netstim_times
 
 __all__ = ["Stimulus", "PoissonInput", "Current", "InputsMixin"]
 
@@ -36,11 +36,11 @@ class Stimulus:
         """(times ms, neuron rows) of this stimulus for one trial (times < duration)."""
         ts, ns = [], []
         stop = min(self.stop, duration)
-        for pos, (row, f) in enumerate(zip(self.neurons, self.frequency)):
-            if f <= 0:
-                continue
-            key = pos if self.independent else 0
-            rng = make_rng(seed, trial, index, key) if self.randomness > 0 else None
+        pos = np.flatnonzero(self.frequency > 0)
+        keys = pos if self.independent else np.zeros(pos.size, np.int64)
+        rngs = (make_rngs(seed, trial, index, last=keys) if self.randomness > 0
+                else iter([None] * pos.size))
+        for row, f, rng in zip(self.neurons[pos], self.frequency[pos], rngs):
             number = int((stop - self.start) * f / 1000.0)
             t = netstim_times(self.start, number, 1000.0 / f, self.randomness, rng=rng, stop=stop)
             ts.append(t)
@@ -96,9 +96,9 @@ class PoissonInput:
         n = k1 - k0
         p = np.minimum(self.rate[pos] * clock_dt / 1000.0, 1.0)
         est = (n * p + 10 * np.sqrt(n * p + 1) + 10).astype(np.int64)
-        gaps = [make_rng(seed, trial, index, q).geometric(pq, size=e) if pq < 1
-                else np.ones(n, np.int64)
-                for q, pq, e in zip(pos.tolist(), p.tolist(), est.tolist())]
+        gaps = [rng.geometric(pq, size=e) if pq < 1 else np.ones(n, np.int64)
+                for rng, pq, e in zip(make_rngs(seed, trial, index, last=pos), p.tolist(),
+                                      est.tolist())]
         sizes = np.array([g.size for g in gaps], np.int64)
         cs = np.cumsum(np.concatenate(gaps))
         # per-neuron cumulative sums: subtract the total of the neurons before
