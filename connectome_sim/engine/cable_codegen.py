@@ -57,7 +57,7 @@ import textwrap
 
 __all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
 
-KERNEL_VERSION = "10"
+KERNEL_VERSION = "11"
 
 _LOADED: dict[str, object] = {}
 

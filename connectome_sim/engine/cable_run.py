@@ -147,6 +147,8 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     """
     n = len(arr.parent)
     nc_ptr = _check(arr, n)
+    if n >= 2 ** 32:
+        raise ValueError(f"{n} compartments: the kernel indexes them with uint32 (< 2**32)")
     # renumber level by level (see cable_solver): ``order[k]`` is the caller's compartment
     # that the kernel calls k, ``new[j]`` the kernel's number of the caller's compartment j
     par0 = np.ascontiguousarray(arr.parent, _I)
