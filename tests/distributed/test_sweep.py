@@ -149,6 +149,10 @@ def test_shared_data_sent_once_to_process_workers():
     params = [{"k": k} for k in range(20)]
     client = local_client(n_workers=2, processes=True)
     try:
+        # the worker processes run without dask's stack profiler (local_client's default)
+        import dask
+        cfg = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        assert list(cfg.values()) == [False, False], cfg
         t = sweep(task, params, client=client, shared={"model": model}, progress=False)
         n_scatter = pickled[0]
         pickled[0] = 0
