@@ -29,8 +29,8 @@ vectorisable update loop (see :func:`_staged_loops`).
 Per step the kernel (1) detects spikes and delivers events, (2) adds the mechanisms' and
 point processes' conductances and currents to the right-hand side, which already holds the
 capacitive and constant terms, (3) refactorises only the compartments whose subtree has a
-varying conductance this step (the quiet system is factorised once, see
-:mod:`~connectome_sim.engine.cable_solver`), (4) runs the two branch-free Hines sweeps over
+varying conductance (density mechanisms: every step; synapses: on the steps they conduct;
+the quiet system is factorised once, see :mod:`~connectome_sim.engine.cable_solver`), (4) runs the two branch-free Hines sweeps over
 the compartments in level order (``rhs[parent[i]] += f[i] * rhs[i]`` from the leaves, then
 ``x[i] = rhs[i] / d[i] + f[i] * x[parent[i]]`` from the roots), (5) in one vectorised loop
 updates v, checks for blow-up and assembles the next step's right-hand side, and (6)
@@ -57,7 +57,7 @@ import textwrap
 
 __all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
 
-KERNEL_VERSION = "11"
+KERNEL_VERSION = "12"
 
 _LOADED: dict[str, object] = {}
 
@@ -172,7 +172,7 @@ def generate_source(mechs) -> str:
     nst = f"offp{len(mechs)}"
     init = "".join(_mech_loop(m, j, m.code_init, False, True, 4, padded=True)
                    for j, m in enumerate(mechs))
-    cur_body = "{}\ndd_[c_] += g_ * afac_\nrhs_[c_] += ge_ * afac_\ndirty_[c_] = True\nanyd_ = True\n"
+    cur_body = "{}\ndd_[c_] += g_ * afac_\nrhs_[c_] += ge_ * afac_\n"
     current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
                                  True, False, 8) for j, m in enumerate(mechs))
     states = "".join(_staged_loops(m, j, 8) if getattr(m, "stage_names", ())
@@ -221,7 +221,7 @@ from numba import njit, prange
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
-def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dstat, rconst, fstat, invd0, dyn_idx,
+def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dstat, rconst, fstat, invd0, hot_idx, dyn_idx,
             {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
             ev_ptr, ev_time, ev_syn, ev_w,
             det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
@@ -239,6 +239,7 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
     anyd_ = False
     wasd_ = False
     n_dyn = dyn_idx.shape[0]
+    n_hot = hot_idx.shape[0]
     nfw_ = ncomp_ - nroot
     last_ = ncomp_ - 1
 {prelude}{offsets}    st_ = np.zeros({nst})
@@ -345,11 +346,14 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
             ipp[n_icl + n_alp + k] = g * (vv_[c_] - syn_par[k, 2])
         # 6. Hines solve in level order (cable_solver.level_order: roots first, parent[i] < i,
         #    consecutive compartments mostly independent).  The factors of the quiet system
-        #    (no time-varying conductance: ff = gax / d, invd = 1 / d) are computed once;
-        #    only compartments with a non-zero varying conductance in their subtree this
-        #    step ("dirty") are refactorised, along their paths to the root, and the
-        #    quiet factors are put back the step after.  Compartment indices in the hot
-        #    loops are unsigned (c_), so numba emits no negative-index wraparound code.
+        #    (no time-varying conductance: ff = gax / d, invd = 1 / d) are computed once.
+        #    Compartments with a density mechanism in their subtree ("hot", hot_idx) are
+        #    refactorised every step, without flags.  The other compartments with a synapse
+        #    in their subtree (dyn_idx) are refactorised, as NEURON would, only on steps when
+        #    a synapse below them has a non-zero conductance ("dirty"), and their quiet
+        #    factors are put back the step after; they are eliminated first (no hot
+        #    compartment has a dyn_idx parent).  Compartment indices in the hot loops are
+        #    unsigned (c_), so numba emits no negative-index wraparound code.
         if anyd_ or wasd_:
             for k in range(n_dyn - 1, -1, -1):
                 c_ = dyn_idx[k]
@@ -370,6 +374,15 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
                 dd_[c_] = dstat[c_]
             wasd_ = anyd_
             anyd_ = False
+        for k in range(n_hot - 1, -1, -1):
+            c_ = hot_idx[k]
+            iv = 1.0 / dd_[c_]
+            fi = gax[c_] * iv
+            invd[c_] = iv
+            ff[c_] = fi
+            p_ = par[c_]
+            dd_[p_] += (fstat[c_] - fi) * gax[c_]
+            dd_[c_] = dstat[c_]
         # forward sweep: rhs of each compartment eliminated into its parent's
         for k in range(nfw_):
             c_ = np.uint64(last_ - k)
@@ -426,13 +439,13 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
 
 
 @njit(cache=True, parallel=True)
-def run_trials(n_trials, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dstat, rconst, fstat, invd0, dyn_idx,
+def run_trials(n_trials, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dstat, rconst, fstat, invd0, hot_idx, dyn_idx,
                {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
                ev_ptr, ev_time, ev_syn, ev_w,
                det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
                rec_v, rec_s, rec_i, rec_every, out_rec, spk_det, spk_step, spk_n, err):
     for tr in prange(n_trials):
-        run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dstat, rconst, fstat, invd0, dyn_idx,
+        run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dstat, rconst, fstat, invd0, hot_idx, dyn_idx,
                 {margs}icl_comp, icl_par, alp_comp, alp_par, syn_comp, syn_par,
                 ev_ptr, ev_time, ev_syn, ev_w,
                 det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,

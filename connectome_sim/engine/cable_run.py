@@ -167,13 +167,15 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     cv = np.asarray(arr.cap, _F)[order] * ((2.0 if method == "cn" else 1.0) / dt)
     # compartment indices for the kernel are unsigned (no wraparound code in its loops)
     renum = (lambda c: new[np.asarray(c, _I)].astype(_U))
-    seeds = [renum(c) for _, c, _ in arr.mechs]
-    seeds += [renum(arr.alp_comp), renum(arr.syn_comp)]
-    dyn = dynamic_mask(par, np.concatenate(seeds).astype(_I))
-    # factors of the quiet system (every varying conductance zero); the kernel re-eliminates
-    # only the compartments in ``dyn_idx`` (sites of varying conductances and their
-    # ancestors) when their conductance is non-zero
+    # compartments whose factors vary: "hot" ones have a density mechanism in their subtree
+    # (refactorised every step), the others in dyn_idx a synapse (refactorised on steps
+    # when one of those synapses conducts); the quiet system is factorised once here
+    hot = dynamic_mask(par, np.concatenate([np.zeros(0, _I)] + [renum(c).astype(_I)
+                                           for _, c, _ in arr.mechs]))
+    dyn = dynamic_mask(par, np.concatenate([renum(arr.alp_comp), renum(arr.syn_comp)]
+                                           ).astype(_I)) & ~hot
     dstat, fstat, invd0 = prefactor(par, gax, dconst + cv, np.zeros(n, np.bool_))
+    hot_idx = np.flatnonzero(hot).astype(_U)
     dyn_idx = np.flatnonzero(dyn).astype(_U)
     # parent indices for the kernel: unsigned (no negative-index wraparound code in the
     # sweeps); roots (the first nroot compartments) point at themselves and are skipped
@@ -211,7 +213,7 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
     for _, comp, p in arr.mechs:
         margs += [np.ascontiguousarray(renum(comp)), np.ascontiguousarray(p, _F)]
     args = (nsteps, float(dt), bool(method == "cn"), float(celsius), float(v_init),
-            upar, nroot, new, gax, cv, dstat, rconst, fstat, invd0, dyn_idx, *margs,
+            upar, nroot, new, gax, cv, dstat, rconst, fstat, invd0, hot_idx, dyn_idx, *margs,
             renum(arr.icl_comp), _f2(arr.icl_par, 3),
             renum(arr.alp_comp), _f2(arr.alp_par, 4),
             renum(arr.syn_comp), syn_par,
