@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["make_rng", "make_rngs", "netstim_times", "poisson_times", "regular_times"]
+__all__ = ["make_rng", "make_rngs", "netstim_times", "netstim_trains", "poisson_times",
+           "regular_times"]
 
 
 def make_rng(seed: int | None, *keys: int) -> np.random.Generator:
@@ -175,6 +176,67 @@ def netstim_times(start: float, number: float, interval: float, noise: float = 0
     first = max(start + inv[0] - interval * (1.0 - noise), 0.0)
     times = first + np.concatenate(([0.0], np.cumsum(inv[1:])))
     return times[times < stop]
+
+
+def netstim_trains(start: float, numbers, intervals, noise: float = 0.0, rngs=None,
+                   stop: float = np.inf):
+    """Many NetStim trains at once: ``netstim_times(start, numbers[j], intervals[j], noise,
+    rngs[j], stop)`` for each ``j``, concatenated (identical values, vectorised).
+
+    Parameters
+    ----------
+    start : float
+        Time of the first event when ``noise == 0`` (ms); no events if negative.
+    numbers : array of int
+        Number of events of each train.
+    intervals : array of float
+        Mean inter-event interval of each train (ms, > 0).
+    noise : float
+        NetStim ``noise`` in [0, 1].
+    rngs : iterable of numpy.random.Generator, optional
+        One per train (required when ``noise > 0``); each is drawn from before the next is
+        taken, so :func:`make_rngs` can feed it.
+    stop : float
+        Drop events at or after this time (ms).
+
+    Returns
+    -------
+    times : numpy.ndarray
+        Event times (ms), train after train.
+    counts : numpy.ndarray
+        Events kept per train (int64).
+    """
+    noise = float(min(max(noise, 0.0), 1.0))
+    numbers = np.maximum(np.asarray(numbers, dtype=np.int64), 0)
+    intervals = np.asarray(intervals, dtype=np.float64)
+    m = numbers.size
+    if start < 0 or m == 0 or numbers.max() == 0:
+        return np.empty(0), np.zeros(m, np.int64)
+    if noise > 0 and rngs is None:
+        raise ValueError("netstim_trains: noise > 0 needs one rng per train (see make_rngs)")
+    width = int(numbers.max())
+    if m * width > 4 * int(numbers.sum()) + 4096:
+        # very unequal trains: padding to the longest would waste memory; one by one
+        rngs = iter(rngs) if rngs is not None else None
+        ts = [netstim_times(start, nj, ij, noise, next(rngs) if rngs is not None else None,
+                            stop) for nj, ij in zip(numbers.tolist(), intervals.tolist())]
+        return (np.concatenate(ts) if ts else np.empty(0)), np.array([t.size for t in ts],
+                                                                     np.int64)
+    iv = intervals[:, None]
+    if noise == 0:
+        inv = np.broadcast_to(iv, (m, width)).copy()
+    else:
+        e = np.zeros((m, width))
+        for j, (nj, rng) in enumerate(zip(numbers.tolist(), rngs)):
+            if nj > 0:
+                e[j, :nj] = rng.exponential(1.0, size=nj)
+        inv = (1.0 - noise) * iv + noise * iv * e
+    first = np.maximum(start + inv[:, 0] - intervals * (1.0 - noise), 0.0)
+    # per-train sequential sums (add.accumulate along rows = np.cumsum of each train)
+    inv[:, 0] = 0.0
+    times = first[:, None] + np.add.accumulate(inv, axis=1)
+    keep = (np.arange(width)[None, :] < numbers[:, None]) & (times < stop)
+    return times[keep], keep.sum(axis=1)
 
 
 def regular_times(start: float, stop: float, frequency: float) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ParameterError
-from ..stimuli import make_rng, make_rngs, netstim_times
+from ..stimuli import make_rng, make_rngs, netstim_trains
 
 __all__ = ["Stimulus", "PoissonInput", "Current", "InputsMixin"]
 
@@ -34,20 +34,15 @@ class Stimulus:
 
     def events(self, seed, trial, index, duration, clock_dt):
         """(times ms, neuron rows) of this stimulus for one trial (times < duration)."""
-        ts, ns = [], []
         stop = min(self.stop, duration)
         pos = np.flatnonzero(self.frequency > 0)
         keys = pos if self.independent else np.zeros(pos.size, np.int64)
-        rngs = (make_rngs(seed, trial, index, last=keys) if self.randomness > 0
-                else iter([None] * pos.size))
-        for row, f, rng in zip(self.neurons[pos], self.frequency[pos], rngs):
-            number = int((stop - self.start) * f / 1000.0)
-            t = netstim_times(self.start, number, 1000.0 / f, self.randomness, rng=rng, stop=stop)
-            ts.append(t)
-            ns.append(np.full(t.size, row, np.int64))
-        if not ts:
-            return np.empty(0), np.empty(0, np.int64)
-        return np.concatenate(ts), np.concatenate(ns)
+        rngs = make_rngs(seed, trial, index, last=keys) if self.randomness > 0 else None
+        f = self.frequency[pos]
+        # NetStim's number = int(duration * f / 1000) (truncation, as int() per neuron)
+        number = np.trunc((stop - self.start) * f / 1000.0).astype(np.int64)
+        t, counts = netstim_trains(self.start, number, 1000.0 / f, self.randomness, rngs, stop)
+        return t, np.repeat(self.neurons[pos].astype(np.int64), counts)
 
 
 @dataclass

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from connectome_sim.network.inputs import PoissonInput, Stimulus
-from connectome_sim.stimuli import make_rng, make_rngs, netstim_times
+from connectome_sim.stimuli import make_rng, make_rngs, netstim_times, netstim_trains
 
 
 @pytest.mark.parametrize("seed,keys", [(2, (0, 0)), (0, (0, 0)), (2 ** 40 + 7, (3, 1)),
@@ -80,3 +80,17 @@ def test_vectorised_trains_equal_per_neuron_trains():
         a, b = ns.events(seed, 1, 2, 100.0, dt), _netstim_reference(ns, seed, 1, 2,
                                                                     min(stop, 100.0))
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), case
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.7])
+@pytest.mark.parametrize("unequal", [False, True])
+def test_netstim_trains_equal_netstim_times(noise, unequal):
+    # unequal lengths take the one-by-one path (no padding to the longest train)
+    nums = np.array([5000, 3, 0, 7] + [2] * 50) if unequal else np.array([40, 38, 0, 41] * 5)
+    iv = np.linspace(0.5, 20, nums.size)
+    rngs = make_rngs(9, 0, 1, last=range(nums.size)) if noise else None
+    t, c = netstim_trains(1.0, nums, iv, noise, rngs, stop=800.0)
+    ref = [netstim_times(1.0, n, i, noise, make_rng(9, 0, 1, j) if noise else None, 800.0)
+           for j, (n, i) in enumerate(zip(nums, iv))]
+    assert np.array_equal(t, np.concatenate(ref))
+    assert np.array_equal(c, [r.size for r in ref])
