@@ -78,38 +78,41 @@ def _driven_net(every=3, rate=150.0):
     return net
 
 
-def _dense_steps(net, duration=300.0, seed=1):
+def _run(net, duration=300.0, seed=1, use_all=True, use_sleep=True, v_init=None):
+    """The kernel directly, with the passes allowed by the flags (same compiled kernel, so
+    no extra compilation): returns (spike rows, spike steps, status, dense steps, steps)."""
     comp = sim.compile_network(net)
     n = int(round(duration / DT))
     su = sim.setup_run(net, comp, DT, n)
+    su.use_all = su.use_all and use_all
+    su.use_sleep = su.use_sleep and use_sleep
     t, j, w, c = sim._stim_events(net, seed, 0, duration, DT)
     k = np.floor(t / DT + 1e-6).astype(np.int64)
-    S = net.model.init_state(su.P)
-    sim.run_clock_span(su, comp, S, 0, n, k, j, w, c, 10 ** 8)
-    return su.dense_steps[0], n
+    S = net.model.init_state(su.P, v_init)
+    sp_i, sp_k, _, status, _ = sim.run_clock_span(su, comp, S, 0, n, k, j, w, c, 10 ** 8)
+    return sp_i, sp_k, status, su.dense_steps[0], n
 
 
-def test_passes_agree(monkeypatch):
+def test_passes_agree():
     net = _driven_net()
-    auto = net.run_simulation(300, seed=1).copy()
-    n_dense, n = _dense_steps(net)
+    auto_i, auto_k, _, n_dense, n = _run(net)
     assert 0 < n_dense < n                       # starts sparse, then switches to dense
-    assert len(auto) > 1000
-    with monkeypatch.context() as m:
-        m.setattr(LIF, "step_all", None)         # sparse pass only
-        sparse = net.run_simulation(300, seed=1).copy()
-        assert _dense_steps(net)[0] == 0
-    with monkeypatch.context() as m:
-        m.setattr(LIF, "supports_sleep", False)  # no sleeping: dense pass from the start
-        dense = net.run_simulation(300, seed=1).copy()
-        assert _dense_steps(net)[0] == n
-    pd.testing.assert_frame_equal(auto, sparse)
-    pd.testing.assert_frame_equal(auto, dense)
+    assert auto_i.size > 1000
+    sp_i, sp_k, _, n_dense, _ = _run(net, use_all=False)      # sparse pass only
+    assert n_dense == 0
+    np.testing.assert_array_equal(sp_i, auto_i)
+    np.testing.assert_array_equal(sp_k, auto_k)
+    sp_i, sp_k, _, n_dense, _ = _run(net, use_sleep=False)    # no sleeping: dense throughout
+    assert n_dense == n
+    np.testing.assert_array_equal(sp_i, auto_i)
+    np.testing.assert_array_equal(sp_k, auto_k)
+    # and the public API gives the same spikes
+    sp = net.run_simulation(300, seed=1)
+    assert len(sp) == auto_i.size and (sp.time.to_numpy() == np.sort(auto_k * DT)).all()
 
 
 def test_sparse_when_few_are_awake():
-    net = _driven_net(every=100, rate=20.0)
-    assert _dense_steps(net)[0] == 0
+    assert _run(_driven_net(every=100, rate=20.0))[3] == 0
 
 
 def test_trials_do_not_depend_on_threads(monkeypatch):
@@ -120,12 +123,12 @@ def test_trials_do_not_depend_on_threads(monkeypatch):
     pd.testing.assert_frame_equal(a, b)
 
 
-@pytest.mark.parametrize("dense", [True, False])
-def test_nonfinite_voltage_stops_the_run(monkeypatch, dense):
-    if not dense:
-        monkeypatch.setattr(LIF, "step_all", None)
+@pytest.mark.parametrize("use_all", [True, False])
+def test_nonfinite_voltage_stops_the_run(use_all):
     net = PointNetwork("LIF")
     net.add_neurons(["a", "b"])
     net.add_current("a", 1e308, start=1.0)       # nA: r_m * I overflows to inf
+    *_, status, n_dense, _ = _run(net, duration=20.0, use_all=use_all)
+    assert status == sim.eng.STATUS_NONFINITE and (n_dense > 0) == use_all
     with pytest.raises(SimulationError, match="NaN/inf"):
         net.run_simulation(20)
