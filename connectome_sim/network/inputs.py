@@ -2,7 +2,9 @@
 
 Stimuli are stored as specifications and turned into event arrays per trial at run time, with
 randomness from :func:`connectome_sim.stimuli.make_rng` keyed by (seed, trial, stimulus,
-neuron), so results do not depend on the number of threads.  Times in ms, rates in Hz,
+neuron), so results do not depend on the number of threads.  The streams are built with
+:func:`~connectome_sim.stimuli.make_rngs` (the same streams, faster) and the trains are
+assembled for all neurons at once; only the random draws are per neuron.  Times in ms, rates in Hz,
 currents in nA, weights in the model's weight unit.
 """
 

@@ -68,7 +68,10 @@ class RunSetup:
     ``P`` holds the prepared parameter rows; ``rec_rows`` the recorded neurons.  For
     clock-driven models also the delays in steps, the current changes ``cur`` = (step, row,
     nA), the ``pinned`` neurons (never asleep: currents, records, gap junctions) and the
-    model-specialised kernel with its flags.
+    model-specialised kernel with its flags: ``use_pop`` (the model steps its awake list in
+    one call), ``use_all`` (it has a dense ``step_all`` pass the kernel may switch to),
+    ``use_sleep`` (neurons may sleep).  Clearing ``use_all``/``use_sleep`` forces the sparse
+    / dense pass with the same compiled kernel (tests compare them this way).
     """
 
     model: object

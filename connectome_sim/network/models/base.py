@@ -196,7 +196,7 @@ class PointModel:
         Default factor from edge-list weights (synapse counts) to :attr:`weight_unit`.
     refractory_param : str or None
         Name of the refractory-period parameter (ms), if any.
-    step, can_sleep, catch_up, receive, observe : numba dispatchers or None
+    step, step_population, step_all, can_sleep, catch_up, receive, observe : numba dispatchers or None
         The dynamics (static; see the module docstring for signatures).
     """
 
