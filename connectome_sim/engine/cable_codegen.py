@@ -57,7 +57,7 @@ import textwrap
 
 __all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
 
-KERNEL_VERSION = "12"
+KERNEL_VERSION = "13"
 
 _LOADED: dict[str, object] = {}
 
@@ -270,7 +270,7 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
         out_rec[tr, n_rv + n_rs + r, 0] = ipp[rec_i[r]]
     ev_p = ev_ptr[tr]
     ev_end = ev_ptr[tr + 1]
-    # right-hand side of the first step (later ones are assembled by the back-substitution)
+    # right-hand side of the first step (later ones are assembled in the v-update loop)
     for i in range(ncomp_):
         rhs_[i] = rconst[i] + cv[i] * vv_[i]
     for step in range(nsteps):
