@@ -13,11 +13,13 @@ trials of one ``run_simulation(n_trials=5)`` call in parallel threads:
   seed) -- single-threaded rows, the case a cluster of workers is for.
 
 For each: serial; a fresh 2-worker process LocalCluster (start-up and first sweep, when the
-workers load the compiled kernels, reported separately); the same cluster warm.  Tables are
+workers load the compiled kernels, reported separately); the same cluster warm.  For
+``single`` also 2 workers as threads of this process.  Serial and warm sweeps are the median of
+``--repeat`` runs.  Tables are
 checked identical to the serial one.  Prints absolute times, ratios and ``os.cpu_count()``.
 The machine may be shared: rerun on an idle machine for reference numbers.
 
-Run:  python benchmarks/bench_sweep.py [--duration 500] [--network larva|celegans]
+Run:  python benchmarks/bench_sweep.py [--duration 500] [--repeat 3] [--network larva|celegans]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import statistics
 import time
 from pathlib import Path
 
@@ -72,10 +75,22 @@ def timed(fn):
     return out, time.perf_counter() - t0
 
 
+def median_timed(fn, repeat):
+    """``(last result, median wall time in s)`` of ``repeat`` calls: a VM's neighbours steal
+    CPU in bursts, so one sweep can be 10 % off either way."""
+    times = []
+    for _ in range(repeat):
+        out, t = timed(fn)
+        times.append(t)
+    return out, statistics.median(times)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=500.0, help="ms per trial")
     ap.add_argument("--network", default="larva", choices=["larva", "celegans"])
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="sweeps timed per configuration (median reported)")
     a = ap.parse_args()
     name, net, groups = build(a.network)
     print(f"os.cpu_count() = {os.cpu_count()}; network {name} ({net.n_neurons} neurons, "
@@ -86,11 +101,13 @@ def main():
         params = pd.DataFrame([{"neurons": g, "rate": r, "duration": a.duration, "mode": mode}
                                for g in groups for r in RATES])
         kw = dict(seed=1, shared={"net": net}, progress=False)
-        serial, t_serial = timed(lambda: sweep(activation_task, params, client=False, **kw))
+        serial, t_serial = median_timed(
+            lambda: sweep(activation_task, params, client=False, **kw), a.repeat)
         client, t_start = timed(lambda: local_client(n_workers=2, processes=True))
         try:
             cold, t_cold = timed(lambda: sweep(activation_task, params, client=client, **kw))
-            warm, t_warm = timed(lambda: sweep(activation_task, params, client=client, **kw))
+            warm, t_warm = median_timed(
+                lambda: sweep(activation_task, params, client=client, **kw), a.repeat)
         finally:
             client.close()
             client.cluster.close()
@@ -102,18 +119,17 @@ def main():
         print(f"[{mode}] 2 workers: warm cluster        : {t_warm:8.2f} s  ratio "
               f"{t_warm / t_serial:.2f}")
         print(f"[{mode}] tables identical to serial     : {same}")
-        if mode == "single":  # several rows per dask task (less scheduler overhead)
-            client = local_client(n_workers=2, processes=True)
+        if mode == "single":  # workers as threads of this process: the kernels release the GIL
+            client = local_client(n_workers=2, processes=False)
             try:
-                sweep(activation_task, params.head(4), client=client, **kw)  # load kernels
-                b, t_b = timed(lambda: sweep(activation_task, params, client=client,
-                                             batch_size=5, **kw))
+                sweep(activation_task, params.head(4), client=client, **kw)
+                b, t_b = median_timed(
+                    lambda: sweep(activation_task, params, client=client, **kw), a.repeat)
             finally:
                 client.close()
                 client.cluster.close()
-            print(f"[{mode}] 2 workers, batch_size=5, warm: {t_b:8.2f} s  ratio "
+            print(f"[{mode}] 2 thread workers (processes=False), warm: {t_b:8.2f} s  ratio "
                   f"{t_b / t_serial:.2f}; identical: {b.equals(serial)}")
-
 
 if __name__ == "__main__":
     main()

@@ -65,6 +65,10 @@ QUIET_WORKER_CONFIG = {
     "distributed.worker.memory.monitor-interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.admin.tick.interval": "200ms",
+    # one task per worker thread at a time, the next one handed out when a thread frees up
+    # (greedy list scheduling): with the default 1.1 a worker also queues a second task, and
+    # at the end of a sweep one worker can still hold two rows while the other sits idle.
+    "distributed.scheduler.worker-saturation": 1.0,
 }
 
 
