@@ -284,7 +284,8 @@ def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
         c = np.concatenate([pc[now], sc[sel]])[order]
         sp_i, sp_k, rec, status, kr = run_clock_span(su, comp, st["S"], ka, kb, k[order], j, w,
                                                      c, max_spikes)
-        raise_for_status(status, tr, kr * dt, max_spikes)
+        raise_for_status(status, tr, kr * dt, max_spikes,
+                         st["S"][su.vrow] if su.vrow >= 0 else None, ids, dt)
         left = tuple(a[~now] for a in st["pend"])
         st["pend"] = _deliveries_from_spikes(comp, dsteps, sp_i, sp_k, kb, old=left)
         return sp_i, sp_k, rec

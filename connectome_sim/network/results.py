@@ -81,9 +81,14 @@ class ResultsMixin:
         ids = self.ids
         frames = []
         for trial, (sp_i, sp_t, rec, S) in enumerate(out):
-            order = np.lexsort((sp_i, sp_t))
+            # (time, neuron) order; the clock kernel already emits it (a linear check instead
+            # of a sort saved ~10 % of a warm larva run), the event kernel does not
+            dt_, di_ = np.diff(sp_t), np.diff(sp_i)
+            if not ((dt_ > 0) | ((dt_ == 0) & (di_ > 0))).all():
+                order = np.lexsort((sp_i, sp_t))
+                sp_i, sp_t = sp_i[order], sp_t[order]
             frames.append(pd.DataFrame({"trial": np.full(sp_i.size, trial, np.int32),
-                                        "neuron_id": ids[sp_i[order]], "time": sp_t[order]}))
+                                        "neuron_id": ids[sp_i], "time": sp_t}))
         self.spikes = pd.concat(frames, ignore_index=True)
         self.duration = float(duration)
         self.dt = float(dt)

@@ -147,8 +147,13 @@ def run_clock_span(su: RunSetup, comp: Compiled, S, k0, k1, stim_k, stim_i, stim
     return tuple(res)
 
 
-def raise_for_status(status, trial, t, max_spikes):
-    """Turn a kernel status into a clear :class:`SimulationError` (``t`` in ms)."""
+def raise_for_status(status, trial, t, max_spikes, v=None, ids=None, dt=None):
+    """Turn a kernel status into a clear :class:`SimulationError` (``t`` in ms).
+
+    For a NaN/inf stop, ``v`` (the voltage row of the state when the kernel stopped, mV),
+    ``ids`` (neuron IDs in row order) and ``dt`` (ms) let the message name the neurons and the
+    window in which it happened: the dense pass checks every 8th step, so the first non-finite
+    value appeared within the 8 steps up to ``t``."""
     if status == eng.STATUS_MAX_SPIKES:
         raise SimulationError(
             f"trial {trial}: more than max_spikes={max_spikes} spikes by t = {t:g} ms; "
@@ -160,9 +165,18 @@ def raise_for_status(status, trial, t, max_spikes):
             f"t = {t:g} ms (runaway excitation; IntFire4 has no refractory period). "
             "Lower the weights or add inhibition")
     if status == eng.STATUS_NONFINITE:
+        where = f"at t = {t:g} ms"
+        if dt is not None:
+            where = f"detected at t = {t:g} ms (it appeared after t = {max(t - 8 * dt, 0.0):g} ms)"
+        who = ""
+        if v is not None and ids is not None:
+            bad = np.asarray(ids)[~np.isfinite(v)]
+            if bad.size:
+                who = (f" in neuron(s) {list(bad[:10])}"
+                       + (f" and {bad.size - 10} more" if bad.size > 10 else ""))
         raise SimulationError(
-            f"trial {trial}: NaN/inf membrane potential at t = {t:g} ms; reduce dt or "
-            "check the parameters")
+            f"trial {trial}: NaN/inf membrane potential{who} {where}; reduce dt or "
+            "check the parameters (currents, weights, time constants) of those neurons")
     if status != eng.STATUS_OK:
         raise SimulationError(f"trial {trial}: engine status {status} at t = {t:g} ms")
 
@@ -203,7 +217,10 @@ def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_sp
             sp_i, sp_k, rec, status, k = run_clock_span(
                 su, comp, S, 0, n_steps, stim_k[keep], n[keep], w[keep], c[keep], max_spikes)
             sp_t = sp_k * dt
-        raise_for_status(status, trial, k * dt, max_spikes)
+        if model.kind == "event" or su.vrow < 0:
+            raise_for_status(status, trial, k * dt, max_spikes)
+        else:
+            raise_for_status(status, trial, k * dt, max_spikes, S[su.vrow], net.ids, dt)
         return sp_i, sp_t, rec, S
 
     if n_trials == 1:
