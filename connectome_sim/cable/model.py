@@ -86,6 +86,11 @@ class CompartmentModel:
         return self.geometry.n_comp
 
     @property
+    def n_segments(self) -> int:
+        """Number of segments (compartments with membrane; NEURON's total nseg)."""
+        return int(np.count_nonzero(~self.geometry.is_junction))
+
+    @property
     def n_sections(self) -> int:
         """Number of sections."""
         return self.geometry.n_sections

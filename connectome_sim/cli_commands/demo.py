@@ -94,7 +94,8 @@ def run_neuron(out: Path, duration: float = 1000.0, say=print) -> list[Path]:
                                            "(drag the slider; time in ms)"), files[1])
     spikes.to_csv(files[2], index=False)
     traces.to_csv(files[3])
-    say(f"neuron: {cmp.n_compartments} compartments, {len(spikes)} axonal spike(s) at "
+    say(f"neuron: {cmp.n_segments} segments ({cmp.n_compartments} matrix nodes with the "
+        f"section junctions), {len(spikes)} axonal spike(s) at "
         f"{', '.join(f'{t:.1f}' for t in spikes['time'])} ms")
     return files
 

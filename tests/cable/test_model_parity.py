@@ -63,6 +63,8 @@ def test_branched_tree_matches_neuron(method, tables):
                                   celsius=10, usetable_hh=int(tables))
         states = {k: np.array(x) for k, x in ref["srec"].items()}
         currents = {k: np.array(x) for k, x in ref["irec"].items()}
+        # n_segments counts what NEURON calls segments (its total nseg)
+        assert m.n_segments == sum(sec.nseg for sec in ref["secs"]) < m.n_compartments
     for lab, trace in v.items():
         assert np.abs(m.records["v"][lab].to_numpy() - trace).max() < 1e-6, lab
     for (q, lab), trace in states.items():
