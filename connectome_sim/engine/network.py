@@ -161,6 +161,28 @@ def make_segments(indptr, tgt, w, ch, dly):
 
 
 @numba.njit(cache=True)
+def _ring_capacity(rb_n, seg_ptr, spikers, q0, q1, cap):
+    """Ring-buffer row capacity needed to queue the deliveries of ``spikers[q0:q1]``.
+
+    ``rb_n[slot]`` is the fill of each delay slot; every spike adds its out-degree
+    (``seg_ptr`` rows) to at most every slot, so ``max(fill) + need`` bounds any slot.  Returns
+    ``cap`` when that fits, else ``cap`` doubled until it does (the caller copies its
+    buffers: array reassignment stays outside the per-event loops)."""
+    need = 0
+    for q in range(q0, q1):
+        i = spikers[q]
+        need += seg_ptr[i + 1] - seg_ptr[i]
+    fill = 0
+    for sl in range(rb_n.size):
+        if rb_n[sl] > fill:
+            fill = rb_n[sl]
+    cap2 = cap
+    while fill + need > cap2:
+        cap2 *= 2
+    return cap2
+
+
+@numba.njit(cache=True)
 def _no_sleep(i, t, dt, S, P):
     return False
 
@@ -428,17 +450,8 @@ def run_clock(step_fn, pop_fn, all_fn, sleep_fn, catch_fn, use_pop, use_all, use
                 tmp_k[:n_sp] = sp_k[:n_sp]
                 sp_i = tmp_i
                 sp_k = tmp_k
-            need = 0
-            for q in range(n_spk):
-                need += seg_ptr[spk[q] + 1] - seg_ptr[spk[q]]
-            fill = 0
-            for sl in range(n_slots):
-                if rb_n[sl] > fill:
-                    fill = rb_n[sl]
-            if fill + need > cap:
-                cap2 = cap
-                while fill + need > cap2:
-                    cap2 *= 2
+            cap2 = _ring_capacity(rb_n, seg_ptr, spk, 0, n_spk, cap)
+            if cap2 > cap:
                 rb2 = np.empty((n_slots, cap2), np.int64)
                 rb2[:, :cap] = rb
                 rb = rb2
@@ -689,18 +702,8 @@ def run_event(recv_fn, obs_fn, n_steps, dt, S, P, Q,
             break
         # queue this step's spikes (in emission order); grow the ring first if needed
         if n_sp > sp0:
-            need = 0
-            for q in range(sp0, n_sp):
-                i = sp_i[q]
-                need += seg_ptr[i + 1] - seg_ptr[i]
-            fill = 0
-            for sl in range(n_slots):
-                if rb_n[sl] > fill:
-                    fill = rb_n[sl]
-            if fill + need > cap:
-                cap2 = cap
-                while fill + need > cap2:
-                    cap2 *= 2
+            cap2 = _ring_capacity(rb_n, seg_ptr, sp_i, sp0, n_sp, cap)
+            if cap2 > cap:
                 r2 = np.empty((n_slots, cap2), np.int64)
                 r2[:, :cap] = rb_s
                 rb_s = r2
@@ -734,7 +737,7 @@ import numba
 import numpy as np
 from numba.typed import List
 from connectome_sim.engine.network import STATUS_OK, STATUS_MAX_SPIKES, STATUS_RUNAWAY, STATUS_NONFINITE
-from connectome_sim.engine.network import BLOCK, DENSE_RATIO, WAKE_COST
+from connectome_sim.engine.network import BLOCK, DENSE_RATIO, WAKE_COST, _ring_capacity
 {imports}
 '''
 _SPECIALISED = {}
@@ -790,6 +793,9 @@ def specialise(kind, fns):
         py = f.py_func
         imports.append(f"from {py.__module__} import {py.__name__} as {p}")
         dep_src += inspect.getsource(sys.modules[py.__module__])
+    # the whole engine module is hashed too: numba's cache of the generated module does not
+    # notice a changed helper imported from here (e.g. _ring_capacity)
+    dep_src += inspect.getsource(sys.modules[__name__])
     h = hashlib.sha1((src + dep_src).encode()).hexdigest()[:16]
     text = _HEADER.format(hash=h, imports="\n".join(imports)) + "\n\n" + src
     name = f"_cs_{kind}_" + "_".join(f.py_func.__name__ for f in fns.values()) + f"_{h}"
