@@ -34,81 +34,37 @@ Units: ms, mV, nF, µS, nA, µm.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
-import sys
-import tempfile
 import textwrap
 
 import numpy as np
 
+from connectome_sim.engine.cable_codegen import (EVENT_STEP_SRC, _indent, _mech_loop,
+                                                 load_source)
+
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "5"
-_LOADED: dict[str, object] = {}
+CIRCUIT_KERNEL_VERSION = "6"
 _I = np.int64
 _F = np.float64
 
 
-def _cache_dir() -> str:
-    base = os.environ.get("CONNECTOME_SIM_CACHE") or os.path.join(
-        os.path.expanduser("~"), ".cache", "connectome_sim", "kernels")
-    try:
-        os.makedirs(base, exist_ok=True)
-        with open(os.path.join(base, ".write_probe"), "w"):
-            pass
-    except OSError:
-        base = os.path.join(tempfile.gettempdir(), "connectome_sim_kernels")
-        os.makedirs(base, exist_ok=True)
-    return base
+def _cell_views(m, j: int) -> str:
+    """Bind the names the engine's mechanism loops use to cell ``c``'s instances of mechanism j.
 
-
-def _indent(src: str, n: int) -> str:
-    return textwrap.indent(textwrap.dedent(src).strip("\n"), " " * n) + "\n"
-
-
-def _mech_loop(m, j: int, body: str, load: bool, store: bool, ind: int) -> str:
-    """Loop over the instances of mechanism j that belong to cell ``c``."""
+    Instances of a cell are the range ``m{j}_cp[c]:m{j}_cp[c + 1]``; ``cp{j}_``, ``pp{j}_``,
+    ``vb{j}_`` and ``stc{j}_`` (its states) are views of it, so the loops of
+    :func:`connectome_sim.engine.cable_codegen._mech_loop` run from 0 over the cell's instances
+    (no padding: ``np{j}_ = n{j}_``).
+    """
     ns = len(m.state_names)
-    out = [f"for k in range(m{j}_cp[c], m{j}_cp[c + 1]):",
-           f"    i = m{j}_comp[k]",
-           "    v = vv[i]",
-           f"    afac = m{j}_par[k, 0]"]
-    out += [f"    {p} = m{j}_par[k, {c + 1}]" for c, p in enumerate(m.param_names)]
-    if ns:
-        out.append(f"    sb = off{j} + k * {ns}")
-    if load:
-        out += [f"    {s} = st[sb + {c}]" for c, s in enumerate(m.state_names)]
-    src = "\n".join(out) + "\n" + _indent(body, 4)
-    if store:
-        src += "".join(f"    st[sb + {c}] = {s}\n" for c, s in enumerate(m.state_names))
-    return _indent(src, ind)
-
-
-def _gathered_states(m, j: int, ind: int) -> str:
-    """State loop of mechanism j over cell ``c``'s instances, voltages gathered first.
-
-    The voltages are copied to the instance-ordered buffer ``m{j}_vb``; the update loop then
-    runs from 0 over views of the cell's instances (parameters, voltages, states), so it
-    touches no compartment-indexed array and every index is provably non-negative (no
-    wrap-around test): LLVM vectorises it, as the single-cell engine's gathered loops
-    (:func:`connectome_sim.engine.cable_codegen._mech_loop`)."""
-    ns = len(m.state_names)
-    src = _mech_loop(m, j, m.code_states, True, True, 0)
-    src = src.replace(f"for k in range(m{j}_cp[c], m{j}_cp[c + 1]):\n    i = m{j}_comp[k]\n"
-                      "    v = vv[i]\n",
-                      f"for k in range(hi{j}_ - lo{j}_):\n    v = vbc{j}_[k]\n")
-    src = src.replace(f"m{j}_par[k, ", f"pc{j}_[k, ")
-    src = src.replace(f"sb = off{j} + k * {ns}", f"sb = k * {ns}").replace("st[sb + ", f"stc{j}_[sb + ")
-    head = (f"lo{j}_ = m{j}_cp[c]\n"
-            f"hi{j}_ = m{j}_cp[c + 1]\n"
-            f"for k in range(lo{j}_, hi{j}_):\n"
-            f"    m{j}_vb[k] = vv[m{j}_comp[k]]\n"
-            f"vbc{j}_ = m{j}_vb[lo{j}_:hi{j}_]\n"
-            f"pc{j}_ = m{j}_par[lo{j}_:hi{j}_]\n"
-            f"stc{j}_ = st[off{j} + lo{j}_ * {ns}:off{j} + hi{j}_ * {ns}]\n")
-    return _indent(head + src, ind)
+    return (f"lo{j}_ = m{j}_cp[c]\n"
+            f"n{j}_ = m{j}_cp[c + 1] - lo{j}_\n"
+            f"np{j}_ = n{j}_\n"
+            f"cp{j}_ = m{j}_comp[lo{j}_:lo{j}_ + n{j}_]\n"
+            f"pp{j}_ = m{j}_par[lo{j}_:lo{j}_ + n{j}_]\n"
+            f"vb{j}_ = m{j}_vb[lo{j}_:lo{j}_ + n{j}_]\n"
+            f"offp{j} = off{j} + lo{j}_ * {ns}\n"
+            f"stc{j}_ = st_[offp{j}:offp{j} + n{j}_ * {ns}]\n")
 
 
 def generate_source(mechs, parallel: bool = True) -> str:
@@ -121,11 +77,13 @@ def generate_source(mechs, parallel: bool = True) -> str:
     offsets = "    off0 = 0\n" + "".join(
         f"    off{j + 1} = off{j} + m{j}_comp.shape[0] * {len(m.state_names)}\n"
         for j, m in enumerate(mechs))
+    views = "".join(_cell_views(m, j) for j, m in enumerate(mechs))
     init = "".join(_mech_loop(m, j, m.code_init, False, True, 8) for j, m in enumerate(mechs))
-    cur_body = "{}\nd[i] += g_ * afac\nrhs[i] += ge_ * afac\n"
+    cur_body = "{}\ndd_[c_] += g_ * afac_\nrhs_[c_] += ge_ * afac_\n"
     current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
                                  True, False, 8) for j, m in enumerate(mechs))
-    states = "".join(_gathered_states(m, j, 4) for j, m in enumerate(mechs))
+    states = "".join(_mech_loop(m, j, m.code_states, True, True, 4, gathered=True,
+                                st=f"stc{j}_", base="") for j, m in enumerate(mechs))
     src = _TEMPLATE
     if not parallel:
         # drop the parallel dispatcher and its call sites
@@ -134,9 +92,10 @@ def generate_source(mechs, parallel: bool = True) -> str:
         src = src[:a] + src[b:]
         src = _strip_parallel_calls(src)
     return src.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
-                            nst=f"off{len(mechs)}", init=init or "        pass\n",
-                            current=current, states=states, version=CIRCUIT_KERNEL_VERSION,
-                            names=", ".join(m.name for m in mechs) or "(none)")
+                      views=_indent(views, 4) if views else "", events=_indent(EVENT_STEP_SRC, 8),
+                      nst=f"off{len(mechs)}", init=init or "        pass\n",
+                      current=current, states=states, version=CIRCUIT_KERNEL_VERSION,
+                      names=", ".join(m.name for m in mechs) or "(none)")
 
 
 def _strip_parallel_calls(src: str) -> str:
@@ -162,24 +121,7 @@ def _strip_parallel_calls(src: str) -> str:
 
 def get_circuit_kernel(mechs, parallel: bool = True):
     """Compiled module (``run``) for the density mechanisms ``mechs`` (cached on disk)."""
-    src = generate_source(mechs, parallel)
-    key = hashlib.sha1(src.encode()).hexdigest()[:16]
-    mod = _LOADED.get(key)
-    if mod is not None:
-        return mod
-    name = f"cs_circuit_{key}"
-    path = os.path.join(_cache_dir(), name + ".py")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as fh:
-            fh.write(src)
-        os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    _LOADED[key] = mod
-    return mod
+    return load_source(generate_source(mechs, parallel), "cs_circuit")
 
 
 def cell_pointer(comp, cell_ptr) -> np.ndarray:
@@ -309,23 +251,23 @@ def _offsets({margs}dummy):
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
-def cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
-              vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
+def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+              vv_, dd_, rhs_, st_, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
               alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
     """Per-cell work.  mode 0: initialise states; 1: assemble + solve + update v + states;
-    2: assemble + solve (x in rhs); 3: update v from rhs + states."""
+    2: assemble + solve (x in rhs_); 3: update v from rhs_ + states."""
 {prelude}{offsets}    lo = cell_ptr[c]
     hi = cell_ptr[c + 1]
-    n_icl = icl_comp.shape[0]
+{views}    n_icl = icl_comp.shape[0]
     n_alp = alp_comp.shape[0]
     if mode == 0:
 {init}        return
     # views of the cell's compartments: loops from 0 vectorise (no wrap-around index test)
     nc_ = hi - lo
-    vvc_ = vv[lo:hi]
-    rhsc_ = rhs[lo:hi]
+    vvc_ = vv_[lo:hi]
+    rhsc_ = rhs_[lo:hi]
     if mode == 1 or mode == 2:
-        dc_ = d[lo:hi]
+        dc_ = dd_[lo:hi]
         capc_ = cap[lo:hi]
         dcc_ = dconst[lo:hi]
         rcc_ = rconst[lo:hi]
@@ -338,37 +280,37 @@ def cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dc
 {current}        for k in range(icl_cp[c], icl_cp[c + 1]):
             i = icl_comp[k]
             a = 0.0
-            if tm >= icl_par[k, 0] and tm < icl_par[k, 0] + icl_par[k, 1]:
+            if tm_ >= icl_par[k, 0] and tm_ < icl_par[k, 0] + icl_par[k, 1]:
                 a = icl_par[k, 2]
-            rhs[i] += a
+            rhs_[i] += a
             ipp[k] = a
         for k in range(alp_cp[c], alp_cp[c + 1]):
             i = alp_comp[k]
-            x = (tm - alp_par[k, 0]) / alp_par[k, 1]
+            x = (tm_ - alp_par[k, 0]) / alp_par[k, 1]
             g = 0.0
             if x > 0.0 and x <= 10.0:
                 g = alp_par[k, 2] * x * math.exp(1.0 - x)
-            d[i] += g
-            rhs[i] += g * alp_par[k, 3]
-            ipp[n_icl + k] = g * (vv[i] - alp_par[k, 3])
+            dd_[i] += g
+            rhs_[i] += g * alp_par[k, 3]
+            ipp[n_icl + k] = g * (vv_[i] - alp_par[k, 3])
         for k in range(syn_cp[c], syn_cp[c + 1]):
             i = syn_comp[k]
             g = sB[k] - sA[k]
-            d[i] += g
-            rhs[i] += g * syn_par[k, 2]
-            ipp[n_icl + n_alp + k] = g * (vv[i] - syn_par[k, 2])
+            dd_[i] += g
+            rhs_[i] += g * syn_par[k, 2]
+            ipp[n_icl + n_alp + k] = g * (vv_[i] - syn_par[k, 2])
         for i in range(hi - 1, lo, -1):
             p = parent[i]
             if p >= 0:
-                f = gax[i] / d[i]
-                d[p] -= f * gax[i]
-                rhs[p] += f * rhs[i]
+                f = gax[i] / dd_[i]
+                dd_[p] -= f * gax[i]
+                rhs_[p] += f * rhs_[i]
         for i in range(lo, hi):
             p = parent[i]
             if p >= 0:
-                rhs[i] = (rhs[i] + gax[i] * rhs[p]) / d[i]
+                rhs_[i] = (rhs_[i] + gax[i] * rhs_[p]) / dd_[i]
             else:
-                rhs[i] = rhs[i] / d[i]
+                rhs_[i] = rhs_[i] / dd_[i]
         if mode == 2:
             return
     if cn:
@@ -471,7 +413,7 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
         out_rec, out_dip, out_lfp, spk_det, spk_step, spk_n, err, parallel):
     n = parent.shape[0]
     n_cells = cell_ptr.shape[0] - 1
-    vv = v0.copy()
+    vv_ = v0.copy()
     d = np.empty(n)
     rhs = np.empty(n)
     st = np.zeros(_offsets({margs}0))
@@ -488,10 +430,10 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
     cfac = 1.0 / dt
     if cn:
         cfac = 2.0 / dt
-    half = 0.5 * dt
+    half_ = 0.5 * dt
     for c in range(n_cells):
         cell_work(c, 0, dt, cn, celsius, 0.0, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
-                  vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
+                  vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
     ring = np.zeros((ring_len, n_syn))
     n_det = det_comp.shape[0]
@@ -503,7 +445,7 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
     ss = np.zeros((n_gj, n_gj))
     uu = np.zeros(n_gj)
     for k in range(n_gr):
-        gr_s[k] = 1.0 / (1.0 + math.exp(-(vv[gr_pre[k]] - gr_par[k, 2]) / gr_par[k, 3]))
+        gr_s[k] = 1.0 / (1.0 + math.exp(-(vv_[gr_pre[k]] - gr_par[k, 2]) / gr_par[k, 3]))
     want_dip = out_dip.shape[1] > 0
     n_el = lfp_mat.shape[0]
     need_im = want_dip or n_el > 0 or rec_im.shape[0] > 0
@@ -522,13 +464,13 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
         if step % rec_every == 0:
             col = step // rec_every
             for r in range(n_rv):
-                out_rec[tr, r, col] = vv[rec_v[r]]
+                out_rec[tr, r, col] = vv_[rec_v[r]]
             for r in range(n_rs):
                 out_rec[tr, n_rv + r, col] = st[rec_s[r]]
             for r in range(n_ri):
                 out_rec[tr, n_rv + n_rs + r, col] = ipp[rec_i[r]]
             if need_im:
-                _membrane(vv, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im)
+                _membrane(vv_, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im)
                 for r in range(n_rm):
                     out_rec[tr, n_rv + n_rs + n_ri + r, col] = im[rec_im[r]]
                 if want_dip:
@@ -550,44 +492,8 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
                     out_lfp[tr, e, col] = acc
         if step == nsteps:
             break
-        t = step * dt
-        # 1. threshold detection on v(t) (NetCon semantics: upward crossing, strict >)
-        for q in range(n_det):
-            if vv[det_comp[q]] > det_thr[q]:
-                if not flag[q]:
-                    flag[q] = True
-                    if nspk < cap_spk:
-                        spk_det[tr, nspk] = q
-                        spk_step[tr, nspk] = step
-                    nspk += 1
-                    for cc in range(nc_ptr[q], nc_ptr[q + 1]):
-                        ta = t + nc_delay[cc]
-                        ks = int(math.ceil((ta - half) / dt))
-                        if ks < step:
-                            ks = step
-                        while ks * dt + half < ta:
-                            ks += 1
-                        while ks > step and (ks - 1) * dt + half >= ta:
-                            ks -= 1
-                        ring[ks % ring_len, nc_syn[cc]] += nc_w[cc]
-            else:
-                flag[q] = False
-        # 2. deliver events due by t + dt/2
-        slot = step % ring_len
-        for j in range(n_syn):
-            w = ring[slot, j]
-            if w != 0.0:
-                sA[j] += w * syn_par[j, 3]
-                sB[j] += w * syn_par[j, 4]
-                ring[slot, j] = 0.0
-        tdel = t + half
-        while ev_p < ev_end and ev_time[ev_p] <= tdel:
-            j = ev_syn[ev_p]
-            w = ev_w[ev_p]
-            sA[j] += w * syn_par[j, 3]
-            sB[j] += w * syn_par[j, 4]
-            ev_p += 1
-        # graded synapses: conductance from s (one-step lag)
+        t_ = step * dt
+{events}        # graded synapses: conductance from s (one-step lag)
         for k in range(n_gr):
             i = gr_post[k]
             g = gr_par[k, 0] * gr_s[k]
@@ -595,13 +501,13 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
             gr_e[i] += g * gr_par[k, 1]
         # 3-7. per cell: assemble, eliminate, back-substitute, (update v, states)
         if parallel:
-            cells_parallel(mode, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
-                           dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
+            cells_parallel(mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, gax, cap,
+                           dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
                            icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
         else:
             for c in range(n_cells):
-                cell_work(c, mode, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
-                          dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
+                cell_work(c, mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, gax, cap,
+                          dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
                           icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
         for k in range(n_gr):
             gr_g[gr_post[k]] = 0.0
@@ -633,19 +539,19 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
                     for i in range(cell_ptr[cb], cell_ptr[cb + 1]):
                         rhs[i] -= zz[k, i] * y[k]
             if parallel:
-                cells_parallel(3, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
-                               dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
+                cells_parallel(3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, gax, cap,
+                               dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
                                icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
                                syn_cp, sA, sB, ipp)
             else:
                 for c in range(n_cells):
-                    cell_work(c, 3, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
-                              dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
+                    cell_work(c, 3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, gax, cap,
+                              dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
                               icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
                               syn_cp, sA, sB, ipp)
         bad = -1
         for i in range(n):
-            if not (abs(vv[i]) <= 1e4):
+            if not (abs(vv_[i]) <= 1e4):
                 bad = i
                 break
         if bad >= 0:
@@ -657,7 +563,7 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
             sA[k] *= syn_par[k, 0]
             sB[k] *= syn_par[k, 1]
         for k in range(n_gr):
-            vp = vv[gr_pre[k]]
+            vp = vv_[gr_pre[k]]
             sinf = 1.0 / (1.0 + math.exp(-(vp - gr_par[k, 2]) / gr_par[k, 3]))
             gr_s[k] += (1.0 - math.exp(-dt / gr_par[k, 4])) * (sinf - gr_s[k])
     spk_n[tr] = nspk

@@ -55,7 +55,7 @@ import sys
 import tempfile
 import textwrap
 
-__all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
+__all__ = ["get_kernel", "cache_dir", "load_source", "KERNEL_VERSION", "EVENT_STEP_SRC"]
 
 KERNEL_VERSION = "13"
 
@@ -88,7 +88,8 @@ def _indent(src: str, n: int) -> str:
 
 
 def _mech_loop(m, j: int, body: str, load_states: bool, store_states: bool, ind: int,
-               gathered: bool = False, padded: bool = False) -> str:
+               gathered: bool = False, padded: bool = False, st: str = "st_",
+               base: str = "offp{j} + ") -> str:
     """Loop over the instances of mechanism j with params/states loaded as locals.
 
     With ``gathered`` the voltages are first copied to the contiguous buffer ``vb{j}_`` and
@@ -97,6 +98,8 @@ def _mech_loop(m, j: int, body: str, load_states: bool, store_states: bool, ind:
     run over ``np{j}_`` instances, a multiple of _PAD: the copies beyond the real ones
     (duplicates of the last instance, never feeding a current) make every real instance go
     through the vector body, so its result does not depend on its position or the count.
+    ``st`` names the state array and ``base`` starts the expression of an instance's first
+    state index (``"offp{j} + "``; ``""`` when ``st`` is a view of mechanism j's states).
     """
     ns = len(m.state_names)
     if gathered:
@@ -112,13 +115,13 @@ def _mech_loop(m, j: int, body: str, load_states: bool, store_states: bool, ind:
     for c, p in enumerate(m.param_names):
         out.append(f"    {p} = pp{j}_[k, {c + 1}]")
     if ns:
-        out.append(f"    sb_ = offp{j} + k * {ns}")
+        out.append(f"    sb_ = {base.format(j=j)}k * {ns}")
     if load_states:
         for c, s in enumerate(m.state_names):
-            out.append(f"    {s} = st_[sb_ + {c}]")
+            out.append(f"    {s} = {st}[sb_ + {c}]")
     src = "\n".join(out) + "\n" + _indent(body, 4)
     if store_states:
-        src += "".join(f"    st_[sb_ + {c}] = {s}\n" for c, s in enumerate(m.state_names))
+        src += "".join(f"    {st}[sb_ + {c}] = {s}\n" for c, s in enumerate(m.state_names))
     return _indent(src, ind)
 
 
@@ -190,12 +193,20 @@ def generate_source(mechs) -> str:
 
 def get_kernel(mechs):
     """Return the compiled module (``run_one``, ``run_trials``) for the mechanisms ``mechs``."""
-    src = generate_source(mechs)
+    return load_source(generate_source(mechs), "cs_cable")
+
+
+def load_source(src: str, prefix: str):
+    """Import the generated module source ``src`` as ``<prefix>_<hash>`` from :func:`cache_dir`.
+
+    The file is written once (atomically) and imported, so numba's on-disk cache works across
+    processes; modules are kept per hash for the life of the process.
+    """
     key = hashlib.sha1(src.encode()).hexdigest()[:16]
-    mod = _LOADED.get(key)
+    name = f"{prefix}_{key}"
+    mod = _LOADED.get(name)
     if mod is not None:
         return mod
-    name = f"cs_cable_{key}"
     path = os.path.join(cache_dir(), name + ".py")
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}.tmp"
@@ -206,8 +217,53 @@ def get_kernel(mechs):
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
     spec.loader.exec_module(mod)
-    _LOADED[key] = mod
+    _LOADED[name] = mod
     return mod
+
+
+#: Steps 1-2 of a time step, shared with the circuit kernel
+#: (:mod:`connectome_sim.cable.circuit_kernels`): NetCon threshold detection on ``vv_`` at
+#: ``t_`` (ms) with spike records and delivery into the ring buffer ``ring`` after each
+#: NetCon's delay, then delivery of the ring slot and of the external events due by
+#: ``t_ + dt/2`` to the synapses' two exponential terms ``sA``, ``sB`` (µS).
+EVENT_STEP_SRC = '''
+# 1. threshold detection on v(t_) (NetCon semantics: upward crossing, strict >)
+for q in range(n_det):
+    if vv_[det_comp[q]] > det_thr[q]:
+        if not flag[q]:
+            flag[q] = True
+            if nspk < cap_spk:
+                spk_det[tr, nspk] = q
+                spk_step[tr, nspk] = step
+            nspk += 1
+            for c in range(nc_ptr[q], nc_ptr[q + 1]):
+                ta = t_ + nc_delay[c]
+                ks = int(math.ceil((ta - half_) / dt))
+                if ks < step:
+                    ks = step
+                while ks * dt + half_ < ta:
+                    ks += 1
+                while ks > step and (ks - 1) * dt + half_ >= ta:
+                    ks -= 1
+                ring[ks % ring_len, nc_syn[c]] += nc_w[c]
+    else:
+        flag[q] = False
+# 2. deliver events due by t_ + dt/2
+slot = step % ring_len
+for j in range(n_syn):
+    w = ring[slot, j]
+    if w != 0.0:
+        sA[j] += w * syn_par[j, 3]
+        sB[j] += w * syn_par[j, 4]
+        ring[slot, j] = 0.0
+tdel = t_ + half_
+while ev_p < ev_end and ev_time[ev_p] <= tdel:
+    j = ev_syn[ev_p]
+    w = ev_w[ev_p]
+    sA[j] += w * syn_par[j, 3]
+    sB[j] += w * syn_par[j, 4]
+    ev_p += 1
+'''
 
 
 _TEMPLATE = '''"""Generated cable kernel (connectome_sim, kernel version {version}); mechanisms: {names}.
@@ -275,43 +331,7 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
         rhs_[i] = rconst[i] + cv[i] * vv_[i]
     for step in range(nsteps):
         t_ = step * dt
-        # 1. threshold detection on v(t_) (NetCon semantics: upward crossing, strict >)
-        for q in range(n_det):
-            if vv_[det_comp[q]] > det_thr[q]:
-                if not flag[q]:
-                    flag[q] = True
-                    if nspk < cap_spk:
-                        spk_det[tr, nspk] = q
-                        spk_step[tr, nspk] = step
-                    nspk += 1
-                    for c in range(nc_ptr[q], nc_ptr[q + 1]):
-                        ta = t_ + nc_delay[c]
-                        ks = int(math.ceil((ta - half_) / dt))
-                        if ks < step:
-                            ks = step
-                        while ks * dt + half_ < ta:
-                            ks += 1
-                        while ks > step and (ks - 1) * dt + half_ >= ta:
-                            ks -= 1
-                        ring[ks % ring_len, nc_syn[c]] += nc_w[c]
-            else:
-                flag[q] = False
-        # 2. deliver events due by t_ + dt/2
-        slot = step % ring_len
-        for j in range(n_syn):
-            w = ring[slot, j]
-            if w != 0.0:
-                sA[j] += w * syn_par[j, 3]
-                sB[j] += w * syn_par[j, 4]
-                ring[slot, j] = 0.0
-        tdel = t_ + half_
-        while ev_p < ev_end and ev_time[ev_p] <= tdel:
-            j = ev_syn[ev_p]
-            w = ev_w[ev_p]
-            sA[j] += w * syn_par[j, 3]
-            sB[j] += w * syn_par[j, 4]
-            ev_p += 1
-        # 3. rhs_ holds the capacitive and constant terms (rconst + cv * v, assembled with
+''' + _indent(EVENT_STEP_SRC, 8) + '''        # 3. rhs_ holds the capacitive and constant terms (rconst + cv * v, assembled with
         #    the previous solve); dd_ is the quiet diagonal at the varying sites
         # 4. density mechanisms (conductances on the diagonal)
 {current}
