@@ -40,10 +40,11 @@ import numpy as np
 
 from connectome_sim.engine.cable_codegen import (EVENT_STEP_SRC, _indent, _mech_loop,
                                                  load_source)
+from connectome_sim.engine.cable_solver import level_order
 
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "6"
+CIRCUIT_KERNEL_VERSION = "7"
 _I = np.int64
 _F = np.float64
 
@@ -133,6 +134,27 @@ def cell_pointer(comp, cell_ptr) -> np.ndarray:
     return np.searchsorted(cells, np.arange(len(cell_ptr)), side="left").astype(_I)
 
 
+def cell_level_order(parent, cell_ptr):
+    """Level order within each cell (:func:`connectome_sim.engine.cable_solver.level_order`).
+
+    Returns ``order`` (compartment ``order[k]`` of ``parent`` becomes number k; each cell keeps
+    its range ``cell_ptr[c]:cell_ptr[c+1]``) and ``cell_re``: the cell's roots are
+    ``cell_ptr[c]:cell_re[c]`` in the new numbering.
+    """
+    parent = np.asarray(parent, _I)
+    order = np.empty(len(parent), _I)
+    cell_re = np.empty(len(cell_ptr) - 1, _I)
+    for c in range(len(cell_ptr) - 1):
+        lo, hi = int(cell_ptr[c]), int(cell_ptr[c + 1])
+        loc = parent[lo:hi]
+        loc = np.where(loc >= 0, loc - lo, -1)
+        if np.any(loc >= np.arange(hi - lo)):
+            raise ValueError(f"circuit kernel: cell {c} is not in Hines order")
+        order[lo:hi] = lo + level_order(loc)
+        cell_re[c] = lo + np.count_nonzero(loc < 0)
+    return order, cell_re
+
+
 def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsius=6.3,
                 gj=None, graded=None, dip_mid=None, lfp_mat=None, rec_v=(), rec_s=(), rec_i=(),
                 rec_im=(), rec_every=1, max_spikes=None, n_trials=1, parallel=True):
@@ -174,6 +196,15 @@ def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsi
     nz = par >= 0
     np.add.at(dconst, np.nonzero(nz)[0], gax[nz])
     np.add.at(dconst, par[nz], gax[nz])
+    # the kernel works on each cell's compartments in level order: ``order[k]`` (caller's
+    # numbering) is the kernel's compartment k, ``inv`` maps the other way
+    order, cell_re = cell_level_order(par, cell_ptr)
+    inv = np.empty(n, _I)
+    inv[order] = np.arange(n)
+    po = par[order]
+    par = np.where(po >= 0, inv[np.maximum(po, 0)], -1)
+    paru = np.maximum(par, 0).astype(np.uint32)
+    gax, dconst, rconst = gax[order], dconst[order], rconst[order]
     kern = get_circuit_kernel([m for m, _, _ in arr.mechs], parallel)
     syn_par = np.asarray(arr.syn_par, _F).reshape(-1, 5).copy()
     if len(syn_par):
@@ -185,12 +216,15 @@ def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsi
     if max_spikes is None:
         max_spikes = min(n_det * (nsteps // 2 + 1), max(100_000, 50 * n_det))
     rec_v, rec_s, rec_i, rec_im = (np.asarray(r, _I) for r in (rec_v, rec_s, rec_i, rec_im))
+    rec_v, rec_im = inv[rec_v], inv[rec_im]
     n_cols = nsteps // rec_every + 1
     out_rec = np.zeros((n_trials, len(rec_v) + len(rec_s) + len(rec_i) + len(rec_im), n_cols))
     want_dip = dip_mid is not None
-    dip_mid = np.ascontiguousarray(dip_mid if want_dip else np.zeros((0, 3)), _F)
+    dip_mid = np.ascontiguousarray(np.asarray(dip_mid, _F)[order] if want_dip
+                                   else np.zeros((0, 3)), _F)
     out_dip = np.zeros((n_trials, n_cells if want_dip else 0, 3, n_cols))
-    lfp_mat = np.ascontiguousarray(lfp_mat if lfp_mat is not None else np.zeros((0, n)), _F)
+    lfp_mat = np.ascontiguousarray(np.asarray(lfp_mat, _F)[:, order] if lfp_mat is not None
+                                   else np.zeros((0, n)), _F)
     out_lfp = np.zeros((n_trials, lfp_mat.shape[0], n_cols))
     spk_det = np.zeros((n_trials, max(max_spikes, 1)), _I)
     spk_step = np.zeros((n_trials, max(max_spikes, 1)), _I)
@@ -200,31 +234,34 @@ def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsi
         gj = (np.zeros(0, _I), np.zeros(0, _I), np.zeros(0))
     if graded is None:
         graded = (np.zeros(0, _I), np.zeros(0, _I), np.zeros((0, 5)))
-    v0 = np.broadcast_to(np.asarray(v_init, _F), (n,)).copy()
+    v0 = np.broadcast_to(np.asarray(v_init, _F), (n,))[order].copy()
     margs = []
     for _, comp, p in arr.mechs:
-        margs += [np.ascontiguousarray(comp, _I), np.ascontiguousarray(p, _F),
+        margs += [inv[np.asarray(comp, _I)].astype(np.uint32), np.ascontiguousarray(p, _F),
                   cell_pointer(comp, cell_ptr), np.empty(len(comp), _F)]
-    icl_comp = np.asarray(arr.icl_comp, _I)
-    alp_comp = np.asarray(arr.alp_comp, _I)
-    syn_comp = np.asarray(arr.syn_comp, _I)
+    icl_comp = inv[np.asarray(arr.icl_comp, _I)]
+    alp_comp = inv[np.asarray(arr.alp_comp, _I)]
+    syn_comp = inv[np.asarray(arr.syn_comp, _I)]
     for tr in range(n_trials):
         kern.run(tr, nsteps, float(dt), bool(method == "cn"), float(celsius), v0, cell_ptr,
-                 par, gax, np.asarray(arr.cap, _F), dconst, rconst, *margs,
+                 par, paru, cell_re, gax, np.asarray(arr.cap, _F)[order], dconst, rconst,
+                 *margs,
                  icl_comp, np.asarray(arr.icl_par, _F).reshape(-1, 3), cell_pointer(icl_comp, cell_ptr),
                  alp_comp, np.asarray(arr.alp_par, _F).reshape(-1, 4), cell_pointer(alp_comp, cell_ptr),
                  syn_comp, syn_par, cell_pointer(syn_comp, cell_ptr),
                  np.asarray(events.ptr, _I), np.asarray(events.time, _F),
                  np.asarray(events.syn, _I), np.asarray(events.w, _F),
-                 np.asarray(arr.det_comp, _I), np.asarray(arr.det_thr, _F),
+                 inv[np.asarray(arr.det_comp, _I)], np.asarray(arr.det_thr, _F),
                  np.asarray(arr.nc_ptr, _I), np.asarray(arr.nc_syn, _I),
                  np.asarray(arr.nc_w, _F), nc_delay, ring_len,
-                 np.asarray(gj[0], _I), np.asarray(gj[1], _I), np.asarray(gj[2], _F),
-                 np.asarray(graded[0], _I), np.asarray(graded[1], _I),
+                 inv[np.asarray(gj[0], _I)], inv[np.asarray(gj[1], _I)],
+                 np.asarray(gj[2], _F), inv[np.asarray(graded[0], _I)],
+                 inv[np.asarray(graded[1], _I)],
                  np.asarray(graded[2], _F).reshape(-1, 5),
                  dip_mid, lfp_mat, rec_v, rec_s, rec_i, rec_im, int(rec_every),
                  out_rec, out_dip, out_lfp, spk_det, spk_step, spk_n, err, bool(parallel))
         if err[tr, 0] >= 0:
+            err[tr, 1] = order[err[tr, 1]]
             break
     return {"rec": out_rec, "dip": out_dip, "lfp": out_lfp, "spk_det": spk_det,
             "spk_step": spk_step, "spk_n": spk_n, "err": err,
@@ -251,7 +288,7 @@ def _offsets({margs}dummy):
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
-def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
               vv_, dd_, rhs_, st_, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
               alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
     """Per-cell work.  mode 0: initialise states; 1: assemble + solve + update v + states;
@@ -299,18 +336,21 @@ def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, gax, cap, d
             dd_[i] += g
             rhs_[i] += g * syn_par[k, 2]
             ipp[n_icl + n_alp + k] = g * (vv_[i] - syn_par[k, 2])
-        for i in range(hi - 1, lo, -1):
-            p = parent[i]
-            if p >= 0:
-                f = gax[i] / dd_[i]
-                dd_[p] -= f * gax[i]
-                rhs_[p] += f * rhs_[i]
-        for i in range(lo, hi):
-            p = parent[i]
-            if p >= 0:
-                rhs_[i] = (rhs_[i] + gax[i] * rhs_[p]) / dd_[i]
-            else:
-                rhs_[i] = rhs_[i] / dd_[i]
+        # Hines elimination and back-substitution, branch-free: the cell's compartments are
+        # in level order (roots lo:re, then by depth, as the engine's cable_solver.level_order)
+        # and indexed unsigned (paru: parent with roots at 0) so numba emits no wraparound code
+        re = cell_re[c]
+        for k in range(hi - re):
+            c_ = np.uint64(hi - 1 - k)
+            p_ = paru[c_]
+            f = gax[c_] / dd_[c_]
+            dd_[p_] -= f * gax[c_]
+            rhs_[p_] += f * rhs_[c_]
+        for i in range(lo, re):
+            rhs_[i] = rhs_[i] / dd_[i]
+        for k in range(re, hi):
+            c_ = np.uint64(k)
+            rhs_[c_] = (rhs_[c_] + gax[c_] * rhs_[paru[c_]]) / dd_[c_]
         if mode == 2:
             return
     if cn:
@@ -323,11 +363,11 @@ def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, gax, cap, d
 
 
 @njit(cache=True, parallel=True, fastmath={{'contract'}}, error_model='numpy')
-def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
                    vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
                    alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
     for c in prange(cell_ptr.shape[0] - 1):
-        cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+        cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
                   vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
 
@@ -404,7 +444,7 @@ def _membrane(vv, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im):
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
-def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rconst,
+def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
         {margs}icl_comp, icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp,
         ev_ptr, ev_time, ev_syn, ev_w,
         det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
@@ -432,7 +472,7 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
         cfac = 2.0 / dt
     half_ = 0.5 * dt
     for c in range(n_cells):
-        cell_work(c, 0, dt, cn, celsius, 0.0, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+        cell_work(c, 0, dt, cn, celsius, 0.0, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
                   vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
     ring = np.zeros((ring_len, n_syn))
@@ -501,12 +541,12 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
             gr_e[i] += g * gr_par[k, 1]
         # 3-7. per cell: assemble, eliminate, back-substitute, (update v, states)
         if parallel:
-            cells_parallel(mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, gax, cap,
+            cells_parallel(mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
                            dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
                            icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
         else:
             for c in range(n_cells):
-                cell_work(c, mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, gax, cap,
+                cell_work(c, mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
                           dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
                           icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
         for k in range(n_gr):
@@ -539,13 +579,13 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
                     for i in range(cell_ptr[cb], cell_ptr[cb + 1]):
                         rhs[i] -= zz[k, i] * y[k]
             if parallel:
-                cells_parallel(3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, gax, cap,
+                cells_parallel(3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
                                dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
                                icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
                                syn_cp, sA, sB, ipp)
             else:
                 for c in range(n_cells):
-                    cell_work(c, 3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, gax, cap,
+                    cell_work(c, 3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
                               dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
                               icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
                               syn_cp, sA, sB, ipp)
