@@ -44,7 +44,7 @@ from connectome_sim.engine.cable_solver import level_order
 
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "7"
+CIRCUIT_KERNEL_VERSION = "8"
 _I = np.int64
 _F = np.float64
 
@@ -290,7 +290,7 @@ def _offsets({margs}dummy):
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
 def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
               vv_, dd_, rhs_, st_, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
-              alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
+              alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc):
     """Per-cell work.  mode 0: initialise states; 1: assemble + solve + update v + states;
     2: assemble + solve (x in rhs_); 3: update v from rhs_ + states."""
 {prelude}{offsets}    lo = cell_ptr[c]
@@ -338,53 +338,66 @@ def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, paru, cell_
             ipp[n_icl + n_alp + k] = g * (vv_[i] - syn_par[k, 2])
         # Hines elimination and back-substitution, branch-free: the cell's compartments are
         # in level order (roots lo:re, then by depth, as the engine's cable_solver.level_order)
-        # and indexed unsigned (paru: parent with roots at 0) so numba emits no wraparound code
+        # and indexed unsigned (paru: parent with roots at 0) so numba emits no wraparound
+        # code.  After elimination dd_ holds the inverse pivots 1 / d (used by _solve_extra).
         re = cell_re[c]
         for k in range(hi - re):
             c_ = np.uint64(hi - 1 - k)
             p_ = paru[c_]
-            f = gax[c_] / dd_[c_]
+            iv = 1.0 / dd_[c_]
+            dd_[c_] = iv
+            f = gax[c_] * iv
             dd_[p_] -= f * gax[c_]
             rhs_[p_] += f * rhs_[c_]
         for i in range(lo, re):
-            rhs_[i] = rhs_[i] / dd_[i]
+            iv = 1.0 / dd_[i]
+            dd_[i] = iv
+            rhs_[i] = rhs_[i] * iv
         for k in range(re, hi):
             c_ = np.uint64(k)
-            rhs_[c_] = (rhs_[c_] + gax[c_] * rhs_[paru[c_]]) / dd_[c_]
+            rhs_[c_] = (rhs_[c_] + gax[c_] * rhs_[paru[c_]]) * dd_[c_]
         if mode == 2:
             return
+    # new v and the blow-up check (NaN/inf or beyond 1e4 mV) in one vectorisable loop
+    bad_ = False
     if cn:
         for i in range(nc_):
-            vvc_[i] = 2.0 * rhsc_[i] - vvc_[i]
+            x = 2.0 * rhsc_[i] - vvc_[i]
+            vvc_[i] = x
+            bad_ |= not (abs(x) <= 1e4)
     else:
         for i in range(nc_):
-            vvc_[i] = rhsc_[i]
+            x = rhsc_[i]
+            vvc_[i] = x
+            bad_ |= not (abs(x) <= 1e4)
+    badc[c] = bad_
 {states}
 
 
 @njit(cache=True, parallel=True, fastmath={{'contract'}}, error_model='numpy')
 def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
                    vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
-                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
+                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc):
     for c in prange(cell_ptr.shape[0] - 1):
         cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
                   vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
-                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
 def _solve_extra(lo, hi, parent, gax, d, r):
-    """Solve with cell [lo, hi)'s already-eliminated matrix for the right-hand side r (in place)."""
+    """Solve with cell [lo, hi)'s already-eliminated matrix (``d``: inverse pivots) for the
+    right-hand side r (in place)."""
     for i in range(hi - 1, lo, -1):
         p = parent[i]
         if p >= 0:
-            r[p] += gax[i] / d[i] * r[i]
+            r[p] += gax[i] * d[i] * r[i]
     for i in range(lo, hi):
         p = parent[i]
         if p >= 0:
-            r[i] = (r[i] + gax[i] * r[p]) / d[i]
+            r[i] = (r[i] + gax[i] * r[p]) * d[i]
         else:
-            r[i] = r[i] / d[i]
+            r[i] = r[i] * d[i]
 
 
 @njit(cache=True)
@@ -471,10 +484,11 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, paru, cell_re, gax, c
     if cn:
         cfac = 2.0 / dt
     half_ = 0.5 * dt
+    badc = np.zeros(n_cells, dtype=np.bool_)
     for c in range(n_cells):
         cell_work(c, 0, dt, cn, celsius, 0.0, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
                   vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
-                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
     ring = np.zeros((ring_len, n_syn))
     n_det = det_comp.shape[0]
     flag = np.zeros(n_det, dtype=np.bool_)
@@ -543,12 +557,12 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, paru, cell_re, gax, c
         if parallel:
             cells_parallel(mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
                            dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
-                           icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+                           icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
         else:
             for c in range(n_cells):
                 cell_work(c, mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
                           dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
-                          icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+                          icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
         for k in range(n_gr):
             gr_g[gr_post[k]] = 0.0
             gr_e[gr_post[k]] = 0.0
@@ -582,19 +596,22 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, paru, cell_re, gax, c
                 cells_parallel(3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
                                dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
                                icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
-                               syn_cp, sA, sB, ipp)
+                               syn_cp, sA, sB, ipp, badc)
             else:
                 for c in range(n_cells):
                     cell_work(c, 3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
                               dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
                               icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
-                              syn_cp, sA, sB, ipp)
-        bad = -1
-        for i in range(n):
-            if not (abs(vv_[i]) <= 1e4):
-                bad = i
-                break
-        if bad >= 0:
+                              syn_cp, sA, sB, ipp, badc)
+        anybad = False
+        for c in range(n_cells):
+            anybad |= badc[c]
+        if anybad:
+            bad = 0
+            for i in range(n):
+                if not (abs(vv_[i]) <= 1e4):
+                    bad = i
+                    break
             err[tr, 0] = step + 1
             err[tr, 1] = bad
             spk_n[tr] = nspk
