@@ -39,12 +39,12 @@ import textwrap
 import numpy as np
 
 from connectome_sim.engine.cable_codegen import (EVENT_STEP_SRC, _indent, _mech_loop,
-                                                 load_source)
+                                                 load_source, point_process_src)
 from connectome_sim.engine.cable_solver import level_order
 
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "8"
+CIRCUIT_KERNEL_VERSION = "9"
 _I = np.int64
 _F = np.float64
 
@@ -94,6 +94,9 @@ def generate_source(mechs, parallel: bool = True) -> str:
         src = _strip_parallel_calls(src)
     return src.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
                       views=_indent(views, 4) if views else "", events=_indent(EVENT_STEP_SRC, 8),
+                      points=_indent(point_process_src("icl_cp[c], icl_cp[c + 1]",
+                                                       "alp_cp[c], alp_cp[c + 1]",
+                                                       "syn_cp[c], syn_cp[c + 1]", False), 8),
                       nst=f"off{len(mechs)}", init=init or "        pass\n",
                       current=current, states=states, version=CIRCUIT_KERNEL_VERSION,
                       names=", ".join(m.name for m in mechs) or "(none)")
@@ -239,9 +242,9 @@ def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsi
     for _, comp, p in arr.mechs:
         margs += [inv[np.asarray(comp, _I)].astype(np.uint32), np.ascontiguousarray(p, _F),
                   cell_pointer(comp, cell_ptr), np.empty(len(comp), _F)]
-    icl_comp = inv[np.asarray(arr.icl_comp, _I)]
-    alp_comp = inv[np.asarray(arr.alp_comp, _I)]
-    syn_comp = inv[np.asarray(arr.syn_comp, _I)]
+    icl_comp = inv[np.asarray(arr.icl_comp, _I)].astype(np.uint32)
+    alp_comp = inv[np.asarray(arr.alp_comp, _I)].astype(np.uint32)
+    syn_comp = inv[np.asarray(arr.syn_comp, _I)].astype(np.uint32)
     for tr in range(n_trials):
         kern.run(tr, nsteps, float(dt), bool(method == "cn"), float(celsius), v0, cell_ptr,
                  par, paru, cell_re, gax, np.asarray(arr.cap, _F)[order], dconst, rconst,
@@ -314,29 +317,7 @@ def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, paru, cell_
             cf = cfac * capc_[i]
             dc_[i] = dcc_[i] + cf + ggc_[i]
             rhsc_[i] = rcc_[i] + cf * vvc_[i] + gec_[i]
-{current}        for k in range(icl_cp[c], icl_cp[c + 1]):
-            i = icl_comp[k]
-            a = 0.0
-            if tm_ >= icl_par[k, 0] and tm_ < icl_par[k, 0] + icl_par[k, 1]:
-                a = icl_par[k, 2]
-            rhs_[i] += a
-            ipp[k] = a
-        for k in range(alp_cp[c], alp_cp[c + 1]):
-            i = alp_comp[k]
-            x = (tm_ - alp_par[k, 0]) / alp_par[k, 1]
-            g = 0.0
-            if x > 0.0 and x <= 10.0:
-                g = alp_par[k, 2] * x * math.exp(1.0 - x)
-            dd_[i] += g
-            rhs_[i] += g * alp_par[k, 3]
-            ipp[n_icl + k] = g * (vv_[i] - alp_par[k, 3])
-        for k in range(syn_cp[c], syn_cp[c + 1]):
-            i = syn_comp[k]
-            g = sB[k] - sA[k]
-            dd_[i] += g
-            rhs_[i] += g * syn_par[k, 2]
-            ipp[n_icl + n_alp + k] = g * (vv_[i] - syn_par[k, 2])
-        # Hines elimination and back-substitution, branch-free: the cell's compartments are
+{current}{points}        # Hines elimination and back-substitution, branch-free: the cell's compartments are
         # in level order (roots lo:re, then by depth, as the engine's cable_solver.level_order)
         # and indexed unsigned (paru: parent with roots at 0) so numba emits no wraparound
         # code.  After elimination dd_ holds the inverse pivots 1 / d (used by _solve_extra).

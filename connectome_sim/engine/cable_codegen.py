@@ -55,7 +55,8 @@ import sys
 import tempfile
 import textwrap
 
-__all__ = ["get_kernel", "cache_dir", "load_source", "KERNEL_VERSION", "EVENT_STEP_SRC"]
+__all__ = ["get_kernel", "cache_dir", "load_source", "KERNEL_VERSION", "EVENT_STEP_SRC",
+           "point_process_src"]
 
 KERNEL_VERSION = "13"
 
@@ -221,6 +222,43 @@ def load_source(src: str, prefix: str):
     return mod
 
 
+def point_process_src(icl: str = "n_icl", alp: str = "n_alp", syn: str = "n_syn",
+                      flags: bool = True) -> str:
+    """Source of step 5 of a time step: IClamps, AlphaSynapses and two-exponential synapses.
+
+    Evaluated at ``tm_ = t_ + dt/2`` (ms) with ``vv_`` (mV): currents (nA) and conductance
+    times reversal (µS·mV) added to ``rhs_``, conductances (µS) to ``dd_``, point-process
+    currents stored in ``ipp``.  ``icl``, ``alp``, ``syn`` are the ``range`` arguments of
+    the three instance loops; with ``flags`` a conducting synapse marks its compartment in
+    ``dirty_`` and sets ``anyd_`` (the single-cell kernel's selective refactorisation).
+    Shared with the circuit kernel (:mod:`connectome_sim.cable.circuit_kernels`).
+    """
+    mark = "        dirty_[c_] = True\n        anyd_ = True\n" if flags else ""
+    return (f"for k in range({icl}):\n"
+            "    c_ = icl_comp[k]\n"
+            "    a = 0.0\n"
+            "    if tm_ >= icl_par[k, 0] and tm_ < icl_par[k, 0] + icl_par[k, 1]:\n"
+            "        a = icl_par[k, 2]\n"
+            "    rhs_[c_] += a\n"
+            "    ipp[k] = a\n"
+            f"for k in range({alp}):\n"
+            "    c_ = alp_comp[k]\n"
+            "    x = (tm_ - alp_par[k, 0]) / alp_par[k, 1]\n"
+            "    g = 0.0\n"
+            "    if x > 0.0 and x <= 10.0:\n"
+            "        g = alp_par[k, 2] * x * math.exp(1.0 - x)\n"
+            f"        dd_[c_] += g\n{mark}"
+            "    rhs_[c_] += g * alp_par[k, 3]\n"
+            "    ipp[n_icl + k] = g * (vv_[c_] - alp_par[k, 3])\n"
+            f"for k in range({syn}):\n"
+            "    c_ = syn_comp[k]\n"
+            "    g = sB[k] - sA[k]\n"
+            "    if g != 0.0:\n"
+            f"        dd_[c_] += g\n{mark}"
+            "    rhs_[c_] += g * syn_par[k, 2]\n"
+            "    ipp[n_icl + n_alp + k] = g * (vv_[c_] - syn_par[k, 2])\n")
+
+
 #: Steps 1-2 of a time step, shared with the circuit kernel
 #: (:mod:`connectome_sim.cable.circuit_kernels`): NetCon threshold detection on ``vv_`` at
 #: ``t_`` (ms) with spike records and delivery into the ring buffer ``ring`` after each
@@ -337,34 +375,7 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
 {current}
         # 5. point processes, evaluated at t_ + dt/2 with v(t_)
         tm_ = t_ + half_
-        for k in range(n_icl):
-            c_ = icl_comp[k]
-            a = 0.0
-            if tm_ >= icl_par[k, 0] and tm_ < icl_par[k, 0] + icl_par[k, 1]:
-                a = icl_par[k, 2]
-            rhs_[c_] += a
-            ipp[k] = a
-        for k in range(n_alp):
-            c_ = alp_comp[k]
-            x = (tm_ - alp_par[k, 0]) / alp_par[k, 1]
-            g = 0.0
-            if x > 0.0 and x <= 10.0:
-                g = alp_par[k, 2] * x * math.exp(1.0 - x)
-                dd_[c_] += g
-                dirty_[c_] = True
-                anyd_ = True
-            rhs_[c_] += g * alp_par[k, 3]
-            ipp[n_icl + k] = g * (vv_[c_] - alp_par[k, 3])
-        for k in range(n_syn):
-            c_ = syn_comp[k]
-            g = sB[k] - sA[k]
-            if g != 0.0:
-                dd_[c_] += g
-                dirty_[c_] = True
-                anyd_ = True
-            rhs_[c_] += g * syn_par[k, 2]
-            ipp[n_icl + n_alp + k] = g * (vv_[c_] - syn_par[k, 2])
-        # 6. Hines solve in level order (cable_solver.level_order: roots first, parent[i] < i,
+''' + _indent(point_process_src(), 8) + '''        # 6. Hines solve in level order (cable_solver.level_order: roots first, parent[i] < i,
         #    consecutive compartments mostly independent).  The factors of the quiet system
         #    (no time-varying conductance: ff = gax / d, invd = 1 / d) are computed once.
         #    Compartments with a density mechanism in their subtree ("hot", hot_idx) are
