@@ -38,13 +38,13 @@ import textwrap
 
 import numpy as np
 
-from connectome_sim.engine.cable_codegen import (EVENT_STEP_SRC, _indent, _mech_loop,
-                                                 load_source, point_process_src)
+from connectome_sim.engine.cable_codegen import (EVENT_INIT_SRC, EVENT_STEP_SRC, _indent,
+                                                 _mech_loop, load_source, point_process_src)
 from connectome_sim.engine.cable_solver import level_order
 
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "9"
+CIRCUIT_KERNEL_VERSION = "10"
 _I = np.int64
 _F = np.float64
 
@@ -94,6 +94,7 @@ def generate_source(mechs, parallel: bool = True) -> str:
         src = _strip_parallel_calls(src)
     return src.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
                       views=_indent(views, 4) if views else "", events=_indent(EVENT_STEP_SRC, 8),
+                      evinit=_indent(EVENT_INIT_SRC, 4),
                       points=_indent(point_process_src("icl_cp[c], icl_cp[c + 1]",
                                                        "alp_cp[c], alp_cp[c + 1]",
                                                        "syn_cp[c], syn_cp[c + 1]", False), 8),
@@ -291,7 +292,8 @@ def _offsets({margs}dummy):
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
-def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
+def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
               vv_, dd_, rhs_, st_, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
               alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc):
     """Per-cell work.  mode 0: initialise states; 1: assemble + solve + update v + states;
@@ -356,11 +358,13 @@ def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, paru, cell_
 
 
 @njit(cache=True, parallel=True, fastmath={{'contract'}}, error_model='numpy')
-def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
+def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
                    vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
                    alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc):
     for c in prange(cell_ptr.shape[0] - 1):
-        cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
+        cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
                   vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
 
@@ -438,7 +442,8 @@ def _membrane(vv, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im):
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
-def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
+def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
         {margs}icl_comp, icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp,
         ev_ptr, ev_time, ev_syn, ev_w,
         det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
@@ -451,13 +456,7 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, paru, cell_re, gax, c
     d = np.empty(n)
     rhs = np.empty(n)
     st = np.zeros(_offsets({margs}0))
-    n_icl = icl_comp.shape[0]
-    n_alp = alp_comp.shape[0]
-    n_syn = syn_comp.shape[0]
-    ipp = np.zeros(n_icl + n_alp + n_syn)
-    sA = np.zeros(n_syn)
-    sB = np.zeros(n_syn)
-    n_gr = gr_pre.shape[0]
+{evinit}    n_gr = gr_pre.shape[0]
     gr_s = np.zeros(n_gr)
     gr_g = np.zeros(n)
     gr_e = np.zeros(n)
@@ -467,14 +466,10 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, paru, cell_re, gax, c
     half_ = 0.5 * dt
     badc = np.zeros(n_cells, dtype=np.bool_)
     for c in range(n_cells):
-        cell_work(c, 0, dt, cn, celsius, 0.0, cfac, cell_ptr, parent, paru, cell_re, gax, cap, dconst, rconst,
+        cell_work(c, 0, dt, cn, celsius, 0.0, cfac, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
                   vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
-    ring = np.zeros((ring_len, n_syn))
-    n_det = det_comp.shape[0]
-    flag = np.zeros(n_det, dtype=np.bool_)
-    cap_spk = spk_det.shape[1]
-    nspk = 0
     n_gj = gj_a.shape[0]
     zz = np.zeros((n_gj, n))
     ss = np.zeros((n_gj, n_gj))

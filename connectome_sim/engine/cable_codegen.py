@@ -55,8 +55,8 @@ import sys
 import tempfile
 import textwrap
 
-__all__ = ["get_kernel", "cache_dir", "load_source", "KERNEL_VERSION", "EVENT_STEP_SRC",
-           "point_process_src"]
+__all__ = ["get_kernel", "cache_dir", "load_source", "KERNEL_VERSION", "EVENT_INIT_SRC",
+           "EVENT_STEP_SRC", "point_process_src"]
 
 KERNEL_VERSION = "13"
 
@@ -259,6 +259,24 @@ def point_process_src(icl: str = "n_icl", alp: str = "n_alp", syn: str = "n_syn"
             "    ipp[n_icl + n_alp + k] = g * (vv_[c_] - syn_par[k, 2])\n")
 
 
+#: Allocation of the point-process and event state used by :data:`EVENT_STEP_SRC` and
+#: :func:`point_process_src` (currents ``ipp`` in nA, synaptic terms ``sA``, ``sB`` in µS,
+#: NetCon ring buffer, threshold flags, spike count); shared with the circuit kernel.
+EVENT_INIT_SRC = '''
+n_icl = icl_comp.shape[0]
+n_alp = alp_comp.shape[0]
+n_syn = syn_comp.shape[0]
+ipp = np.zeros(n_icl + n_alp + n_syn)
+sA = np.zeros(n_syn)
+sB = np.zeros(n_syn)
+ring = np.zeros((ring_len, n_syn))
+n_det = det_comp.shape[0]
+flag = np.zeros(n_det, dtype=np.bool_)
+cap_spk = spk_det.shape[1]
+nspk = 0
+'''
+
+
 #: Steps 1-2 of a time step, shared with the circuit kernel
 #: (:mod:`connectome_sim.cable.circuit_kernels`): NetCon threshold detection on ``vv_`` at
 #: ``t_`` (ms) with spike records and delivery into the ring buffer ``ring`` after each
@@ -338,18 +356,7 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
     last_ = ncomp_ - 1
 {prelude}{offsets}    st_ = np.zeros({nst})
 {init}
-    n_icl = icl_comp.shape[0]
-    n_alp = alp_comp.shape[0]
-    n_syn = syn_comp.shape[0]
-    ipp = np.zeros(n_icl + n_alp + n_syn)
-    sA = np.zeros(n_syn)
-    sB = np.zeros(n_syn)
-    ring = np.zeros((ring_len, n_syn))
-    n_det = det_comp.shape[0]
-    flag = np.zeros(n_det, dtype=np.bool_)
-    cap_spk = spk_det.shape[1]
-    nspk = 0
-    half_ = 0.5 * dt
+''' + _indent(EVENT_INIT_SRC, 4) + '''    half_ = 0.5 * dt
     n_rv = rec_v.shape[0]
     n_rs = rec_s.shape[0]
     n_ri = rec_i.shape[0]
