@@ -1,10 +1,14 @@
 """Numba kernel for circuits: several cells in one time step, cells in parallel.
 
-This module is engine code (it imports only numpy and numba, plus the standard library): it
-generates, caches and runs a specialised kernel exactly as
-:mod:`connectome_sim.engine.cable_codegen` does for single models, and follows the same
-numerical semantics (fixed-step backward Euler or Crank–Nicolson, NEURON's event timing and
-NetCon threshold semantics, mechanisms given as code snippets), with four additions:
+This module is engine code (it imports only numpy and numba, plus the standard library and
+the engine): it generates a specialised kernel from the pieces of
+:mod:`connectome_sim.engine.cable_codegen` (mechanism loops, event and point-process steps,
+module cache) and follows the same numerical semantics (fixed-step backward Euler or
+Crank–Nicolson, NEURON's event timing and NetCon threshold semantics, mechanisms given as code
+snippets).  Each cell's compartments are renumbered in level order
+(:func:`connectome_sim.engine.cable_solver.level_order`) so its Hines sweeps are branch-free
+with unsigned indices; callers keep their numbering (:func:`run_circuit` maps indices in and
+the blow-up compartment back).  Four additions to the single-cell kernel:
 
 1. **Cells in parallel.**  Compartments of cell *c* are the contiguous range
    ``cell_ptr[c]:cell_ptr[c+1]`` (each its own Hines-ordered tree), and the matrix assembly,
