@@ -1,10 +1,14 @@
 """Numba kernel for circuits: several cells in one time step, cells in parallel.
 
-This module is engine code (it imports only numpy and numba, plus the standard library): it
-generates, caches and runs a specialised kernel exactly as
-:mod:`connectome_sim.engine.cable_codegen` does for single models, and follows the same
-numerical semantics (fixed-step backward Euler or Crank–Nicolson, NEURON's event timing and
-NetCon threshold semantics, mechanisms given as code snippets), with four additions:
+This module is engine code (it imports only numpy and numba, plus the standard library and
+the engine): it generates a specialised kernel from the pieces of
+:mod:`connectome_sim.engine.cable_codegen` (mechanism loops, event and point-process steps,
+module cache) and follows the same numerical semantics (fixed-step backward Euler or
+Crank–Nicolson, NEURON's event timing and NetCon threshold semantics, mechanisms given as code
+snippets).  Each cell's compartments are renumbered in level order
+(:func:`connectome_sim.engine.cable_solver.level_order`) so its Hines sweeps are branch-free
+with unsigned indices; callers keep their numbering (:func:`run_circuit` maps indices in and
+the blow-up compartment back).  Four additions to the single-cell kernel:
 
 1. **Cells in parallel.**  Compartments of cell *c* are the contiguous range
    ``cell_ptr[c]:cell_ptr[c+1]`` (each its own Hines-ordered tree), and the matrix assembly,
@@ -34,81 +38,38 @@ Units: ms, mV, nF, µS, nA, µm.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
-import sys
-import tempfile
 import textwrap
 
 import numpy as np
 
+from connectome_sim.engine.cable_codegen import (EVENT_INIT_SRC, EVENT_STEP_SRC, _indent,
+                                                 _mech_loop, load_source, point_process_src)
+from connectome_sim.engine.cable_solver import level_order
+
 __all__ = ["get_circuit_kernel", "run_circuit", "CIRCUIT_KERNEL_VERSION"]
 
-CIRCUIT_KERNEL_VERSION = "5"
-_LOADED: dict[str, object] = {}
+CIRCUIT_KERNEL_VERSION = "10"
 _I = np.int64
 _F = np.float64
 
 
-def _cache_dir() -> str:
-    base = os.environ.get("CONNECTOME_SIM_CACHE") or os.path.join(
-        os.path.expanduser("~"), ".cache", "connectome_sim", "kernels")
-    try:
-        os.makedirs(base, exist_ok=True)
-        with open(os.path.join(base, ".write_probe"), "w"):
-            pass
-    except OSError:
-        base = os.path.join(tempfile.gettempdir(), "connectome_sim_kernels")
-        os.makedirs(base, exist_ok=True)
-    return base
+def _cell_views(m, j: int) -> str:
+    """Bind the names the engine's mechanism loops use to cell ``c``'s instances of mechanism j.
 
-
-def _indent(src: str, n: int) -> str:
-    return textwrap.indent(textwrap.dedent(src).strip("\n"), " " * n) + "\n"
-
-
-def _mech_loop(m, j: int, body: str, load: bool, store: bool, ind: int) -> str:
-    """Loop over the instances of mechanism j that belong to cell ``c``."""
+    Instances of a cell are the range ``m{j}_cp[c]:m{j}_cp[c + 1]``; ``cp{j}_``, ``pp{j}_``,
+    ``vb{j}_`` and ``stc{j}_`` (its states) are views of it, so the loops of
+    :func:`connectome_sim.engine.cable_codegen._mech_loop` run from 0 over the cell's instances
+    (no padding: ``np{j}_ = n{j}_``).
+    """
     ns = len(m.state_names)
-    out = [f"for k in range(m{j}_cp[c], m{j}_cp[c + 1]):",
-           f"    i = m{j}_comp[k]",
-           "    v = vv[i]",
-           f"    afac = m{j}_par[k, 0]"]
-    out += [f"    {p} = m{j}_par[k, {c + 1}]" for c, p in enumerate(m.param_names)]
-    if ns:
-        out.append(f"    sb = off{j} + k * {ns}")
-    if load:
-        out += [f"    {s} = st[sb + {c}]" for c, s in enumerate(m.state_names)]
-    src = "\n".join(out) + "\n" + _indent(body, 4)
-    if store:
-        src += "".join(f"    st[sb + {c}] = {s}\n" for c, s in enumerate(m.state_names))
-    return _indent(src, ind)
-
-
-def _gathered_states(m, j: int, ind: int) -> str:
-    """State loop of mechanism j over cell ``c``'s instances, voltages gathered first.
-
-    The voltages are copied to the instance-ordered buffer ``m{j}_vb``; the update loop then
-    runs from 0 over views of the cell's instances (parameters, voltages, states), so it
-    touches no compartment-indexed array and every index is provably non-negative (no
-    wrap-around test): LLVM vectorises it, as the single-cell engine's gathered loops
-    (:func:`connectome_sim.engine.cable_codegen._mech_loop`)."""
-    ns = len(m.state_names)
-    src = _mech_loop(m, j, m.code_states, True, True, 0)
-    src = src.replace(f"for k in range(m{j}_cp[c], m{j}_cp[c + 1]):\n    i = m{j}_comp[k]\n"
-                      "    v = vv[i]\n",
-                      f"for k in range(hi{j}_ - lo{j}_):\n    v = vbc{j}_[k]\n")
-    src = src.replace(f"m{j}_par[k, ", f"pc{j}_[k, ")
-    src = src.replace(f"sb = off{j} + k * {ns}", f"sb = k * {ns}").replace("st[sb + ", f"stc{j}_[sb + ")
-    head = (f"lo{j}_ = m{j}_cp[c]\n"
-            f"hi{j}_ = m{j}_cp[c + 1]\n"
-            f"for k in range(lo{j}_, hi{j}_):\n"
-            f"    m{j}_vb[k] = vv[m{j}_comp[k]]\n"
-            f"vbc{j}_ = m{j}_vb[lo{j}_:hi{j}_]\n"
-            f"pc{j}_ = m{j}_par[lo{j}_:hi{j}_]\n"
-            f"stc{j}_ = st[off{j} + lo{j}_ * {ns}:off{j} + hi{j}_ * {ns}]\n")
-    return _indent(head + src, ind)
+    return (f"lo{j}_ = m{j}_cp[c]\n"
+            f"n{j}_ = m{j}_cp[c + 1] - lo{j}_\n"
+            f"np{j}_ = n{j}_\n"
+            f"cp{j}_ = m{j}_comp[lo{j}_:lo{j}_ + n{j}_]\n"
+            f"pp{j}_ = m{j}_par[lo{j}_:lo{j}_ + n{j}_]\n"
+            f"vb{j}_ = m{j}_vb[lo{j}_:lo{j}_ + n{j}_]\n"
+            f"offp{j} = off{j} + lo{j}_ * {ns}\n"
+            f"stc{j}_ = st_[offp{j}:offp{j} + n{j}_ * {ns}]\n")
 
 
 def generate_source(mechs, parallel: bool = True) -> str:
@@ -121,11 +82,13 @@ def generate_source(mechs, parallel: bool = True) -> str:
     offsets = "    off0 = 0\n" + "".join(
         f"    off{j + 1} = off{j} + m{j}_comp.shape[0] * {len(m.state_names)}\n"
         for j, m in enumerate(mechs))
+    views = "".join(_cell_views(m, j) for j, m in enumerate(mechs))
     init = "".join(_mech_loop(m, j, m.code_init, False, True, 8) for j, m in enumerate(mechs))
-    cur_body = "{}\nd[i] += g_ * afac\nrhs[i] += ge_ * afac\n"
+    cur_body = "{}\ndd_[c_] += g_ * afac_\nrhs_[c_] += ge_ * afac_\n"
     current = "".join(_mech_loop(m, j, cur_body.format(textwrap.dedent(m.code_current)),
                                  True, False, 8) for j, m in enumerate(mechs))
-    states = "".join(_gathered_states(m, j, 4) for j, m in enumerate(mechs))
+    states = "".join(_mech_loop(m, j, m.code_states, True, True, 4, gathered=True,
+                                st=f"stc{j}_", base="") for j, m in enumerate(mechs))
     src = _TEMPLATE
     if not parallel:
         # drop the parallel dispatcher and its call sites
@@ -134,9 +97,14 @@ def generate_source(mechs, parallel: bool = True) -> str:
         src = src[:a] + src[b:]
         src = _strip_parallel_calls(src)
     return src.format(margs=margs, helpers=helpers, prelude=prelude, offsets=offsets,
-                            nst=f"off{len(mechs)}", init=init or "        pass\n",
-                            current=current, states=states, version=CIRCUIT_KERNEL_VERSION,
-                            names=", ".join(m.name for m in mechs) or "(none)")
+                      views=_indent(views, 4) if views else "", events=_indent(EVENT_STEP_SRC, 8),
+                      evinit=_indent(EVENT_INIT_SRC, 4),
+                      points=_indent(point_process_src("icl_cp[c], icl_cp[c + 1]",
+                                                       "alp_cp[c], alp_cp[c + 1]",
+                                                       "syn_cp[c], syn_cp[c + 1]", False), 8),
+                      nst=f"off{len(mechs)}", init=init or "        pass\n",
+                      current=current, states=states, version=CIRCUIT_KERNEL_VERSION,
+                      names=", ".join(m.name for m in mechs) or "(none)")
 
 
 def _strip_parallel_calls(src: str) -> str:
@@ -162,24 +130,7 @@ def _strip_parallel_calls(src: str) -> str:
 
 def get_circuit_kernel(mechs, parallel: bool = True):
     """Compiled module (``run``) for the density mechanisms ``mechs`` (cached on disk)."""
-    src = generate_source(mechs, parallel)
-    key = hashlib.sha1(src.encode()).hexdigest()[:16]
-    mod = _LOADED.get(key)
-    if mod is not None:
-        return mod
-    name = f"cs_circuit_{key}"
-    path = os.path.join(_cache_dir(), name + ".py")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as fh:
-            fh.write(src)
-        os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    _LOADED[key] = mod
-    return mod
+    return load_source(generate_source(mechs, parallel), "cs_circuit")
 
 
 def cell_pointer(comp, cell_ptr) -> np.ndarray:
@@ -189,6 +140,27 @@ def cell_pointer(comp, cell_ptr) -> np.ndarray:
     if len(cells) and np.any(np.diff(cells) < 0):
         raise ValueError("circuit kernel: instances must be grouped by cell")
     return np.searchsorted(cells, np.arange(len(cell_ptr)), side="left").astype(_I)
+
+
+def cell_level_order(parent, cell_ptr):
+    """Level order within each cell (:func:`connectome_sim.engine.cable_solver.level_order`).
+
+    Returns ``order`` (compartment ``order[k]`` of ``parent`` becomes number k; each cell keeps
+    its range ``cell_ptr[c]:cell_ptr[c+1]``) and ``cell_re``: the cell's roots are
+    ``cell_ptr[c]:cell_re[c]`` in the new numbering.
+    """
+    parent = np.asarray(parent, _I)
+    order = np.empty(len(parent), _I)
+    cell_re = np.empty(len(cell_ptr) - 1, _I)
+    for c in range(len(cell_ptr) - 1):
+        lo, hi = int(cell_ptr[c]), int(cell_ptr[c + 1])
+        loc = parent[lo:hi]
+        loc = np.where(loc >= 0, loc - lo, -1)
+        if np.any(loc >= np.arange(hi - lo)):
+            raise ValueError(f"circuit kernel: cell {c} is not in Hines order")
+        order[lo:hi] = lo + level_order(loc)
+        cell_re[c] = lo + np.count_nonzero(loc < 0)
+    return order, cell_re
 
 
 def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsius=6.3,
@@ -232,6 +204,15 @@ def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsi
     nz = par >= 0
     np.add.at(dconst, np.nonzero(nz)[0], gax[nz])
     np.add.at(dconst, par[nz], gax[nz])
+    # the kernel works on each cell's compartments in level order: ``order[k]`` (caller's
+    # numbering) is the kernel's compartment k, ``inv`` maps the other way
+    order, cell_re = cell_level_order(par, cell_ptr)
+    inv = np.empty(n, _I)
+    inv[order] = np.arange(n)
+    po = par[order]
+    par = np.where(po >= 0, inv[np.maximum(po, 0)], -1)
+    paru = np.maximum(par, 0).astype(np.uint32)
+    gax, dconst, rconst = gax[order], dconst[order], rconst[order]
     kern = get_circuit_kernel([m for m, _, _ in arr.mechs], parallel)
     syn_par = np.asarray(arr.syn_par, _F).reshape(-1, 5).copy()
     if len(syn_par):
@@ -243,12 +224,15 @@ def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsi
     if max_spikes is None:
         max_spikes = min(n_det * (nsteps // 2 + 1), max(100_000, 50 * n_det))
     rec_v, rec_s, rec_i, rec_im = (np.asarray(r, _I) for r in (rec_v, rec_s, rec_i, rec_im))
+    rec_v, rec_im = inv[rec_v], inv[rec_im]
     n_cols = nsteps // rec_every + 1
     out_rec = np.zeros((n_trials, len(rec_v) + len(rec_s) + len(rec_i) + len(rec_im), n_cols))
     want_dip = dip_mid is not None
-    dip_mid = np.ascontiguousarray(dip_mid if want_dip else np.zeros((0, 3)), _F)
+    dip_mid = np.ascontiguousarray(np.asarray(dip_mid, _F)[order] if want_dip
+                                   else np.zeros((0, 3)), _F)
     out_dip = np.zeros((n_trials, n_cells if want_dip else 0, 3, n_cols))
-    lfp_mat = np.ascontiguousarray(lfp_mat if lfp_mat is not None else np.zeros((0, n)), _F)
+    lfp_mat = np.ascontiguousarray(np.asarray(lfp_mat, _F)[:, order] if lfp_mat is not None
+                                   else np.zeros((0, n)), _F)
     out_lfp = np.zeros((n_trials, lfp_mat.shape[0], n_cols))
     spk_det = np.zeros((n_trials, max(max_spikes, 1)), _I)
     spk_step = np.zeros((n_trials, max(max_spikes, 1)), _I)
@@ -258,31 +242,34 @@ def run_circuit(arr, cell_ptr, events, nsteps, dt, v_init, *, method="be", celsi
         gj = (np.zeros(0, _I), np.zeros(0, _I), np.zeros(0))
     if graded is None:
         graded = (np.zeros(0, _I), np.zeros(0, _I), np.zeros((0, 5)))
-    v0 = np.broadcast_to(np.asarray(v_init, _F), (n,)).copy()
+    v0 = np.broadcast_to(np.asarray(v_init, _F), (n,))[order].copy()
     margs = []
     for _, comp, p in arr.mechs:
-        margs += [np.ascontiguousarray(comp, _I), np.ascontiguousarray(p, _F),
+        margs += [inv[np.asarray(comp, _I)].astype(np.uint32), np.ascontiguousarray(p, _F),
                   cell_pointer(comp, cell_ptr), np.empty(len(comp), _F)]
-    icl_comp = np.asarray(arr.icl_comp, _I)
-    alp_comp = np.asarray(arr.alp_comp, _I)
-    syn_comp = np.asarray(arr.syn_comp, _I)
+    icl_comp = inv[np.asarray(arr.icl_comp, _I)].astype(np.uint32)
+    alp_comp = inv[np.asarray(arr.alp_comp, _I)].astype(np.uint32)
+    syn_comp = inv[np.asarray(arr.syn_comp, _I)].astype(np.uint32)
     for tr in range(n_trials):
         kern.run(tr, nsteps, float(dt), bool(method == "cn"), float(celsius), v0, cell_ptr,
-                 par, gax, np.asarray(arr.cap, _F), dconst, rconst, *margs,
+                 par, paru, cell_re, gax, np.asarray(arr.cap, _F)[order], dconst, rconst,
+                 *margs,
                  icl_comp, np.asarray(arr.icl_par, _F).reshape(-1, 3), cell_pointer(icl_comp, cell_ptr),
                  alp_comp, np.asarray(arr.alp_par, _F).reshape(-1, 4), cell_pointer(alp_comp, cell_ptr),
                  syn_comp, syn_par, cell_pointer(syn_comp, cell_ptr),
                  np.asarray(events.ptr, _I), np.asarray(events.time, _F),
                  np.asarray(events.syn, _I), np.asarray(events.w, _F),
-                 np.asarray(arr.det_comp, _I), np.asarray(arr.det_thr, _F),
+                 inv[np.asarray(arr.det_comp, _I)], np.asarray(arr.det_thr, _F),
                  np.asarray(arr.nc_ptr, _I), np.asarray(arr.nc_syn, _I),
                  np.asarray(arr.nc_w, _F), nc_delay, ring_len,
-                 np.asarray(gj[0], _I), np.asarray(gj[1], _I), np.asarray(gj[2], _F),
-                 np.asarray(graded[0], _I), np.asarray(graded[1], _I),
+                 inv[np.asarray(gj[0], _I)], inv[np.asarray(gj[1], _I)],
+                 np.asarray(gj[2], _F), inv[np.asarray(graded[0], _I)],
+                 inv[np.asarray(graded[1], _I)],
                  np.asarray(graded[2], _F).reshape(-1, 5),
                  dip_mid, lfp_mat, rec_v, rec_s, rec_i, rec_im, int(rec_every),
                  out_rec, out_dip, out_lfp, spk_det, spk_step, spk_n, err, bool(parallel))
         if err[tr, 0] >= 0:
+            err[tr, 1] = order[err[tr, 1]]
             break
     return {"rec": out_rec, "dip": out_dip, "lfp": out_lfp, "spk_det": spk_det,
             "spk_step": spk_step, "spk_n": spk_n, "err": err,
@@ -309,23 +296,24 @@ def _offsets({margs}dummy):
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
-def cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
-              vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
-              alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
+def cell_work(c, mode, dt, cn, celsius, tm_, cfac, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
+              vv_, dd_, rhs_, st_, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
+              alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc):
     """Per-cell work.  mode 0: initialise states; 1: assemble + solve + update v + states;
-    2: assemble + solve (x in rhs); 3: update v from rhs + states."""
+    2: assemble + solve (x in rhs_); 3: update v from rhs_ + states."""
 {prelude}{offsets}    lo = cell_ptr[c]
     hi = cell_ptr[c + 1]
-    n_icl = icl_comp.shape[0]
+{views}    n_icl = icl_comp.shape[0]
     n_alp = alp_comp.shape[0]
     if mode == 0:
 {init}        return
     # views of the cell's compartments: loops from 0 vectorise (no wrap-around index test)
     nc_ = hi - lo
-    vvc_ = vv[lo:hi]
-    rhsc_ = rhs[lo:hi]
+    vvc_ = vv_[lo:hi]
+    rhsc_ = rhs_[lo:hi]
     if mode == 1 or mode == 2:
-        dc_ = d[lo:hi]
+        dc_ = dd_[lo:hi]
         capc_ = cap[lo:hi]
         dcc_ = dconst[lo:hi]
         rcc_ = rconst[lo:hi]
@@ -335,74 +323,70 @@ def cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dc
             cf = cfac * capc_[i]
             dc_[i] = dcc_[i] + cf + ggc_[i]
             rhsc_[i] = rcc_[i] + cf * vvc_[i] + gec_[i]
-{current}        for k in range(icl_cp[c], icl_cp[c + 1]):
-            i = icl_comp[k]
-            a = 0.0
-            if tm >= icl_par[k, 0] and tm < icl_par[k, 0] + icl_par[k, 1]:
-                a = icl_par[k, 2]
-            rhs[i] += a
-            ipp[k] = a
-        for k in range(alp_cp[c], alp_cp[c + 1]):
-            i = alp_comp[k]
-            x = (tm - alp_par[k, 0]) / alp_par[k, 1]
-            g = 0.0
-            if x > 0.0 and x <= 10.0:
-                g = alp_par[k, 2] * x * math.exp(1.0 - x)
-            d[i] += g
-            rhs[i] += g * alp_par[k, 3]
-            ipp[n_icl + k] = g * (vv[i] - alp_par[k, 3])
-        for k in range(syn_cp[c], syn_cp[c + 1]):
-            i = syn_comp[k]
-            g = sB[k] - sA[k]
-            d[i] += g
-            rhs[i] += g * syn_par[k, 2]
-            ipp[n_icl + n_alp + k] = g * (vv[i] - syn_par[k, 2])
-        for i in range(hi - 1, lo, -1):
-            p = parent[i]
-            if p >= 0:
-                f = gax[i] / d[i]
-                d[p] -= f * gax[i]
-                rhs[p] += f * rhs[i]
-        for i in range(lo, hi):
-            p = parent[i]
-            if p >= 0:
-                rhs[i] = (rhs[i] + gax[i] * rhs[p]) / d[i]
-            else:
-                rhs[i] = rhs[i] / d[i]
+{current}{points}        # Hines elimination and back-substitution, branch-free: the cell's compartments are
+        # in level order (roots lo:re, then by depth, as the engine's cable_solver.level_order)
+        # and indexed unsigned (paru: parent with roots at 0) so numba emits no wraparound
+        # code.  After elimination dd_ holds the inverse pivots 1 / d (used by _solve_extra).
+        re = cell_re[c]
+        for k in range(hi - re):
+            c_ = np.uint64(hi - 1 - k)
+            p_ = paru[c_]
+            iv = 1.0 / dd_[c_]
+            dd_[c_] = iv
+            f = gax[c_] * iv
+            dd_[p_] -= f * gax[c_]
+            rhs_[p_] += f * rhs_[c_]
+        for i in range(lo, re):
+            iv = 1.0 / dd_[i]
+            dd_[i] = iv
+            rhs_[i] = rhs_[i] * iv
+        for k in range(re, hi):
+            c_ = np.uint64(k)
+            rhs_[c_] = (rhs_[c_] + gax[c_] * rhs_[paru[c_]]) * dd_[c_]
         if mode == 2:
             return
+    # new v and the blow-up check (NaN/inf or beyond 1e4 mV) in one vectorisable loop
+    bad_ = False
     if cn:
         for i in range(nc_):
-            vvc_[i] = 2.0 * rhsc_[i] - vvc_[i]
+            x = 2.0 * rhsc_[i] - vvc_[i]
+            vvc_[i] = x
+            bad_ |= not (abs(x) <= 1e4)
     else:
         for i in range(nc_):
-            vvc_[i] = rhsc_[i]
+            x = rhsc_[i]
+            vvc_[i] = x
+            bad_ |= not (abs(x) <= 1e4)
+    badc[c] = bad_
 {states}
 
 
 @njit(cache=True, parallel=True, fastmath={{'contract'}}, error_model='numpy')
-def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+def cells_parallel(mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
                    vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
-                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp):
+                   alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc):
     for c in prange(cell_ptr.shape[0] - 1):
-        cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
+        cell_work(c, mode, dt, cn, celsius, tm, cfac, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
                   vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
-                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
 def _solve_extra(lo, hi, parent, gax, d, r):
-    """Solve with cell [lo, hi)'s already-eliminated matrix for the right-hand side r (in place)."""
+    """Solve with cell [lo, hi)'s already-eliminated matrix (``d``: inverse pivots) for the
+    right-hand side r (in place)."""
     for i in range(hi - 1, lo, -1):
         p = parent[i]
         if p >= 0:
-            r[p] += gax[i] / d[i] * r[i]
+            r[p] += gax[i] * d[i] * r[i]
     for i in range(lo, hi):
         p = parent[i]
         if p >= 0:
-            r[i] = (r[i] + gax[i] * r[p]) / d[i]
+            r[i] = (r[i] + gax[i] * r[p]) * d[i]
         else:
-            r[i] = r[i] / d[i]
+            r[i] = r[i] * d[i]
 
 
 @njit(cache=True)
@@ -462,7 +446,8 @@ def _membrane(vv, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im):
 
 
 @njit(cache=True, fastmath={{'contract'}}, error_model='numpy')
-def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rconst,
+def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
         {margs}icl_comp, icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp,
         ev_ptr, ev_time, ev_syn, ev_w,
         det_comp, det_thr, nc_ptr, nc_syn, nc_w, nc_delay, ring_len,
@@ -471,39 +456,30 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
         out_rec, out_dip, out_lfp, spk_det, spk_step, spk_n, err, parallel):
     n = parent.shape[0]
     n_cells = cell_ptr.shape[0] - 1
-    vv = v0.copy()
+    vv_ = v0.copy()
     d = np.empty(n)
     rhs = np.empty(n)
     st = np.zeros(_offsets({margs}0))
-    n_icl = icl_comp.shape[0]
-    n_alp = alp_comp.shape[0]
-    n_syn = syn_comp.shape[0]
-    ipp = np.zeros(n_icl + n_alp + n_syn)
-    sA = np.zeros(n_syn)
-    sB = np.zeros(n_syn)
-    n_gr = gr_pre.shape[0]
+{evinit}    n_gr = gr_pre.shape[0]
     gr_s = np.zeros(n_gr)
     gr_g = np.zeros(n)
     gr_e = np.zeros(n)
     cfac = 1.0 / dt
     if cn:
         cfac = 2.0 / dt
-    half = 0.5 * dt
+    half_ = 0.5 * dt
+    badc = np.zeros(n_cells, dtype=np.bool_)
     for c in range(n_cells):
-        cell_work(c, 0, dt, cn, celsius, 0.0, cfac, cell_ptr, parent, gax, cap, dconst, rconst,
-                  vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
-                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
-    ring = np.zeros((ring_len, n_syn))
-    n_det = det_comp.shape[0]
-    flag = np.zeros(n_det, dtype=np.bool_)
-    cap_spk = spk_det.shape[1]
-    nspk = 0
+        cell_work(c, 0, dt, cn, celsius, 0.0, cfac, cell_ptr, parent, paru, cell_re,
+              gax, cap, dconst, rconst,
+                  vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par, icl_cp,
+                  alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
     n_gj = gj_a.shape[0]
     zz = np.zeros((n_gj, n))
     ss = np.zeros((n_gj, n_gj))
     uu = np.zeros(n_gj)
     for k in range(n_gr):
-        gr_s[k] = 1.0 / (1.0 + math.exp(-(vv[gr_pre[k]] - gr_par[k, 2]) / gr_par[k, 3]))
+        gr_s[k] = 1.0 / (1.0 + math.exp(-(vv_[gr_pre[k]] - gr_par[k, 2]) / gr_par[k, 3]))
     want_dip = out_dip.shape[1] > 0
     n_el = lfp_mat.shape[0]
     need_im = want_dip or n_el > 0 or rec_im.shape[0] > 0
@@ -522,13 +498,13 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
         if step % rec_every == 0:
             col = step // rec_every
             for r in range(n_rv):
-                out_rec[tr, r, col] = vv[rec_v[r]]
+                out_rec[tr, r, col] = vv_[rec_v[r]]
             for r in range(n_rs):
                 out_rec[tr, n_rv + r, col] = st[rec_s[r]]
             for r in range(n_ri):
                 out_rec[tr, n_rv + n_rs + r, col] = ipp[rec_i[r]]
             if need_im:
-                _membrane(vv, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im)
+                _membrane(vv_, cell_ptr, parent, gax, gj_a, gj_b, gj_g, icl_comp, ipp, im)
                 for r in range(n_rm):
                     out_rec[tr, n_rv + n_rs + n_ri + r, col] = im[rec_im[r]]
                 if want_dip:
@@ -550,44 +526,8 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
                     out_lfp[tr, e, col] = acc
         if step == nsteps:
             break
-        t = step * dt
-        # 1. threshold detection on v(t) (NetCon semantics: upward crossing, strict >)
-        for q in range(n_det):
-            if vv[det_comp[q]] > det_thr[q]:
-                if not flag[q]:
-                    flag[q] = True
-                    if nspk < cap_spk:
-                        spk_det[tr, nspk] = q
-                        spk_step[tr, nspk] = step
-                    nspk += 1
-                    for cc in range(nc_ptr[q], nc_ptr[q + 1]):
-                        ta = t + nc_delay[cc]
-                        ks = int(math.ceil((ta - half) / dt))
-                        if ks < step:
-                            ks = step
-                        while ks * dt + half < ta:
-                            ks += 1
-                        while ks > step and (ks - 1) * dt + half >= ta:
-                            ks -= 1
-                        ring[ks % ring_len, nc_syn[cc]] += nc_w[cc]
-            else:
-                flag[q] = False
-        # 2. deliver events due by t + dt/2
-        slot = step % ring_len
-        for j in range(n_syn):
-            w = ring[slot, j]
-            if w != 0.0:
-                sA[j] += w * syn_par[j, 3]
-                sB[j] += w * syn_par[j, 4]
-                ring[slot, j] = 0.0
-        tdel = t + half
-        while ev_p < ev_end and ev_time[ev_p] <= tdel:
-            j = ev_syn[ev_p]
-            w = ev_w[ev_p]
-            sA[j] += w * syn_par[j, 3]
-            sB[j] += w * syn_par[j, 4]
-            ev_p += 1
-        # graded synapses: conductance from s (one-step lag)
+        t_ = step * dt
+{events}        # graded synapses: conductance from s (one-step lag)
         for k in range(n_gr):
             i = gr_post[k]
             g = gr_par[k, 0] * gr_s[k]
@@ -595,14 +535,14 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
             gr_e[i] += g * gr_par[k, 1]
         # 3-7. per cell: assemble, eliminate, back-substitute, (update v, states)
         if parallel:
-            cells_parallel(mode, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
-                           dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
-                           icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+            cells_parallel(mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
+                           dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
+                           icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
         else:
             for c in range(n_cells):
-                cell_work(c, mode, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
-                          dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
-                          icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp)
+                cell_work(c, mode, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
+                          dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp, icl_par,
+                          icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par, syn_cp, sA, sB, ipp, badc)
         for k in range(n_gr):
             gr_g[gr_post[k]] = 0.0
             gr_e[gr_post[k]] = 0.0
@@ -633,22 +573,25 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
                     for i in range(cell_ptr[cb], cell_ptr[cb + 1]):
                         rhs[i] -= zz[k, i] * y[k]
             if parallel:
-                cells_parallel(3, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
-                               dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
+                cells_parallel(3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
+                               dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
                                icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
-                               syn_cp, sA, sB, ipp)
+                               syn_cp, sA, sB, ipp, badc)
             else:
                 for c in range(n_cells):
-                    cell_work(c, 3, dt, cn, celsius, t + half, cfac, cell_ptr, parent, gax, cap,
-                              dconst, rconst, vv, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
+                    cell_work(c, 3, dt, cn, celsius, t_ + half_, cfac, cell_ptr, parent, paru, cell_re, gax, cap,
+                              dconst, rconst, vv_, d, rhs, st, gr_g, gr_e, {margs}icl_comp,
                               icl_par, icl_cp, alp_comp, alp_par, alp_cp, syn_comp, syn_par,
-                              syn_cp, sA, sB, ipp)
-        bad = -1
-        for i in range(n):
-            if not (abs(vv[i]) <= 1e4):
-                bad = i
-                break
-        if bad >= 0:
+                              syn_cp, sA, sB, ipp, badc)
+        anybad = False
+        for c in range(n_cells):
+            anybad |= badc[c]
+        if anybad:
+            bad = 0
+            for i in range(n):
+                if not (abs(vv_[i]) <= 1e4):
+                    bad = i
+                    break
             err[tr, 0] = step + 1
             err[tr, 1] = bad
             spk_n[tr] = nspk
@@ -657,7 +600,7 @@ def run(tr, nsteps, dt, cn, celsius, v0, cell_ptr, parent, gax, cap, dconst, rco
             sA[k] *= syn_par[k, 0]
             sB[k] *= syn_par[k, 1]
         for k in range(n_gr):
-            vp = vv[gr_pre[k]]
+            vp = vv_[gr_pre[k]]
             sinf = 1.0 / (1.0 + math.exp(-(vp - gr_par[k, 2]) / gr_par[k, 3]))
             gr_s[k] += (1.0 - math.exp(-dt / gr_par[k, 4])) * (sinf - gr_s[k])
     spk_n[tr] = nspk

@@ -55,7 +55,8 @@ import sys
 import tempfile
 import textwrap
 
-__all__ = ["get_kernel", "cache_dir", "KERNEL_VERSION"]
+__all__ = ["get_kernel", "cache_dir", "load_source", "KERNEL_VERSION", "EVENT_INIT_SRC",
+           "EVENT_STEP_SRC", "point_process_src"]
 
 KERNEL_VERSION = "13"
 
@@ -88,7 +89,8 @@ def _indent(src: str, n: int) -> str:
 
 
 def _mech_loop(m, j: int, body: str, load_states: bool, store_states: bool, ind: int,
-               gathered: bool = False, padded: bool = False) -> str:
+               gathered: bool = False, padded: bool = False, st: str = "st_",
+               base: str = "offp{j} + ") -> str:
     """Loop over the instances of mechanism j with params/states loaded as locals.
 
     With ``gathered`` the voltages are first copied to the contiguous buffer ``vb{j}_`` and
@@ -97,6 +99,8 @@ def _mech_loop(m, j: int, body: str, load_states: bool, store_states: bool, ind:
     run over ``np{j}_`` instances, a multiple of _PAD: the copies beyond the real ones
     (duplicates of the last instance, never feeding a current) make every real instance go
     through the vector body, so its result does not depend on its position or the count.
+    ``st`` names the state array and ``base`` starts the expression of an instance's first
+    state index (``"offp{j} + "``; ``""`` when ``st`` is a view of mechanism j's states).
     """
     ns = len(m.state_names)
     if gathered:
@@ -112,13 +116,13 @@ def _mech_loop(m, j: int, body: str, load_states: bool, store_states: bool, ind:
     for c, p in enumerate(m.param_names):
         out.append(f"    {p} = pp{j}_[k, {c + 1}]")
     if ns:
-        out.append(f"    sb_ = offp{j} + k * {ns}")
+        out.append(f"    sb_ = {base.format(j=j)}k * {ns}")
     if load_states:
         for c, s in enumerate(m.state_names):
-            out.append(f"    {s} = st_[sb_ + {c}]")
+            out.append(f"    {s} = {st}[sb_ + {c}]")
     src = "\n".join(out) + "\n" + _indent(body, 4)
     if store_states:
-        src += "".join(f"    st_[sb_ + {c}] = {s}\n" for c, s in enumerate(m.state_names))
+        src += "".join(f"    {st}[sb_ + {c}] = {s}\n" for c, s in enumerate(m.state_names))
     return _indent(src, ind)
 
 
@@ -190,12 +194,20 @@ def generate_source(mechs) -> str:
 
 def get_kernel(mechs):
     """Return the compiled module (``run_one``, ``run_trials``) for the mechanisms ``mechs``."""
-    src = generate_source(mechs)
+    return load_source(generate_source(mechs), "cs_cable")
+
+
+def load_source(src: str, prefix: str):
+    """Import the generated module source ``src`` as ``<prefix>_<hash>`` from :func:`cache_dir`.
+
+    The file is written once (atomically) and imported, so numba's on-disk cache works across
+    processes; modules are kept per hash for the life of the process.
+    """
     key = hashlib.sha1(src.encode()).hexdigest()[:16]
-    mod = _LOADED.get(key)
+    name = f"{prefix}_{key}"
+    mod = _LOADED.get(name)
     if mod is not None:
         return mod
-    name = f"cs_cable_{key}"
     path = os.path.join(cache_dir(), name + ".py")
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}.tmp"
@@ -206,8 +218,108 @@ def get_kernel(mechs):
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
     spec.loader.exec_module(mod)
-    _LOADED[key] = mod
+    _LOADED[name] = mod
     return mod
+
+
+def point_process_src(icl: str = "n_icl", alp: str = "n_alp", syn: str = "n_syn",
+                      flags: bool = True) -> str:
+    """Source of step 5 of a time step: IClamps, AlphaSynapses and two-exponential synapses.
+
+    Evaluated at ``tm_ = t_ + dt/2`` (ms) with ``vv_`` (mV): currents (nA) and conductance
+    times reversal (µS·mV) added to ``rhs_``, conductances (µS) to ``dd_``, point-process
+    currents stored in ``ipp``.  ``icl``, ``alp``, ``syn`` are the ``range`` arguments of
+    the three instance loops; with ``flags`` a conducting synapse marks its compartment in
+    ``dirty_`` and sets ``anyd_`` (the single-cell kernel's selective refactorisation).
+    Shared with the circuit kernel (:mod:`connectome_sim.cable.circuit_kernels`).
+    """
+    mark = "        dirty_[c_] = True\n        anyd_ = True\n" if flags else ""
+    return (f"for k in range({icl}):\n"
+            "    c_ = icl_comp[k]\n"
+            "    a = 0.0\n"
+            "    if tm_ >= icl_par[k, 0] and tm_ < icl_par[k, 0] + icl_par[k, 1]:\n"
+            "        a = icl_par[k, 2]\n"
+            "    rhs_[c_] += a\n"
+            "    ipp[k] = a\n"
+            f"for k in range({alp}):\n"
+            "    c_ = alp_comp[k]\n"
+            "    x = (tm_ - alp_par[k, 0]) / alp_par[k, 1]\n"
+            "    g = 0.0\n"
+            "    if x > 0.0 and x <= 10.0:\n"
+            "        g = alp_par[k, 2] * x * math.exp(1.0 - x)\n"
+            f"        dd_[c_] += g\n{mark}"
+            "    rhs_[c_] += g * alp_par[k, 3]\n"
+            "    ipp[n_icl + k] = g * (vv_[c_] - alp_par[k, 3])\n"
+            f"for k in range({syn}):\n"
+            "    c_ = syn_comp[k]\n"
+            "    g = sB[k] - sA[k]\n"
+            "    if g != 0.0:\n"
+            f"        dd_[c_] += g\n{mark}"
+            "    rhs_[c_] += g * syn_par[k, 2]\n"
+            "    ipp[n_icl + n_alp + k] = g * (vv_[c_] - syn_par[k, 2])\n")
+
+
+#: Allocation of the point-process and event state used by :data:`EVENT_STEP_SRC` and
+#: :func:`point_process_src` (currents ``ipp`` in nA, synaptic terms ``sA``, ``sB`` in µS,
+#: NetCon ring buffer, threshold flags, spike count); shared with the circuit kernel.
+EVENT_INIT_SRC = '''
+n_icl = icl_comp.shape[0]
+n_alp = alp_comp.shape[0]
+n_syn = syn_comp.shape[0]
+ipp = np.zeros(n_icl + n_alp + n_syn)
+sA = np.zeros(n_syn)
+sB = np.zeros(n_syn)
+ring = np.zeros((ring_len, n_syn))
+n_det = det_comp.shape[0]
+flag = np.zeros(n_det, dtype=np.bool_)
+cap_spk = spk_det.shape[1]
+nspk = 0
+'''
+
+
+#: Steps 1-2 of a time step, shared with the circuit kernel
+#: (:mod:`connectome_sim.cable.circuit_kernels`): NetCon threshold detection on ``vv_`` at
+#: ``t_`` (ms) with spike records and delivery into the ring buffer ``ring`` after each
+#: NetCon's delay, then delivery of the ring slot and of the external events due by
+#: ``t_ + dt/2`` to the synapses' two exponential terms ``sA``, ``sB`` (µS).
+EVENT_STEP_SRC = '''
+# 1. threshold detection on v(t_) (NetCon semantics: upward crossing, strict >)
+for q in range(n_det):
+    if vv_[det_comp[q]] > det_thr[q]:
+        if not flag[q]:
+            flag[q] = True
+            if nspk < cap_spk:
+                spk_det[tr, nspk] = q
+                spk_step[tr, nspk] = step
+            nspk += 1
+            for c in range(nc_ptr[q], nc_ptr[q + 1]):
+                ta = t_ + nc_delay[c]
+                ks = int(math.ceil((ta - half_) / dt))
+                if ks < step:
+                    ks = step
+                while ks * dt + half_ < ta:
+                    ks += 1
+                while ks > step and (ks - 1) * dt + half_ >= ta:
+                    ks -= 1
+                ring[ks % ring_len, nc_syn[c]] += nc_w[c]
+    else:
+        flag[q] = False
+# 2. deliver events due by t_ + dt/2
+slot = step % ring_len
+for j in range(n_syn):
+    w = ring[slot, j]
+    if w != 0.0:
+        sA[j] += w * syn_par[j, 3]
+        sB[j] += w * syn_par[j, 4]
+        ring[slot, j] = 0.0
+tdel = t_ + half_
+while ev_p < ev_end and ev_time[ev_p] <= tdel:
+    j = ev_syn[ev_p]
+    w = ev_w[ev_p]
+    sA[j] += w * syn_par[j, 3]
+    sB[j] += w * syn_par[j, 4]
+    ev_p += 1
+'''
 
 
 _TEMPLATE = '''"""Generated cable kernel (connectome_sim, kernel version {version}); mechanisms: {names}.
@@ -244,18 +356,7 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
     last_ = ncomp_ - 1
 {prelude}{offsets}    st_ = np.zeros({nst})
 {init}
-    n_icl = icl_comp.shape[0]
-    n_alp = alp_comp.shape[0]
-    n_syn = syn_comp.shape[0]
-    ipp = np.zeros(n_icl + n_alp + n_syn)
-    sA = np.zeros(n_syn)
-    sB = np.zeros(n_syn)
-    ring = np.zeros((ring_len, n_syn))
-    n_det = det_comp.shape[0]
-    flag = np.zeros(n_det, dtype=np.bool_)
-    cap_spk = spk_det.shape[1]
-    nspk = 0
-    half_ = 0.5 * dt
+''' + _indent(EVENT_INIT_SRC, 4) + '''    half_ = 0.5 * dt
     n_rv = rec_v.shape[0]
     n_rs = rec_s.shape[0]
     n_ri = rec_i.shape[0]
@@ -275,76 +376,13 @@ def run_one(tr, nsteps, dt, cn, celsius, v_init, par, nroot, newid, gax, cv, dst
         rhs_[i] = rconst[i] + cv[i] * vv_[i]
     for step in range(nsteps):
         t_ = step * dt
-        # 1. threshold detection on v(t_) (NetCon semantics: upward crossing, strict >)
-        for q in range(n_det):
-            if vv_[det_comp[q]] > det_thr[q]:
-                if not flag[q]:
-                    flag[q] = True
-                    if nspk < cap_spk:
-                        spk_det[tr, nspk] = q
-                        spk_step[tr, nspk] = step
-                    nspk += 1
-                    for c in range(nc_ptr[q], nc_ptr[q + 1]):
-                        ta = t_ + nc_delay[c]
-                        ks = int(math.ceil((ta - half_) / dt))
-                        if ks < step:
-                            ks = step
-                        while ks * dt + half_ < ta:
-                            ks += 1
-                        while ks > step and (ks - 1) * dt + half_ >= ta:
-                            ks -= 1
-                        ring[ks % ring_len, nc_syn[c]] += nc_w[c]
-            else:
-                flag[q] = False
-        # 2. deliver events due by t_ + dt/2
-        slot = step % ring_len
-        for j in range(n_syn):
-            w = ring[slot, j]
-            if w != 0.0:
-                sA[j] += w * syn_par[j, 3]
-                sB[j] += w * syn_par[j, 4]
-                ring[slot, j] = 0.0
-        tdel = t_ + half_
-        while ev_p < ev_end and ev_time[ev_p] <= tdel:
-            j = ev_syn[ev_p]
-            w = ev_w[ev_p]
-            sA[j] += w * syn_par[j, 3]
-            sB[j] += w * syn_par[j, 4]
-            ev_p += 1
-        # 3. rhs_ holds the capacitive and constant terms (rconst + cv * v, assembled with
+''' + _indent(EVENT_STEP_SRC, 8) + '''        # 3. rhs_ holds the capacitive and constant terms (rconst + cv * v, assembled with
         #    the previous solve); dd_ is the quiet diagonal at the varying sites
         # 4. density mechanisms (conductances on the diagonal)
 {current}
         # 5. point processes, evaluated at t_ + dt/2 with v(t_)
         tm_ = t_ + half_
-        for k in range(n_icl):
-            c_ = icl_comp[k]
-            a = 0.0
-            if tm_ >= icl_par[k, 0] and tm_ < icl_par[k, 0] + icl_par[k, 1]:
-                a = icl_par[k, 2]
-            rhs_[c_] += a
-            ipp[k] = a
-        for k in range(n_alp):
-            c_ = alp_comp[k]
-            x = (tm_ - alp_par[k, 0]) / alp_par[k, 1]
-            g = 0.0
-            if x > 0.0 and x <= 10.0:
-                g = alp_par[k, 2] * x * math.exp(1.0 - x)
-                dd_[c_] += g
-                dirty_[c_] = True
-                anyd_ = True
-            rhs_[c_] += g * alp_par[k, 3]
-            ipp[n_icl + k] = g * (vv_[c_] - alp_par[k, 3])
-        for k in range(n_syn):
-            c_ = syn_comp[k]
-            g = sB[k] - sA[k]
-            if g != 0.0:
-                dd_[c_] += g
-                dirty_[c_] = True
-                anyd_ = True
-            rhs_[c_] += g * syn_par[k, 2]
-            ipp[n_icl + n_alp + k] = g * (vv_[c_] - syn_par[k, 2])
-        # 6. Hines solve in level order (cable_solver.level_order: roots first, parent[i] < i,
+''' + _indent(point_process_src(), 8) + '''        # 6. Hines solve in level order (cable_solver.level_order: roots first, parent[i] < i,
         #    consecutive compartments mostly independent).  The factors of the quiet system
         #    (no time-varying conductance: ff = gax / d, invd = 1 / d) are computed once.
         #    Compartments with a density mechanism in their subtree ("hot", hot_idx) are
