@@ -68,47 +68,39 @@ def _post(n):
     return n.postsynapses[n.postsynapses.compartment == "dendrite"].node_id.unique()
 
 
-def build_ours(n, hh=True, alpha=True, noisy=False):
-    """The tutorial model on our engine (see module docstring)."""
-    from connectome_sim.cable import CompartmentModel
-    m = CompartmentModel(n, res=10)
-    m.Ra, m.cm = 266.1, 0.8
-    m.insert("pas", g=1 / 20800, e=-60)
-    if hh:
-        axon = n.nodes.loc[n.nodes.compartment.isin(["axon", "linker"]), "node_id"].values
-        m.insert("hh", subset=list(set(m.get_node_section(axon))))
-    m.add_voltage_record(DEND_BASE, label="dendrite_base")
-    m.add_voltage_record(AXON_TIP, label="axon_tip")
-    m.add_voltage_record(SOMA, label="soma")
-    m.add_spike_detector(AXON_TIP, label="axon_tip")
-    post = _post(n)
-    if alpha:
-        for i in range(5):
-            m.add_synaptic_current(where=post[0:i * 5], start=50 + i * 200, max_syn_cond=.1,
-                                   rev_pot=-10)
-    if noisy:
-        m.add_synaptic_input(post[0:20], spike_no=20, spike_int=50, spike_noise=1,
-                             cn_weight=0.04)
-    return m
-
-
-def build_navis(n):
-    """The same model through navis's NEURON CompartmentModel (for the build time only)."""
-    import navis.interfaces.neuron as nrn
-    cmp = nrn.CompartmentModel(n, res=10)
+def _tutorial(cmp, n, hh=True, alpha=True, noisy=False):
+    """Set up the tutorial model on ``cmp``: ours or navis's CompartmentModel, since both take
+    the same calls (navis's method names are our API)."""
     cmp.Ra, cmp.cm = 266.1, 0.8
     cmp.insert("pas", g=1 / 20800, e=-60)
-    axon = n.nodes.loc[n.nodes.compartment.isin(["axon", "linker"]), "node_id"].values
-    cmp.insert("hh", subset=list(set(cmp.get_node_section(axon))))
+    if hh:
+        axon = n.nodes.loc[n.nodes.compartment.isin(["axon", "linker"]), "node_id"].values
+        cmp.insert("hh", subset=list(set(cmp.get_node_section(axon))))
     cmp.add_voltage_record(DEND_BASE, label="dendrite_base")
     cmp.add_voltage_record(AXON_TIP, label="axon_tip")
     cmp.add_voltage_record(SOMA, label="soma")
     cmp.add_spike_detector(AXON_TIP, label="axon_tip")
     post = _post(n)
-    for i in range(5):
-        cmp.add_synaptic_current(where=post[0:i * 5], start=50 + i * 200, max_syn_cond=.1,
-                                 rev_pot=-10)
+    if alpha:
+        for i in range(5):
+            cmp.add_synaptic_current(where=post[0:i * 5], start=50 + i * 200, max_syn_cond=.1,
+                                     rev_pot=-10)
+    if noisy:
+        cmp.add_synaptic_input(post[0:20], spike_no=20, spike_int=50, spike_noise=1,
+                               cn_weight=0.04)
     return cmp
+
+
+def build_ours(n, hh=True, alpha=True, noisy=False):
+    """The tutorial model on our engine (see module docstring)."""
+    from connectome_sim.cable import CompartmentModel
+    return _tutorial(CompartmentModel(n, res=10), n, hh=hh, alpha=alpha, noisy=noisy)
+
+
+def build_navis(n):
+    """The same model through navis's NEURON CompartmentModel (for the build time only)."""
+    import navis.interfaces.neuron as nrn
+    return _tutorial(nrn.CompartmentModel(n, res=10), n)
 
 
 def time_neuron(model, repeat):

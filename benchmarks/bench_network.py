@@ -78,6 +78,32 @@ def larva():
     return edges, ids, sens
 
 
+def _shiu_brian2(b2, edges, ids, sens):
+    """Shiu et al.'s LIF network in Brian2 on the larva edges (one definition for both
+    targets): returns ``(network, spike monitor)``; sensory neurons get 150 Hz Poisson input."""
+    b2.start_scope()
+    b2.defaultclock.dt = 0.1 * b2.ms
+    idx = pd.Index(ids)
+    eqs = """dv/dt = (v_0 - v + g) / t_mbr : volt (unless refractory)
+             dg/dt = -g / tau : volt (unless refractory)
+             rfc : second"""
+    ns = dict(v_0=-52 * b2.mV, v_rst=-52 * b2.mV, v_th=-45 * b2.mV, t_mbr=20 * b2.ms,
+              tau=5 * b2.ms)
+    neu = b2.NeuronGroup(len(ids), eqs, threshold="v > v_th", reset="v = v_rst; g = 0*mV",
+                         refractory="rfc", method="linear", namespace=ns)
+    neu.v = -52 * b2.mV
+    neu.rfc = 2.2 * b2.ms
+    syn = b2.Synapses(neu, neu, "w : volt", on_pre="g += w", delay=1.8 * b2.ms)
+    syn.connect(i=idx.get_indexer(edges.source), j=idx.get_indexer(edges.target))
+    syn.w = edges.weight.to_numpy() * 0.275 * b2.mV
+    objs = [neu, syn]
+    for s in idx.get_indexer(sens):
+        neu[s].rfc = 0 * b2.ms
+        objs.append(b2.PoissonInput(neu[s], "v", 1, 150 * b2.Hz, 68.75 * b2.mV))
+    mon = b2.SpikeMonitor(neu)
+    return b2.Network(*objs, mon), mon
+
+
 def bench_brian2(standalone=False):
     from connectome_sim.network import PointNetwork
 
@@ -104,27 +130,7 @@ def bench_brian2(standalone=False):
     import brian2 as b2
 
     def run_b2(target):
-        b2.start_scope()
-        b2.defaultclock.dt = 0.1 * b2.ms
-        idx = pd.Index(ids)
-        eqs = """dv/dt = (v_0 - v + g) / t_mbr : volt (unless refractory)
-                 dg/dt = -g / tau : volt (unless refractory)
-                 rfc : second"""
-        ns = dict(v_0=-52 * b2.mV, v_rst=-52 * b2.mV, v_th=-45 * b2.mV, t_mbr=20 * b2.ms,
-                  tau=5 * b2.ms)
-        neu = b2.NeuronGroup(len(ids), eqs, threshold="v > v_th", reset="v = v_rst; g = 0*mV",
-                             refractory="rfc", method="linear", namespace=ns)
-        neu.v = -52 * b2.mV
-        neu.rfc = 2.2 * b2.ms
-        syn = b2.Synapses(neu, neu, "w : volt", on_pre="g += w", delay=1.8 * b2.ms)
-        syn.connect(i=idx.get_indexer(edges.source), j=idx.get_indexer(edges.target))
-        syn.w = edges.weight.to_numpy() * 0.275 * b2.mV
-        objs = [neu, syn]
-        for s in idx.get_indexer(sens):
-            neu[s].rfc = 0 * b2.ms
-            objs.append(b2.PoissonInput(neu[s], "v", 1, 150 * b2.Hz, 68.75 * b2.mV))
-        mon = b2.SpikeMonitor(neu)
-        net = b2.Network(*objs, mon)
+        net, mon = _shiu_brian2(b2, edges, ids, sens)
         t0 = time.perf_counter()
         net.run(1000 * b2.ms)
         t1 = time.perf_counter()
@@ -149,28 +155,7 @@ def _bench_standalone(edges, ids, sens, ours_warm):
     with tempfile.TemporaryDirectory() as tmp:
         b2.set_device("cpp_standalone", directory=tmp, build_on_run=False)
         try:
-            b2.start_scope()
-            b2.defaultclock.dt = 0.1 * b2.ms
-            idx = pd.Index(ids)
-            eqs = """dv/dt = (v_0 - v + g) / t_mbr : volt (unless refractory)
-                     dg/dt = -g / tau : volt (unless refractory)
-                     rfc : second"""
-            ns = dict(v_0=-52 * b2.mV, v_rst=-52 * b2.mV, v_th=-45 * b2.mV, t_mbr=20 * b2.ms,
-                      tau=5 * b2.ms)
-            neu = b2.NeuronGroup(len(ids), eqs, threshold="v > v_th",
-                                 reset="v = v_rst; g = 0*mV", refractory="rfc",
-                                 method="linear", namespace=ns)
-            neu.v = -52 * b2.mV
-            neu.rfc = 2.2 * b2.ms
-            syn = b2.Synapses(neu, neu, "w : volt", on_pre="g += w", delay=1.8 * b2.ms)
-            syn.connect(i=idx.get_indexer(edges.source), j=idx.get_indexer(edges.target))
-            syn.w = edges.weight.to_numpy() * 0.275 * b2.mV
-            objs = [neu, syn]
-            for s in idx.get_indexer(sens):
-                neu[s].rfc = 0 * b2.ms
-                objs.append(b2.PoissonInput(neu[s], "v", 1, 150 * b2.Hz, 68.75 * b2.mV))
-            mon = b2.SpikeMonitor(neu)
-            net = b2.Network(*objs, mon)
+            net, mon = _shiu_brian2(b2, edges, ids, sens)
             t0 = time.perf_counter()
             net.run(1000 * b2.ms)
             t1 = time.perf_counter()
