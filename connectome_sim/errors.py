@@ -14,6 +14,7 @@ __all__ = [
     "UnitsError",
     "RadiusError",
     "UnknownIDError",
+    "IDError",
     "ParameterError",
     "StabilityError",
     "SimulationError",
@@ -45,6 +46,13 @@ class UnknownIDError(ConnectomeSimError, KeyError):
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return str(self.args[0]) if self.args else ""
+
+
+class IDError(ConnectomeSimError, ValueError):
+    """Values that cannot be IDs (booleans, rounded floats, strings mixed with integers).
+
+    See :mod:`connectome_sim.ids` for the policy.
+    """
 
 
 class ParameterError(ConnectomeSimError, TypeError):

@@ -48,40 +48,18 @@ Units: ms, mV, nF, µS, nA.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
-import sys
-import tempfile
 import textwrap
+
+from .codegen import cache_dir, load_module
 
 __all__ = ["get_kernel", "cache_dir", "load_source", "KERNEL_VERSION", "EVENT_INIT_SRC",
            "EVENT_STEP_SRC", "point_process_src"]
 
 KERNEL_VERSION = "13"
 
-_LOADED: dict[str, object] = {}
-
 #: instance count granularity of the vectorised state loops (a multiple of any vector width
 #: times unroll LLVM picks for float64)
 _PAD = 32
-
-
-def cache_dir() -> str:
-    """Directory holding generated kernel modules (``$CONNECTOME_SIM_CACHE`` or ~/.cache)."""
-    base = os.environ.get("CONNECTOME_SIM_CACHE")
-    if not base:
-        base = os.path.join(os.path.expanduser("~"), ".cache", "connectome_sim", "kernels")
-    try:
-        os.makedirs(base, exist_ok=True)
-        probe = os.path.join(base, ".write_probe")
-        with open(probe, "w"):
-            pass
-        return base
-    except OSError:
-        base = os.path.join(tempfile.gettempdir(), "connectome_sim_kernels")
-        os.makedirs(base, exist_ok=True)
-        return base
 
 
 def _indent(src: str, n: int) -> str:
@@ -198,28 +176,8 @@ def get_kernel(mechs):
 
 
 def load_source(src: str, prefix: str):
-    """Import the generated module source ``src`` as ``<prefix>_<hash>`` from :func:`cache_dir`.
-
-    The file is written once (atomically) and imported, so numba's on-disk cache works across
-    processes; modules are kept per hash for the life of the process.
-    """
-    key = hashlib.sha1(src.encode()).hexdigest()[:16]
-    name = f"{prefix}_{key}"
-    mod = _LOADED.get(name)
-    if mod is not None:
-        return mod
-    path = os.path.join(cache_dir(), name + ".py")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as fh:
-            fh.write(src)
-        os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    _LOADED[name] = mod
-    return mod
+    """Import generated source through the one loader (:func:`.codegen.load_module`)."""
+    return load_module(src, prefix)
 
 
 def point_process_src(icl: str = "n_icl", alp: str = "n_alp", syn: str = "n_syn",

@@ -743,19 +743,6 @@ from connectome_sim.engine.network import BLOCK, DENSE_RATIO, WAKE_COST, _ring_c
 _SPECIALISED = {}
 
 
-def _kernel_dir():
-    import os
-    from pathlib import Path
-
-    d = os.environ.get("CONNECTOME_SIM_KERNEL_DIR")
-    if d:
-        p = Path(d)
-    else:
-        p = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "connectome_sim" / "kernels"
-    p.mkdir(parents=True, exist_ok=True)
-    return p
-
-
 def specialise(kind, fns):
     """Return the run kernel of ``kind`` ('clock' or 'event') bound to the model functions.
 
@@ -763,9 +750,10 @@ def specialise(kind, fns):
     ``sleep_fn``, ``catch_fn`` / ``recv_fn``, ``obs_fn``) to numba dispatchers.
     """
     import hashlib
-    import importlib.util
     import inspect
     import sys
+
+    from .codegen import load_module
 
     if kind == "clock" and "pop_fn" not in fns:
         # callers written before step_population existed: same kernel, use_pop = False
@@ -798,16 +786,8 @@ def specialise(kind, fns):
     dep_src += inspect.getsource(sys.modules[__name__])
     h = hashlib.sha1((src + dep_src).encode()).hexdigest()[:16]
     text = _HEADER.format(hash=h, imports="\n".join(imports)) + "\n\n" + src
-    name = f"_cs_{kind}_" + "_".join(f.py_func.__name__ for f in fns.values()) + f"_{h}"
-    path = _kernel_dir() / f"{name}.py"
-    if not path.exists() or path.read_text() != text:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
+    name = f"cs_{kind}_" + "_".join(f.py_func.__name__ for f in fns.values())
+    mod = load_module(text, name)
     fn = getattr(mod, base.py_func.__name__)
     _SPECIALISED[key] = fn
     return fn

@@ -1,0 +1,45 @@
+"""The kernel generator and loader (connectome_sim.engine.codegen)."""
+
+import subprocess
+import sys
+import textwrap
+
+import jinja2
+import pytest
+
+from connectome_sim.engine import codegen
+
+
+@pytest.mark.parametrize("name", ["_x", "step_", "1a", "a-b", "for", "match", "range", "np",
+                                  "exp", "v", "dt", ""])
+def test_reserved_or_invalid_names_refused(name):
+    with pytest.raises(ValueError, match=repr(name).replace("(", r"\(")[:6] if name else "valid"):
+        codegen.check_identifier(name, "gate")
+
+
+@pytest.mark.parametrize("name", ["m", "h_inf", "gNaBar", "step", "v_half"])
+def test_user_names_accepted(name):
+    assert codegen.check_identifier(name, "gate") == name
+
+
+def test_undefined_template_name_is_an_error():
+    tmpl = codegen._environment().from_string("x = {{ defined }} + {{ missing }}")
+    with pytest.raises(jinja2.UndefinedError):
+        tmpl.render(defined=1)
+
+
+def test_loader_is_process_safe(tmp_path):
+    """Four processes load the same new source at once: one file, no partial read."""
+    src = "VALUE = 42\n"
+    code = textwrap.dedent(f"""
+        import os
+        os.environ['CONNECTOME_SIM_CACHE'] = {str(tmp_path)!r}
+        from connectome_sim.engine import codegen
+        m = codegen.load_module({src!r}, 'cs_test')
+        assert m.VALUE == 42
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(4)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    files = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert len(files) == 1 and files[0].startswith("cs_test_") and files[0].endswith(".py")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
