@@ -77,7 +77,7 @@ def _delays(df, delay, dflt):
                                  f"{df[delay].iloc[rows[0]]!r}); delays are ms >= 0")
         return d
     if delay is None:
-        return np.array([dflt])
+        return None
     try:
         d = float(delay)
     except (TypeError, ValueError):
@@ -204,9 +204,13 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
     elif weight_scale is not None and not isinstance(weight_scale, dict):
         raise ParameterError(f"weight_scale must be a number or a dict, got {weight_scale!r}")
     stage("neurons")
-    dflt = 1.8 if net.model.name == "LIF" and not isinstance(model, dict) else \
-        float(getattr(net.model, "default_delay", 1.8 if net.model.name == "LIF" else 5.0))
-    d = _delays(df, delay, dflt)
+    d = _delays(df, delay, None)
+    if d is None:           # each target model's default delay
+        from .network import _default_delay
+
+        dflt = np.array([_default_delay(m) for m in net._models])
+        codes_t = net._model_of[t_code]
+        d = dflt[codes_t] if np.unique(codes_t).size > 1 else dflt[codes_t[:1]]
     if is_gap is not None:
         chem = ~is_gap
         net._g.append((s_code[is_gap].astype(np.int64), t_code[is_gap].astype(np.int64),

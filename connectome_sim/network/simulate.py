@@ -185,7 +185,7 @@ class EngineRun:
     """
 
     def __init__(self, net, comp, dt, k0, k_end, seed, trial, v_init, max_spikes, budget,
-                 states=None, deliveries=None, stims=None):
+                 states=None, deliveries=None, stims=None, parallel=None):
         self.net, self.comp, self.dt = net, comp, float(dt)
         self.k0 = self.k = int(k0)
         self.k_end = int(k_end)
@@ -236,6 +236,7 @@ class EngineRun:
         self._charge(self.rec.nbytes)
         self.rec_k0 = k0
         pinned_rows = np.concatenate([crow, rec_rows])
+        self.parallel = parallel
         self.groups = [self._group(gi, g, t, rows, w, c, ck, crow, camp, rec_rows, pinned_rows,
                                    v_init, states, deliveries)
                        for gi, g in enumerate(comp.groups)]
@@ -267,7 +268,7 @@ class EngineRun:
             S = np.ascontiguousarray(states[gi], float).copy()
         else:
             S = m.init_state(P, v_init)
-        par = (g.n_lanes > 1)
+        par = (g.n_lanes > 1) if self.parallel is None else bool(self.parallel)
         if par and not eng.PARALLEL_LOCK.acquire(blocking=False):
             raise RuntimeError("parallel lock busy")      # caller retries with one lane
         elif par:
@@ -399,7 +400,8 @@ class EngineRun:
             self._call(self.groups[0], self.k, k1, True, finish)
         else:
             while self.k < k1 and not self.status:
-                kb = min((self.k // self.E + 1) * self.E, k1)
+                kb = min((self.k // self.E + 1) * self.E, (self.k // eng.BLOCK + 1) * eng.BLOCK,
+                         k1)
                 for gs in self.groups:
                     self._call(gs, self.k, kb, False, False)
                     if self.status:
@@ -574,7 +576,7 @@ def run_trials(net, duration, dt, seed, n_trials, v_init, max_spikes, budget, th
             comp = compile_network(net, {})
             run = EngineRun(net, comp, dt, 0, n_steps, seed, trial, v_init, max_spikes,
                             per_trial)
-        par = any(g.n_lanes > 1 for g in comp.groups)
+        par = any(gs.kern.what.endswith("parallel)") for gs in run.groups)
         if par:
             with eng.PARALLEL_LOCK:
                 run.advance(n_steps)
