@@ -13,8 +13,9 @@ its model's contract (:mod:`connectome_sim.network.models.base`), indexed by gro
 Spikes travel through a CSR of the event edges by source row whose rows are cut into
 *segments* of equal delay and equal target lane, so that a spike is queued once per
 (source, delay, lane), never per edge.  Each lane has a ring buffer of segment indices with
-one slot per time step (``rb[lane, slot, :rb_n[lane, slot]]``) and, for event-driven targets,
-the exact arrival time of each entry (``rb_t``).
+one slot per time step (``rb[lane, slot, :rb_n[lane, slot]]``, each entry the segment's edge
+range ``(start, end)``, so that delivering needs no look-up of segment tables) and, for
+event-driven targets, the exact arrival time of each entry (``rb_t``).
 
 Epochs
 ------
@@ -42,7 +43,7 @@ import numpy as np
 
 __all__ = ["build_csr", "csr", "lane_segments", "factorize_ints", "route", "kernel",
            "STATUS_OK", "STATUS_MAX_SPIKES", "STATUS_RUNAWAY", "STATUS_NONFINITE",
-           "STATUS_MEMORY", "BLOCK", "DENSE_RATIO", "WAKE_COST"]
+           "STATUS_MEMORY", "BLOCK", "DENSE_RATIO", "WAKE_COST", "PAR_WORK"]
 
 STATUS_OK = 0
 STATUS_MAX_SPIKES = 1
@@ -59,6 +60,8 @@ STATUS_MEMORY = 4
 BLOCK = 64
 DENSE_RATIO = 16
 WAKE_COST = 3
+#: work units (deliveries + neuron-steps) of an epoch above which its lanes run in threads
+PAR_WORK = 200_000
 
 
 # ----------------------------------------------------------------------------- connectivity
@@ -96,12 +99,18 @@ def build_csr(n, src, tgt, w, dly, merge):
         indptr[src[e] + 1] += 1
     for i in range(n):
         indptr[i + 1] += indptr[i]
-    pos = indptr[:-1].copy()
-    perm = np.empty(E, np.int64)
-    for e in range(E):
-        s = src[e]
-        perm[pos[s]] = e
-        pos[s] += 1
+    ordered = True
+    for e in range(1, E):
+        if src[e] < src[e - 1]:
+            ordered = False
+            break
+    perm = np.empty(0 if ordered else E, np.int64)     # (sorted input: the identity)
+    if not ordered:
+        pos = indptr[:-1].copy()
+        for e in range(E):
+            s = src[e]
+            perm[pos[s]] = e
+            pos[s] += 1
     out_tgt = np.empty(E, np.int32)
     out_w = np.empty(E, np.float64)
     out_d = np.empty(1 if uni else E, np.float64)
@@ -109,13 +118,13 @@ def build_csr(n, src, tgt, w, dly, merge):
         out_d[0] = dly[0]
     new_ptr = np.zeros(n + 1, np.int64)
     # duplicates found with a per-target marker (row of the last visit, output slot)
-    mark_row = np.full(n, -1, np.int64)
+    mark_row = np.full(n, -1, np.int32)
     mark_pos = np.empty(n, np.int64)
     m = 0
     dup = -1
     for i in range(n):
         for q in range(indptr[i], indptr[i + 1]):
-            e = perm[q]
+            e = q if ordered else perm[q]
             t = tgt[e]
             d = dly[0] if uni else dly[e]
             if mark_row[t] == i:
@@ -267,19 +276,13 @@ def factorize_ints(a, b):
 
     ``a`` and ``b`` are uint64 views of int64/uint64 ID columns.  Returns ``(codes_a,
     codes_b, uniques)``: int32 codes (positions in ``uniques``, in order of first
-    appearance, ``a`` before ``b``) and the distinct IDs.  O(len(a) + len(b)); the table has
-    at least twice as many slots as there can be distinct IDs.
+    appearance, ``a`` before ``b``) and the distinct IDs.  O(len(a) + len(b)).  The table
+    (key and code side by side, one cache line per probe) is kept at most half full; a run of
+    equal IDs (edge lists grouped by source) is looked up once.
     """
-    n_in = a.size + b.size
-    size = 1024
-    while size < 2 * min(n_in, 1 << 31):
-        size *= 2
-    # a table sized for every input row would be wasteful when IDs repeat (edge lists): start
-    # at 2**20 slots and rebuild larger when it fills beyond one half
-    size = min(size, 1 << 20)
+    size = 1 << 16
     mask = np.uint64(size - 1)
-    keys = np.empty(size, np.uint64)
-    vals = np.full(size, -1, np.int32)
+    table = np.zeros((size, 2), np.uint64)       # [key, code + 1] (0: empty)
     uniq = np.empty(1024, np.uint64)
     n_u = 0
     codes_a = np.empty(a.size, np.int32)
@@ -287,38 +290,45 @@ def factorize_ints(a, b):
     for part in range(2):
         x = a if part == 0 else b
         out = codes_a if part == 0 else codes_b
+        last_key = np.uint64(0)
+        last_code = -1
         for q in range(x.size):
             key = x[q]
+            if last_code >= 0 and key == last_key:
+                out[q] = last_code
+                continue
             slot = _mix64(key) & mask
             while True:
-                v = vals[slot]
-                if v < 0:
+                v = table[slot, 1]
+                if v == 0:
                     if n_u >= uniq.size:
                         u2 = np.empty(2 * uniq.size, np.uint64)
                         for r in range(n_u):
                             u2[r] = uniq[r]
                         uniq = u2
-                    keys[slot] = key
-                    vals[slot] = n_u
+                    table[slot, 0] = key
+                    table[slot, 1] = np.uint64(n_u + 1)
                     uniq[n_u] = key
-                    out[q] = n_u
+                    code = n_u
                     n_u += 1
                     if 2 * n_u > size:                 # grow: rehash the distinct keys
                         size *= 2
                         mask = np.uint64(size - 1)
-                        keys = np.empty(size, np.uint64)
-                        vals = np.full(size, -1, np.int32)
+                        table = np.zeros((size, 2), np.uint64)
                         for r in range(n_u):
                             sl = _mix64(uniq[r]) & mask
-                            while vals[sl] >= 0:
+                            while table[sl, 1] != 0:
                                 sl = (sl + np.uint64(1)) & mask
-                            keys[sl] = uniq[r]
-                            vals[sl] = r
+                            table[sl, 0] = uniq[r]
+                            table[sl, 1] = np.uint64(r + 1)
                     break
-                if keys[slot] == key:
-                    out[q] = v
+                if table[slot, 0] == key:
+                    code = np.int64(v) - 1
                     break
                 slot = (slot + np.uint64(1)) & mask
+            out[q] = code
+            last_key = key
+            last_code = code
     return codes_a, codes_b, uniq[:n_u].copy()
 
 
@@ -384,7 +394,7 @@ def any_nonfinite(x, lo, hi):
 # ----------------------------------------------------------------------------- routing
 @numba.njit(cache=True, nogil=True)
 def route(n_new, new_i, new_k, new_t, k_end, dt,
-          seg_ptr, seg_lane, seg_dsteps, seg_delay,
+          seg_ptr, seg_lane, seg_dsteps, seg_delay, seg_start, seg_end,
           rb, rb_t, rb_n, lane_event,
           sp_i, sp_t, n_sp, max_spikes, mem_left):
     """Queue an epoch's spikes into the lanes' rings and append them to the spike table.
@@ -397,8 +407,8 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         First step after the epoch (nothing may be queued before it).
     seg_* : the segments of the event CSR (see :func:`lane_segments`), ``seg_dsteps`` the
         delays in steps.
-    rb, rb_t, rb_n : rings (segment, arrival time ms, fill) per lane and slot; ``rb_t`` is
-        empty when no lane is event-driven.
+    rb, rb_t, rb_n : rings per lane and slot: edge ranges ``rb[L, slot, q] = (start, end)``,
+        arrival times (ms; ``rb_t`` is empty when no lane is event-driven) and fills.
     lane_event : bool[lanes]
         Lanes of event-driven models: their entries keep the exact arrival time ``t + delay``
         and go to the slot of that time (never before ``k_end``); clock-driven lanes get
@@ -437,7 +447,7 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         sp_t = tmp_t
         grown += extra
         mem_left -= extra
-    n_lanes, n_slots, cap = rb.shape
+    n_lanes, n_slots, cap, _two = rb.shape
     # room: every spike adds its segments to at most every slot of its lanes
     if n_lanes > 0 and seg_ptr.size > 1:
         need = np.zeros(n_lanes, np.int64)
@@ -454,15 +464,16 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
             while fill + need[L] > cap2:
                 cap2 *= 2
         if cap2 > cap:
-            extra = n_lanes * n_slots * (cap2 - cap) * (16 if use_t else 8)
+            extra = n_lanes * n_slots * (cap2 - cap) * (24 if use_t else 16)
             if extra > mem_left:
                 return rb, rb_t, sp_i, sp_t, n_sp, 4, grown
-            r2 = np.empty((n_lanes, n_slots, cap2), np.int64)
+            r2 = np.empty((n_lanes, n_slots, cap2, 2), np.int64)
             t2 = np.empty((n_lanes if use_t else 0, n_slots if use_t else 0, cap2), np.float64)
             for L in range(n_lanes):
                 for sl in range(n_slots):
                     for q in range(rb_n[L, sl]):
-                        r2[L, sl, q] = rb[L, sl, q]
+                        r2[L, sl, q, 0] = rb[L, sl, q, 0]
+                        r2[L, sl, q, 1] = rb[L, sl, q, 1]
                         if use_t:
                             t2[L, sl, q] = rb_t[L, sl, q]
             rb = r2
@@ -488,8 +499,10 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
                 rb_t[L, sl, rb_n[L, sl]] = ta
             else:
                 sl = (k + seg_dsteps[s]) % n_slots
-            rb[L, sl, rb_n[L, sl]] = s
-            rb_n[L, sl] += 1
+            q2 = rb_n[L, sl]
+            rb[L, sl, q2, 0] = seg_start[s]
+            rb[L, sl, q2, 1] = seg_end[s]
+            rb_n[L, sl] = q2 + 1
     return rb, rb_t, sp_i, sp_t, n_sp, status, grown
 
 

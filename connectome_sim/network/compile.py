@@ -82,6 +82,7 @@ class CompiledNetwork:
     xg_b: np.ndarray
     xg_g: np.ndarray
     min_delay: float             # ms, over event and cross-continuous edges (inf if none)
+    identity: bool = False       # engine order == network order (one model)
     n_event_edges: int = 0
     notes: list = field(default_factory=list)
 
@@ -282,7 +283,8 @@ def _compile(net, lanes) -> CompiledNetwork:
         seg_lane=seg_lane, n_lanes=n_lanes, lane_event=lane_event,
         cx_rows=cx[0], cx_ptr=cx[1], cx_tgt=cx[2], cx_w=np.ascontiguousarray(cx[3], float),
         cx_delay=np.ascontiguousarray(cx[4], float),
-        xg_a=xg[0], xg_b=xg[1], xg_g=xg[2], min_delay=min_d, n_event_edges=int(t32.size))
+        xg_a=xg[0], xg_b=xg[1], xg_g=xg[2], min_delay=min_d, identity=bool(identity),
+        n_event_edges=int(t32.size))
 
 
 def _gap_pairs(net, codes, models):

@@ -42,13 +42,16 @@ def factorize_ids(s: np.ndarray, t: np.ndarray):
 def _weights(df, wc, sign_col, nt_col, inhibitory_nt):
     if wc is None:
         w = np.ones(len(df))
+    elif df[wc].dtype.kind in "iub":
+        w = df[wc].to_numpy(dtype=float)          # integers: finite by construction
     else:
         w = pd.to_numeric(df[wc], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(w)
         if bad.any():
             rows = np.flatnonzero(bad)[:10]
             raise ParameterError(f"weight column {wc!r} has NaN/inf/non-numeric values in rows "
-                                 f"{list(df.index[rows])}; drop or fix them")
+                                 f"{list(df.index[rows])} (e.g. {df[wc].iloc[rows[0]]!r}); "
+                                 "drop or fix them")
     if sign_col is not None:
         sg = df[sign_col].to_numpy()
         if sg.dtype == bool:

@@ -153,8 +153,7 @@ def pending_deliveries(run):
             if not cnt:
                 continue
             k = run.k + ((sl - run.k) % ns)
-            for s in run.rb[L, sl, :cnt]:
-                a, b = comp.seg_start[s], comp.seg_end[s]
+            for a, b in run.rb[L, sl, :cnt]:
                 ks.append(np.full(b - a, k, np.int64))
                 js.append(comp.order[g.start + comp.tgt[a:b].astype(np.int64)])
                 ws.append(comp.w[a:b])

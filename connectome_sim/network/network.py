@@ -334,10 +334,22 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
         return self
 
     def set_params(self, ids=None, **props):
-        """Set model parameters of ``ids`` (all neurons if None); scalars or one value each.
+        """Set model parameters of ``ids`` (all neurons if None).
 
-        Each parameter must belong to the model of every neuron it is set on (the message
-        names the neurons and models that lack it).
+        Parameters
+        ----------
+        ids : ID or list of IDs, optional
+            Neurons to change (default: all).
+        **props
+            Parameter values (units: see each model's ``params``), a scalar or one value per
+            neuron of ``ids``.  Each parameter must belong to the model of every neuron it
+            is set on (the message names the neurons and models that lack it); values are
+            checked against the parameter's valid range (e.g. time constants > 0).
+
+        Returns
+        -------
+        PointNetwork
+            ``self``, for chaining.
         """
         rows = np.arange(self.n_neurons) if ids is None else self._rows(ids, "set_params(ids)")
         codes = self._model_of[rows]

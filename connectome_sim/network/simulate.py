@@ -212,7 +212,7 @@ class EngineRun:
         self.n_slots = int(d_all.max()) + 1 if d_all.size else 1
         self.solo = len(comp.groups) == 1
         L = comp.n_lanes
-        self.rb = np.empty((L, self.n_slots, 256), np.int64)
+        self.rb = np.empty((L, self.n_slots, 256, 2), np.int64)
         self.rb_n = np.zeros((L, self.n_slots), np.int64)
         self.rb_t = np.empty((L, self.n_slots, 256) if comp.lane_event.any() else (0, 0, 0))
         self.sp_i = np.empty(4096, np.int32)
@@ -517,7 +517,8 @@ class EngineRun:
             new_t = np.concatenate(parts_t)
             o = np.argsort(new_k, kind="stable")
             out = eng.route(new_i.size, new_i[o], new_k[o], new_t[o], kb, dt, comp.seg_ptr,
-                            comp.seg_lane, self.dsteps, comp.seg_delay, self.rb, self.rb_t,
+                            comp.seg_lane, self.dsteps, comp.seg_delay, comp.seg_start,
+                            comp.seg_end, self.rb, self.rb_t,
                             self.rb_n, comp.lane_event, self.sp_i, self.sp_t, self.n_sp,
                             self.max_spikes, self.budget - self.used)
             self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp, st, grown = out
@@ -535,10 +536,16 @@ class EngineRun:
     # ---------------------------------------------------------------- results
     def spikes(self):
         """(network rows, times ms) of the spikes so far, in (time, row) order."""
-        i = self.comp.order[self.sp_i[:self.n_sp]]
+        r = self.sp_i[:self.n_sp]
+        i = r.astype(np.int64) if self.comp.identity else self.comp.order[r]
         t = self.sp_t[:self.n_sp].copy()
-        o = np.lexsort((i, t))
-        return i[o], t[o]
+        # the engine emits (step, engine row) order: already sorted for one clock-driven group
+        # (a linear check instead of a sort of millions of spikes)
+        dt, di = np.diff(t), np.diff(i)
+        if not ((dt > 0) | ((dt == 0) & (di > 0))).all():
+            o = np.lexsort((i, t))
+            i, t = i[o], t[o]
+        return i, t
 
     def states(self):
         """Per group, its state rows (group order; neurons in the group's network order)."""
