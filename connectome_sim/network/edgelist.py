@@ -95,6 +95,7 @@ def _model_codes(net, model, ids, labels, neurons, model_by):
     """Model of every neuron from a name or a {value: model} mapping."""
     if not isinstance(model, dict):
         return None
+    mapping = {k: get_model(v) for k, v in model.items()}     # unknown names first
     if model_by == "label":
         if labels is None:
             raise ParameterError("from_edge_list: model is a mapping by label but no labels= "
@@ -109,7 +110,6 @@ def _model_codes(net, model, ids, labels, neurons, model_by):
             np.full(len(ids), -1)
         col = neurons[model_by].to_numpy()
         keys = np.where(pos >= 0, col[np.maximum(pos, 0)], None)
-    mapping = {k: get_model(v) for k, v in model.items()}
     default = mapping.pop("*", None)
     codes = np.full(len(ids), -1, np.int16)
     uk, inv = np.unique(np.asarray(keys, dtype=object).astype(str), return_inverse=True)
@@ -188,12 +188,12 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
             if not owners:
                 raise ParameterError(f"from_edge_list: no model of this network has a parameter "
                                      f"{k!r} (models: {[m.name for m in ms]})")
+            if np.ndim(v) and np.shape(v)[0] != n:
+                raise ParameterError(f"from_edge_list: {k} has {np.shape(v)[0]} values for "
+                                     f"{n} neurons (give one per neuron, in ID order)")
             for m in owners:
                 rows = np.flatnonzero(net._model_of == net._models.index(m))
                 vals = v if not np.ndim(v) else np.asarray(v)[rows]
-                if np.ndim(v) and np.shape(v)[0] != n:
-                    raise ParameterError(f"from_edge_list: {k} has {np.shape(v)[0]} values for "
-                                         f"{n} neurons (give one per neuron, in ID order)")
                 net._set_params_rows(m, rows, {k: vals}, uniq[rows])
     if isinstance(weight_scale, (int, float, np.number)):
         units = {m.weight_unit for m in net._models_in_use()}

@@ -222,6 +222,11 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
         if n == 0:
             return self
         m.check_params(props)
+        for k, v in props.items():            # every value checked before anything changes
+            vals = m.validate(k, v, new.to_numpy() if np.ndim(v) else None)
+            if vals.ndim and vals.shape != (n,):
+                raise ParameterError(f"{m.name} parameter {k!r}: expected a scalar or {n} "
+                                     f"values, got {vals.shape[0]}")
         if labels is not None or self._labels is not None:
             self._labels = self._label_array(self.n_neurons, n, new, labels)
         code = self._model_code(m)          # (its parameter arrays are extended below)
@@ -310,6 +315,11 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
                         f"synapses made with connect() in {self._models[bad[0]].name}'s weight "
                         f"unit ({self._models[bad[0]].weight_unit}); {m.name} takes "
                         f"{m.weight_unit}. Choose the models first, then connect")
+        for k, v in params.items():          # checked before anything changes
+            vals = m.validate(k, v, self.ids[rows] if np.ndim(v) else None)
+            if vals.ndim and vals.shape != rows.shape:
+                raise ParameterError(f"set_model: {k} has {vals.shape[0]} values for "
+                                     f"{rows.size} neurons")
         code = self._model_code(m)
         self._model_of[rows] = code
         arrs = self._props[m.name]
@@ -353,6 +363,15 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
         """
         rows = np.arange(self.n_neurons) if ids is None else self._rows(ids, "set_params(ids)")
         codes = self._model_of[rows]
+        if any(np.ndim(v) and np.shape(v)[0] != rows.size for v in props.values()):
+            raise ParameterError(f"set_params: expected scalars or {rows.size} values")
+        for c in np.unique(codes):                      # all checked before anything changes
+            m = self._models[c]
+            sel = codes == c
+            for k, v in props.items():
+                if k in m.params:
+                    m.validate(k, np.asarray(v)[sel] if np.ndim(v) else v,
+                               self.ids[rows[sel]] if np.ndim(v) else None)
         for c in np.unique(codes):
             m = self._models[c]
             sel = codes == c
@@ -363,8 +382,6 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
                     f"{list(self.ids[rows[sel]][:5])} run {m.name}); valid: "
                     + ", ".join(f"{k} ({p.unit})" for k, p in m.params.items()))
             sub = {k: (np.asarray(v)[sel] if np.ndim(v) else v) for k, v in props.items()}
-            if any(np.ndim(v) and np.shape(v)[0] != rows.size for v in props.values()):
-                raise ParameterError(f"set_params: expected scalars or {rows.size} values")
             self._set_params_rows(m, rows[sel], sub, self.ids[rows[sel]])
         return self
 
