@@ -525,21 +525,24 @@ def route_continuous(ka, kb, vals, out_rows, cx_ptr, cx_tgt, cx_w, cx_dsteps, cr
 
 
 @numba.njit(cache=True, nogil=True)
-def cross_gap_currents(vx, xg_a, xg_b, xg_g, xcur):
-    """Gap-junction currents (nA) between groups from the voltages ``vx`` (mV, engine rows).
+def cross_gap_currents(vx, xg_a, xg_b, xg_g, xgap):
+    """Gap junctions between groups from the voltages ``vx`` (mV, engine rows).
 
-    ``xg_*`` lists each junction once; ``xcur`` (nA, engine rows) is overwritten for every
-    row that has a junction.
-    """
+    ``xg_*`` lists each junction once (µS).  ``xgap[0, i]`` receives ``sum g V_other`` (nA)
+    and ``xgap[1, i]`` ``sum g`` (µS), so that a group computes ``g (V_other - V_i)`` with
+    its own ``V_i`` explicitly (clock models) or implicitly (graded models)."""
     for q in range(xg_a.size):
-        xcur[xg_a[q]] = 0.0
-        xcur[xg_b[q]] = 0.0
+        for r in range(2):
+            xgap[r, xg_a[q]] = 0.0
+            xgap[r, xg_b[q]] = 0.0
     for q in range(xg_a.size):
         a = xg_a[q]
         b = xg_b[q]
-        d = vx[b] - vx[a]
-        xcur[a] += xg_g[q] * d
-        xcur[b] -= xg_g[q] * d
+        g = xg_g[q]
+        xgap[0, a] += g * vx[b]
+        xgap[1, a] += g
+        xgap[0, b] += g * vx[a]
+        xgap[1, b] += g
 
 
 # ----------------------------------------------------------------------------- per-model kernels

@@ -296,10 +296,9 @@ def _gap_pairs(net, codes, models):
         a = np.asarray(a, np.int64)
         b = np.asarray(b, np.int64)
         v = np.asarray(v, float)
-        if is_count:
-            both = (np.array([m.name == "graded" for m in models])[codes[a]]
-                    & np.array([m.name == "graded" for m in models])[codes[b]])
-            v = np.where(both, v * net.g_gap * 1e-6, v * net.gap_weight)
+        if is_count:      # a junction touching a graded neuron: g_gap pS per synapse
+            gr = np.array([m.name == "graded" for m in models])
+            v = np.where(gr[codes[a]] | gr[codes[b]], v * net.g_gap * 1e-6, v * net.gap_weight)
         keep = a != b
         a_.append(a[keep])
         b_.append(b[keep])

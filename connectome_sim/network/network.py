@@ -493,7 +493,7 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
             are chemical synapses.  Each junction is undirected: rows listing it in both
             directions (as C. elegans tables do) are averaged, not added.
         gap_weight : float
-            µS per synapse of gap junctions (between graded neurons: ``g_gap`` pS).
+            µS per synapse of gap junctions (those touching a graded neuron: ``g_gap`` pS).
         labels : dict, Series, list or str, optional
             Neuron labels (default: the ID).
         neurons : DataFrame, optional

@@ -220,7 +220,7 @@ class EngineRun:
         self.n_sp = 0
         N = comp.n
         self.cring = np.zeros((self.n_slots, N) if comp.cx_rows.size else (self.n_slots, 0))
-        self.xcur = np.zeros(N if comp.xg_a.size else 0)
+        self.xgap = np.zeros((2, N if comp.xg_a.size else 0))
         self.vx = np.zeros(N if comp.xg_a.size else 0)
         self._charge(self.rb.nbytes + self.rb_t.nbytes + self.cring.nbytes + 4096 * 12)
         # inputs
@@ -332,7 +332,7 @@ class EngineRun:
                      pc=np.zeros(1, np.int64), cp=(cp_ptr, cp_src, np.ascontiguousarray(cp_w)),
                      gp=(gp_ptr, gp_j, gp_g), scratch=np.zeros((max(m.n_scratch, 1), g.n)),
                      outv=np.zeros(g.n), xin=np.flatnonzero(xin).astype(np.int64),
-                     base=base, itot=itot, out_loc=out_loc,
+                     base=base, itot=itot, gx=np.zeros(g.n), out_loc=out_loc,
                      ep_val=np.zeros((self.E, out_loc.size)),
                      I=np.zeros((len(m.channels), g.n)))
             return _G(g, kern, S, P, x)
@@ -440,7 +440,7 @@ class EngineRun:
                 comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
                 comp.seg_delay, comp.lane_event, rb, self.rb_t, rb_n,
                 *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
-                *x["gp"], x["vrow"], g.start, self.xcur, self.cring, x["pinned"], x["active"],
+                *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"], x["active"],
                 x["last"], x["act"], x["nact"], x["base"], x["itot"], x["iext_all"], x["out8"],
                 x["out64"], x["flags"], x["spk"], x["stay"], rec_i, rec_col, rec_beg, rec_end,
                 self.rec, self.rec_k0, max(x["vrow"], 0), x["ep_i"], x["ep_k"], x["ep_n"],
@@ -480,7 +480,7 @@ class EngineRun:
             k0, k1, self.E, solo, finish, dt, gs.S, gs.P, x["I"], len(m.channels), comp.tgt,
             comp.w, comp.ch, comp.seg_start, comp.seg_end, self.rb, self.rb_n, L0, *x["st"],
             x["ps"], *x["cu"], x["pc"], *x["cp"], *x["gp"], x["scratch"], x["outv"], x["xin"],
-            g.start, self.xcur, self.cring, x["base"], x["itot"], rec_i, rec_col, self.rec,
+            g.start, self.xgap, self.cring, x["base"], x["itot"], x["gx"], rec_i, rec_col, self.rec,
             self.rec_k0, x["vrow"], x["out_loc"], x["ep_val"])
         if solo:
             self.k = int(k)
@@ -531,7 +531,7 @@ class EngineRun:
                 loc = x["xg_loc"]
                 if loc.size:
                     self.vx[gs.g.start + loc] = gs.S[x["vrow"], loc]
-            eng.cross_gap_currents(self.vx, comp.xg_a, comp.xg_b, comp.xg_g, self.xcur)
+            eng.cross_gap_currents(self.vx, comp.xg_a, comp.xg_b, comp.xg_g, self.xgap)
 
     # ---------------------------------------------------------------- results
     def spikes(self):

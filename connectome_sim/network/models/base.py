@@ -91,9 +91,11 @@ Continuous (graded) models (``kind = 'continuous'``)
 --------------------------------------------------
 Non-spiking neurons whose output is a continuous signal (Wicks et al. 1996; Kunert et al.
 2014; the flyvis model of Lappalainen et al. 2024).  The engine steps the whole group every
-step with ``step_group(t, dt, S, P, I, iext, cp_ptr, cp_src, cp_w, gp_ptr, gp_j, gp_g,
+step with ``step_group(t, dt, S, P, I, iext, gx, cp_ptr, cp_src, cp_w, gp_ptr, gp_j, gp_g,
 scratch, out) -> int`` (0 = ok): ``I`` and ``iext`` as above (events from spiking neurons
-and stimuli, currents in nA); ``cp_*`` the group's own continuous synapses as a CSR by
+and stimuli, currents in nA; ``iext`` includes ``sum g V_other`` of gap junctions to
+neurons of other groups, whose conductance ``gx`` (µS per neuron) the model takes
+implicitly, ``- gx V``); ``cp_*`` the group's own continuous synapses as a CSR by
 *target* (``cp_src`` source rows, ``cp_w`` signed weights in :attr:`weight_unit`);
 ``gp_*`` the group's gap junctions as a symmetric CSR (µS); ``scratch`` a float64 array of
 :attr:`n_scratch` rows for the model's solver; ``out[i]`` receives neuron ``i``'s output
