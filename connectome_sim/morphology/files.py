@@ -11,9 +11,11 @@ Units: coordinates and radii as written in the file (µm by the SWC convention);
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -189,7 +191,7 @@ def read_swc_file(path) -> SwcFile:
         c, k = np.argwhere(bad)[0]
         raise SkeletonError(f"{path!r} line {int(line[k])}: the {('x', 'y', 'z', 'radius')[c]} "
                             f"value is {num[c, k]}; coordinates and radii must be finite.")
-    ids = as_ids(_parse_int_column(list(cols[0]), "id", line, path), "SWC id")
+    ids = as_ids(_int_array(_parse_int_column(list(cols[0]), "id", line, path)), "SWC id")
     types = np.asarray(_parse_int_column(list(cols[1]), "type", line, path), dtype=np.int64)
     parent = _parse_int_column(list(cols[6]), "parent", line, path)
     nodes = pd.DataFrame({"node_id": ids, "parent_id": _parent_column(parent, ids),
@@ -199,16 +201,23 @@ def read_swc_file(path) -> SwcFile:
     return SwcFile(nodes=nodes, line=line, units=_header_units(header), path=path, notes=notes)
 
 
+def _int_array(values: list) -> np.ndarray:
+    """int64 array, or an object array when some value does not fit (IDs above 2**63)."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        return arr
+
+
 def _parent_column(parent: list, ids: np.ndarray):
     """Parent IDs in the node IDs' dtype, -1 (or any negative) for roots."""
     if ids.dtype == np.uint64:
         # -1 and IDs above 2**63 share no integer dtype: keep Python ints
         return pd.Series(parent, dtype=object)
-    arr = np.asarray(parent, dtype=object)
-    try:
-        return arr.astype(np.int64)
-    except OverflowError:
-        return pd.Series(parent, dtype=object)
+    arr = _int_array(parent)
+    return arr if arr.dtype == np.int64 else pd.Series(parent, dtype=object)
 
 
 # ------------------------------------------------------------------------------ MorphIO
@@ -251,10 +260,16 @@ def read_morphio_file(path) -> MorphioFile:
     if path.lower().endswith(".asc"):
         _read_text(path, "Neurolucida ASC")  # binary or undecodable files: a clear error
     try:
-        m = morphio.Morphology(path)
+        with _c_stderr() as said:
+            m = morphio.Morphology(path)
     except Exception as exc:  # MorphIO raises its own RawDataError/UnknownFileType...
+        msg = " ".join(_ANSI.sub("", str(exc)).split())
         raise SkeletonError(f"{path!r}: MorphIO cannot read it ({type(exc).__name__}: "
-                            f"{str(exc).strip()[:300]})") from None
+                            f"{msg[:300]})") from None
+    notes = []
+    if "Float64 -> Float32" in said.text:
+        notes.append("MorphIO read the file's double-precision points in single precision "
+                     "(as NEURON stores 3-D points)")
     sections = []
     secs = list(m.sections)
     order = {s.id: k for k, s in enumerate(secs)}
@@ -266,4 +281,32 @@ def read_morphio_file(path) -> MorphioFile:
     return MorphioFile(sections=sections,
                        soma_points=np.asarray(m.soma.points, dtype=np.float64).reshape(-1, 3),
                        soma_diameters=np.asarray(m.soma.diameters, dtype=np.float64),
-                       soma_type=str(m.soma_type).split(".")[-1], path=path)
+                       soma_type=str(m.soma_type).split(".")[-1], path=path, notes=notes)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _Said:
+    text = ""
+
+
+@contextlib.contextmanager
+def _c_stderr():
+    """Capture what C/C++ code writes to file descriptor 2 (HDF5/HighFive print warnings
+    there) so that it becomes a note instead of a stray line in the user's terminal."""
+    said = _Said()
+    try:
+        fd = os.dup(2)
+    except OSError:  # pragma: no cover - no fd 2 (embedded interpreters)
+        yield said
+        return
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield said
+        finally:
+            os.dup2(fd, 2)
+            os.close(fd)
+            tmp.seek(0)
+            said.text = tmp.read().decode("utf-8", "replace")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,12 @@ from .skeleton import Morphology, Source, _fmt_ids, _load, read_source
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CableGeometry", "build_geometry", "CONVENTIONS"]
+__all__ = ["CableGeometry", "build_geometry", "CONVENTIONS", "MorphologyRepairWarning"]
+
+
+class MorphologyRepairWarning(UserWarning):
+    """A morphology was repaired while building the cable (e.g. zero-length sections merged
+    into the point they hang from); the message names the nodes."""
 
 _RESERVED = ("section", "x", "compartment")
 #: a NEURON location: section name with index, optionally with an arc position, 'dend[3](0.5)'
@@ -536,8 +542,9 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
     if merged:
         notes.append(merged)
     for n in notes:
-        log.warning("%s: %s", morph.name, n) if "merged" in n else log.info("%s: %s",
-                                                                             morph.name, n)
+        log.info("%s: %s", morph.name, n)
+    if merged:
+        warnings.warn(f"{morph.name}: {merged}", MorphologyRepairWarning, stacklevel=2)
     morph.log.extend(notes)
     if d_lambda is not None:
         nseg = nseg_d_lambda(lay, float(d_lambda), freq, Ra, cm)

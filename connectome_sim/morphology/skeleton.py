@@ -190,7 +190,7 @@ def read_source(skeleton, units=None) -> Source:
                                   "label": pieces["type"]})
             conn, kind = None, "morphio"
             soma = 1 if cell.soma_kind != "none" else None
-            notes.extend(cell.notes)
+            notes.extend(mio.notes + cell.notes)
         else:
             if not os.path.exists(path):
                 raise SkeletonError(f"morphology file {path!r} does not exist.")
@@ -276,6 +276,9 @@ def _node_ids(nodes: pd.DataFrame, name: str) -> np.ndarray:
     if ids.dtype == object:
         raise SkeletonError(f"{name}: node IDs must be integers (skeleton parents are given as "
                             f"IDs with -1 for a root), got strings such as {list(ids[:3])}.")
+    if ids.dtype.kind == "i" and (ids < 0).any():
+        raise SkeletonError(f"{name}: node IDs must be >= 0 (a negative parent_id marks a "
+                            f"root), got {_fmt_ids(ids[ids < 0])}.")
     return ids
 
 
@@ -567,8 +570,9 @@ def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
             log.info(msg)
             logs.append(msg)
             root_idx = int(hit[0])
-    elif soma is not None and not reroot_soma:
-        logs.append(f"kept root {node_ids[root_idx]}; soma {soma} not used as root")
+    elif soma is not None and not reroot_soma and soma != node_ids[root_idx]:
+        logs.append(f"kept the first node {node_ids[root_idx]} as the root, as NEURON's "
+                    f"Import3d does; the first soma node is {soma}")
 
     radius = _repair_radii(radius, parent, node_ids, radius_policy, name, logs)
 
