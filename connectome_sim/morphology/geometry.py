@@ -258,6 +258,17 @@ class CableGeometry:
 
     def _label_compartments(self, labels) -> np.ndarray:
         labels = [labels] if isinstance(labels, str) else [str(v) for v in labels]
+        out = []
+        # NEURON region names ('soma', 'dend', 'axon', ...) select whole sections, as
+        # NEURON's section lists do, when the sections carry NEURON names
+        if "region" in self.sections.columns:
+            regions = set(self.sections["region"])
+            secs = [k for k, r in enumerate(self.sections["region"]) if r in labels]
+            if secs:
+                out.append(self.select(sections=secs))
+            labels = [v for v in labels if v not in regions]
+            if not labels:
+                return np.concatenate(out)
         nt = self.node_table
         mask = np.zeros(len(nt), dtype=bool)
         found = set()
@@ -272,7 +283,8 @@ class CableGeometry:
             raise UnknownIDError(
                 f"Label(s) {missing} not found in the label columns {self._label_cols} of "
                 f"{self.morphology.name}; available values: {avail}.")
-        return nt["compartment"].to_numpy()[mask]
+        out.append(nt["compartment"].to_numpy()[mask])
+        return np.concatenate(out)
 
 
 class _Ragged:
