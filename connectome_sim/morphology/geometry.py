@@ -207,6 +207,17 @@ class CableGeometry:
         Section names are those NEURON's Import3d gives (``soma[0]``, ``axon[k]``,
         ``dend[k]``, ``apic[k]``, ``dend_<type>[k]``); they exist with ``soma='neuron'``.
 
+        Parameters
+        ----------
+        where : str
+            ``'name[k]'`` or ``'name[k](x)'`` with x in [0, 1] (fraction of the section's
+            length; 0 is the node the section hangs from, 1 its end).
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 compartment indices.
+
         Raises
         ------
         UnknownIDError
