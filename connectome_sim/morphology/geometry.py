@@ -376,19 +376,19 @@ def _neuron_layout(src: Source, morph: Morphology, file_order: bool, float32_pt3
     """Import3d sections for a morphology, as a layout in the Morphology's node order."""
     if src.kind == "morphio":
         cell = src.morphio.cell
-        # radii repaired by the radius policy replace bad diameters at the nodes' own points
-        bad = ~(cell.diam > 0) | ~np.isfinite(cell.diam)
+        # node k of the file is node ID k + 1; radii repaired by the radius policy replace bad
+        # diameters at the nodes' own points, and at parent copies (which carry the child's
+        # first diameter) the child's first node's
+        bad = ~(np.isfinite(cell.diam) & (cell.diam > 0))
         if bad.any():
-            ids = morph.node_ids
-            order = np.argsort(ids)
-            rad = morph.radius[order]
+            radius = np.empty(morph.n_nodes)
+            radius[morph.node_ids - 1] = morph.radius
             pn = cell.pt_node
             nxt = np.minimum(np.arange(len(pn)) + 1, len(pn) - 1)
-            use = np.where(pn >= 0, pn, pn[nxt])   # a parent copy: the child's first node
-            ok = bad & (use >= 0)
-            cell.diam[ok] = 2 * rad[np.searchsorted(ids[order], use[ok] + 1)]
-        node_order = np.searchsorted(np.arange(1, morph.n_nodes + 1), morph.node_ids)
-        return layout_from_import3d(cell, node_order, float32_pt3d), cell, []
+            node = np.where(pn >= 0, pn, pn[nxt])
+            fix = bad & (node >= 0)
+            cell.diam[fix] = 2.0 * radius[node[fix]]
+        return layout_from_import3d(cell, morph.node_ids - 1, float32_pt3d), cell, []
     types = _swc_types(morph)
     notes = []
     if file_order:
@@ -576,8 +576,8 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
     g = _assemble(lay, nseg, morph)
     g.update(Ra=Ra, cm=cm, res=None if d_lambda is not None else float(res), d_lambda=d_lambda,
              freq=freq, soma=convention, convention=convention,
-             soma_kind=("none" if morph.soma is None else "point") if cell is None
-             else cell.soma_kind,
+             soma_kind=("none" if morph.soma is None else "soma node as a point")
+             if cell is None else cell.soma_kind,
              soma_summary=_soma_summary(convention, src.kind, morph, cell, lay),
              float32_pt3d=bool(float32_pt3d))
     return CableGeometry(**g)

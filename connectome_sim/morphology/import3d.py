@@ -233,13 +233,7 @@ def swc_import3d(types, xyz, diam, pix, *, lines=None) -> Import3dCell:
     fix = np.flatnonzero(nonroot & (ptype == 1) & (stype != 1))
     raw_d[raw_start[fix]] = raw_d[raw_start[fix] + 1]
 
-    # removal of one-point and zero-length two-point sections (Import3d_GUI.chk_valid)
-    left = raw_n - wire
-    zero = np.zeros(n_sec, dtype=bool)
-    two = np.flatnonzero(nonroot & (left == 2))
-    s0 = raw_start[two] + wire[two]
-    zero[two] = (xyz[raw_idx[s0]] == xyz[raw_idx[s0 + 1]]).all(axis=1)
-    removed = nonroot & ((left <= 1) | zero)
+    removed = _chk_valid(nonroot, raw_n, raw_start, wire, xyz[raw_idx])
     notes = []
     if removed.any():
         where = (lambda s: f"line {int(lines[last[s]])}" if lines is not None
@@ -248,79 +242,105 @@ def swc_import3d(types, xyz, diam, pix, *, lines=None) -> Import3dCell:
         notes.append(f"removed {len(rs)} section(s) of one point or of zero length, as NEURON's "
                      f"Import3d does (ending at {', '.join(where(s) for s in rs[:10])}); their "
                      "children are attached to their parent")
-    cell = _finish(stype, psec, px, wire, removed, raw_start, raw_n, raw_idx, xyz, raw_d,
-                   n, sec_of, notes)
-    # nodes with no 3-D point of their own: a three-point soma's side points (at the soma
-    # centre) and points of removed sections (at their section's attachment)
-    if soma3:
-        cell.node_sec[[1, 2]] = 0
-        cell.node_pt[[1, 2]] = -1
-        cell.node_x[[1, 2]] = 0.5
+    # a three-point soma's side points have no 3-D point: they sit at the soma centre
+    fixed = {1: (0, 0.5), 2: (0, 0.5)} if soma3 else {}
+    cell = _finish(stype, psec, px, wire, removed, raw_start, raw_n, xyz[raw_idx], raw_d,
+                   raw_idx, n, fixed, notes)
     cell.soma_kind = ("three-point (NeuroMorpho.Org)" if soma3 else
                       "none" if not (types == 1).any() else
                       "single point" if own[0] == 1 and stype[0] == 1 else "soma sections")
     return cell
 
 
-def _finish(stype, psec, px, wire, removed, raw_start, raw_n, raw_idx, xyz, raw_d, n_nodes,
-            node_sec_of, notes, contour=None) -> Import3dCell:
-    """Import3d_GUI.instantiate: drop removed sections (children re-attached), drop the wire
-    points, draw single-point sections as L = diam cylinders along x, name the sections."""
-    n_sec = len(stype)
-    # re-attach children of removed sections to the nearest kept ancestor
+def _chk_valid(nonroot, raw_n, raw_start, wire, raw_xyz):
+    """Import3d_GUI.chk_valid: non-root sections left with one point, or with two coincident
+    points, are removed."""
+    left = raw_n - wire
+    zero = np.zeros(len(raw_n), dtype=bool)
+    two = np.flatnonzero(nonroot & (left == 2))
+    s0 = raw_start[two] + wire[two]
+    zero[two] = (raw_xyz[s0] == raw_xyz[s0 + 1]).all(axis=1)
+    return nonroot & ((left <= 1) | zero)
+
+
+def _reattach(psec, px, removed):
+    """Parent and connection point of every section once removed sections are gone: a removed
+    section's children take its own parent and connection point (Import3d_GUI.rm0len)."""
     par, pxx = psec.copy(), px.copy()
-    for s in range(n_sec):   # parents come first, so their attachment is already final
+    for s in range(len(psec)):   # parents come first, so their attachment is already final
         p = par[s]
         if p >= 0 and removed[p]:
             par[s], pxx[s] = par[p], pxx[p]
+    return par, pxx
+
+
+def _finish(stype, psec, px, wire, removed, raw_start, raw_n, raw_xyz, raw_d, raw_node,
+            n_nodes, fixed, notes, contour=None) -> Import3dCell:
+    """Import3d_GUI.instantiate: drop removed sections (children re-attached), drop the wire
+    points, draw single-point sections as L = diam cylinders along x (and a soma contour as
+    its principal-axis cylinder), name the sections by type.
+
+    The raw points of section s are ``raw_*[raw_start[s]:raw_start[s] + raw_n[s]]``; for a
+    non-root section the first is the copy of its parent point.  ``raw_node`` is the node of
+    each raw point (-1 for none); ``fixed`` maps nodes without a raw point of their own to
+    (raw section, x).
+    """
+    par, pxx = _reattach(psec, px, removed)
     keep = ~removed
     new_id = np.cumsum(keep) - 1
     kept = np.flatnonzero(keep)
-    pts_xyz, pts_d, pts_node, starts, ends, copies = [], [], [], [], [], []
-    node_pt = np.full(n_nodes, -1, dtype=np.int64)
-    node_sec = np.zeros(n_nodes, dtype=np.int64)
-    node_x = np.zeros(n_nodes)
+    pts_xyz, pts_d, pts_node, starts, copies = [], [], [], [], []
     total = 0
     for s in kept:
         a = raw_start[s] + int(wire[s])
         b = raw_start[s] + raw_n[s]
-        idx = raw_idx[a:b]
+        nodes = raw_node[a:b].copy()
         if contour is not None and s == 0:
             p, d = contour
             nodes = np.full(len(d), -1, dtype=np.int64)
-        elif len(idx) == 1:
-            c, d0 = xyz[idx[0]], raw_d[a]
-            p = np.repeat(c[None, :], 3, axis=0)
-            p[0, 0] -= d0 / 2
-            p[2, 0] += d0 / 2
-            d = np.full(3, d0)
-            nodes = np.array([-1, idx[0], -1])
+        elif b - a == 1:
+            p = np.repeat(raw_xyz[a][None, :], 3, axis=0)
+            p[0, 0] -= raw_d[a] / 2
+            p[2, 0] += raw_d[a] / 2
+            d = np.full(3, raw_d[a])
+            nodes = np.array([-1, nodes[0], -1])
         else:
-            p, d, nodes = xyz[idx], raw_d[a:b], idx.copy()
+            p, d = raw_xyz[a:b], raw_d[a:b]
         is_copy = np.zeros(len(d), dtype=bool)
-        if s > 0 and not wire[s] and len(idx) > 1:
-            is_copy[0] = True   # the parent copy is the parent's node, not this section's
+        is_copy[0] = s > 0 and not wire[s] and b - a > 1   # the parent's node, not this one's
         copies.append(is_copy)
         starts.append(total)
         pts_xyz.append(p)
         pts_d.append(d)
         pts_node.append(nodes)
         total += len(d)
-        ends.append(total - 1)
-    xyz_all = np.vstack(pts_xyz)
-    d_all = np.concatenate(pts_d)
-    pn_all = np.concatenate(pts_node)
-    pt_sec = np.repeat(np.arange(len(kept)), np.diff(np.concatenate([starts, [total]])))
-    own = (pn_all >= 0) & ~np.concatenate(copies)
-    node_pt[pn_all[own]] = np.flatnonzero(own)
-    node_sec[:] = new_id[node_sec_of] if len(node_sec_of) else 0
+    pt_start = np.asarray(starts, dtype=np.int64)
+    pt_end = np.concatenate([pt_start[1:], [total]]) - 1
+    pt_node = np.concatenate(pts_node)
+    pt_sec = np.repeat(np.arange(len(kept)), pt_end - pt_start + 1)
+    # nodes: at their own 3-D point, or (removed sections) at their section's attachment
+    node_pt = np.full(n_nodes, -1, dtype=np.int64)
+    own = (pt_node >= 0) & ~np.concatenate(copies)
+    node_pt[pt_node[own]] = np.flatnonzero(own)
+    node_sec = np.full(n_nodes, -1, dtype=np.int64)
+    node_x = np.zeros(n_nodes)
     has = node_pt >= 0
     node_sec[has] = pt_sec[node_pt[has]]
-    # nodes of removed sections sit at their section's (final) attachment point
-    gone = np.flatnonzero(~has & removed[node_sec_of]) if len(node_sec_of) else []
-    for v in gone:
-        s = node_sec_of[v]
-        node_sec[v], node_x[v] = new_id[par[s]], pxx[s]
+    raw_sec = np.repeat(np.arange(len(stype)), raw_n)
+    first_raw = np.zeros(len(raw_node), dtype=bool)
+    first_raw[raw_start[psec >= 0]] = True
+    mine = (raw_node >= 0) & ~first_raw
+    sec_of_node = np.full(n_nodes, -1, dtype=np.int64)
+    sec_of_node[raw_node[mine]] = raw_sec[mine]
+    for v in np.flatnonzero(~has):
+        s = sec_of_node[v]
+        if v in fixed:
+            s, x = fixed[v]
+            node_sec[v], node_x[v] = new_id[s], x
+        elif s >= 0 and removed[s]:
+            node_sec[v], node_x[v] = new_id[par[s]], pxx[s]
+    if (node_sec < 0).any():  # pragma: no cover - internal
+        raise SkeletonError(f"internal: nodes {np.flatnonzero(node_sec < 0)[:5]} not placed")
     # names by type, in order
     types = stype[kept]
     names, count = [], {}
@@ -330,10 +350,9 @@ def _finish(stype, psec, px, wire, removed, raw_start, raw_n, raw_idx, xyz, raw_
         count[t] = k + 1
     parent = np.where(par[kept] >= 0, new_id[np.maximum(par[kept], 0)], -1)
     return Import3dCell(names=names, types=types, parent=parent.astype(np.int64),
-                        parent_x=pxx[kept].astype(np.float64),
-                        pt_start=np.asarray(starts, dtype=np.int64),
-                        pt_end=np.asarray(ends, dtype=np.int64), xyz=xyz_all, diam=d_all,
-                        pt_node=pn_all, node_sec=node_sec, node_pt=node_pt, node_x=node_x,
+                        parent_x=pxx[kept].astype(np.float64), pt_start=pt_start,
+                        pt_end=pt_end, xyz=np.vstack(pts_xyz), diam=np.concatenate(pts_d),
+                        pt_node=pt_node, node_sec=node_sec, node_pt=node_pt, node_x=node_x,
                         soma_kind="", notes=notes)
 
 
@@ -522,54 +541,14 @@ def morphio_import3d(sections: list, soma_points: np.ndarray, soma_diameters: np
     all_pts = np.vstack(raw_pts)
     all_d = np.concatenate(raw_d)
     node_of_raw = np.concatenate(raw_nodes)
-    # Import3d_GUI.chk_valid
-    left = raw_n - wire
-    zero = np.zeros(len(stype), dtype=bool)
-    nonroot = psec >= 0
-    two = np.flatnonzero(nonroot & (left == 2))
-    s0 = raw_start[two] + wire[two]
-    zero[two] = (all_pts[s0] == all_pts[s0 + 1]).all(axis=1)
-    removed = nonroot & ((left <= 1) | zero)
+    removed = _chk_valid(psec >= 0, raw_n, raw_start, wire, all_pts)
     if removed.any():
         notes.append(f"removed {int(removed.sum())} section(s) of one point or of zero length, "
                      "as NEURON's Import3d does; their children are attached to their parent")
-    # _finish indexes points through raw_idx into a point array; here the raw points are
-    # their own array, and nodes are looked up separately
-    raw_idx = np.arange(len(all_pts))
-    node_sec_of = np.zeros(n_nodes, dtype=np.int64)
-    rs = np.repeat(np.arange(len(stype)), raw_n)
-    own_raw = node_of_raw >= 0
-    node_sec_of[node_of_raw[own_raw]] = rs[own_raw]
-    cell = _finish(stype, psec, px, wire, removed, raw_start, raw_n, raw_idx, all_pts, all_d,
-                   len(all_pts), np.zeros(0, dtype=np.int64), notes, contour=contour)
-    # map raw point indices (cell.pt_node) to node IDs
-    pn = cell.pt_node
-    pt_node = np.where(pn >= 0, node_of_raw[np.maximum(pn, 0)], -1)
-    cell.pt_node = pt_node
-    node_pt = np.full(n_nodes, -1, dtype=np.int64)
-    ok = pt_node >= 0
-    node_pt[pt_node[ok]] = np.flatnonzero(ok)
-    pt_sec = np.repeat(np.arange(cell.n_sections), cell.pt_end - cell.pt_start + 1)
-    keep_id = np.cumsum(~removed) - 1
-    node_sec = keep_id[node_sec_of]
-    node_x = np.zeros(n_nodes)
-    has = node_pt >= 0
-    node_sec[has] = pt_sec[node_pt[has]]
-    if n_soma:
-        node_sec[:n_soma] = 0
-        node_x[:n_soma] = 0.5
-        node_pt[:n_soma] = -1
-    # nodes of removed sections: at their (final) attachment
-    par, pxx = psec.copy(), px.copy()
-    for s in range(len(stype)):
-        p = par[s]
-        if p >= 0 and removed[p]:
-            par[s], pxx[s] = par[p], pxx[p]
-    gone = np.flatnonzero(~has & removed[node_sec_of])
-    for v in gone:
-        s = node_sec_of[v]
-        node_sec[v], node_x[v] = keep_id[par[s]], pxx[s]
-    cell.node_sec, cell.node_pt, cell.node_x = node_sec, node_pt, node_x
+    # the soma outline's nodes have no 3-D point of the cylinder: they sit at its centre
+    fixed = {v: (0, 0.5) for v in range(n_soma)}
+    cell = _finish(stype, psec, px, wire, removed, raw_start, raw_n, all_pts, all_d,
+                   node_of_raw, n_nodes, fixed, notes, contour=contour)
     cell.soma_kind = soma_kind
     nodes = {"node_id": np.arange(1, n_nodes + 1, dtype=np.int64),
              "parent": np.concatenate(par_n).astype(np.int64),

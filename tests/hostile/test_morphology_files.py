@@ -333,6 +333,15 @@ def test_asc_contour_read(tmp_path):
     assert g.sections.parent_x[1] == 0.5 and len(g.pt3d[0]) == 21
 
 
+def test_asc_zero_diameter_names_node_then_repaired(tmp_path):
+    text = ASC_OK.replace("(0 15 0 2)", "(0 15 0 0)")
+    p = swc(tmp_path, text, name="z.asc")
+    with pytest.raises(RadiusError, match=r"node\(s\) \[10\]"):   # 8 outline nodes, then 9..
+        build_geometry(p)
+    g = build_geometry(p, radius_policy="neighbours")
+    assert np.asarray(g.pt3d[1])[:, 3].tolist() == [2.0, 2.0, 2.0]
+
+
 def test_asc_navis_convention_refused(tmp_path):
     with pytest.raises(ParameterError, match=r"soma='navis' does not apply.*soma='neuron'"):
         build_geometry(swc(tmp_path, ASC_OK, name="c.asc"), soma="navis")
