@@ -135,7 +135,7 @@ def figure(kind, name, units, half, title):
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     out = OUT / f"soma_{kind}.png"
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     print(f"wrote {out.relative_to(ROOT)}: {g_nrn.soma_summary}")
 

@@ -31,7 +31,6 @@ SWC_SUFFIXES = (".swc",)
 MORPHIO_SUFFIXES = (".asc", ".h5")
 #: SWC columns, in order (Cannon et al. 1998; radius, not diameter)
 SWC_COLUMNS = ("id", "type", "x", "y", "z", "radius", "parent")
-_MAX_BAD = 5
 
 
 @dataclass
@@ -58,12 +57,6 @@ class SwcFile:
     units: str | None
     path: str
     notes: list = field(default_factory=list)
-
-    def where(self, rows) -> str:
-        """``'line 12 (node 11)'``-style description of table rows, for messages."""
-        rows = list(np.atleast_1d(rows))[:_MAX_BAD]
-        ids = self.nodes["node_id"].to_numpy()
-        return ", ".join(f"line {int(self.line[r])} (node {ids[r]})" for r in rows)
 
 
 def _read_text(path: str, what: str) -> str:
@@ -151,7 +144,7 @@ def read_swc_file(path) -> SwcFile:
     """
     path = os.fspath(path)
     text = _read_text(path, "SWC")
-    header, rows, lines = [], [], []
+    header, rows, lines, extra = [], [], [], []
     for k, raw in enumerate(text.splitlines(), start=1):
         s = raw.strip()
         if not s:
@@ -167,6 +160,8 @@ def read_swc_file(path) -> SwcFile:
             raise SkeletonError(
                 f"{path!r} line {k}: expected 7 columns (id type x y z radius parent), found "
                 f"{len(toks)}: {s[:80]!r}.{hint}")
+        if len(toks) > 7:
+            extra.append(k)
         rows.append(toks[:7])
         lines.append(k)
     if not rows:
@@ -198,6 +193,9 @@ def read_swc_file(path) -> SwcFile:
                           "x": num[0], "y": num[1], "z": num[2], "radius": num[3],
                           "label": types})
     notes = []
+    if extra:
+        notes.append(f"ignored the columns after the seventh on {len(extra)} line(s) (first: "
+                     f"line {extra[0]}), as NEURON's Import3d does")
     return SwcFile(nodes=nodes, line=line, units=_header_units(header), path=path, notes=notes)
 
 

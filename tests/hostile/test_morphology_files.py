@@ -300,6 +300,7 @@ def test_tabs_crlf_inline_comments_extra_columns(tmp_path):
             "3 3 0 20 0 1 2 0.5 extra\r\n")
     g = build_geometry(swc(tmp_path, text))
     assert g.morphology.n_nodes == 3 and g.sections.L[1] == pytest.approx(10.0)
+    assert any("after the seventh on 1 line(s) (first: line 3)" in m for m in g.morphology.log)
 
 
 def test_float_written_ids(tmp_path):
