@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import IDError, ParameterError, SkeletonError, UnknownIDError
-from ..ids import lookup
+from ..ids import as_ids, common_ids, lookup
 from .import3d import swc_import3d
 from .pt3d import RI_FACTOR, half_segment_integrals, interpolate_points
 from .sections import (SectionLayout, drop_zero_length, layout_from_import3d, nseg_d_lambda,
@@ -259,11 +259,15 @@ class CableGeometry:
 
     def _connector_compartments(self, connector_ids) -> np.ndarray:
         ct = self.connector_table
-        ids = np.atleast_1d(np.asarray(connector_ids))
-        known = ct["connector_id"].to_numpy()
+        ids = as_ids(connector_ids, "connectors")
+        if not len(ct):
+            raise UnknownIDError(f"connectors: {self.morphology.name} has no connectors "
+                                 f"(asked for {_fmt_ids(ids)}).")
+        known = as_ids(ct["connector_id"], "connector_id")
+        ids, known = common_ids(ids, known, what="connectors")
         bad = ~np.isin(ids, known)
         if bad.any():
-            raise UnknownIDError(f"Connector ID(s) {_fmt_ids(np.unique(ids[bad]))} are not "
+            raise UnknownIDError(f"Connector ID(s) {_fmt_ids(pd.unique(ids[bad]))} are not "
                                  f"connectors of {self.morphology.name}.")
         return ct["compartment"].to_numpy()[np.isin(known, ids)]
 

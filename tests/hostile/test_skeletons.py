@@ -256,3 +256,31 @@ def test_summary_names_convention_and_soma():
     assert "single-point soma as a cylinder of L = diam" in m.morphology_summary
     m2 = CompartmentModel(table(CHAIN))
     assert "soma='navis' (none)" in repr(m2)
+
+
+# --------------------------------------------------------------------------- connector IDs
+@pytest.fixture(scope="module")
+def with_connectors():
+    import navis
+    n = navis.example_neurons(1, kind="skeleton").convert_units("um")
+    return CompartmentModel(n, res=10.0), n.connectors
+
+
+@pytest.mark.parametrize("ids,err,pattern", [
+    ([1.5], IDError, r"connectors: .*not whole numbers \(e\.g\. 1\.5\)"),
+    ([True], IDError, r"connectors: booleans"),
+    ([123456789], UnknownIDError, r"Connector ID\(s\) \[123456789\] are not connectors"),
+    (["abc"], IDError, r"connectors: some are strings and some integers"),
+])
+def test_connector_ids_checked(with_connectors, ids, err, pattern):
+    m, _ = with_connectors
+    with pytest.raises(err, match=pattern):
+        m.add_voltage_record({"connectors": ids})
+
+
+def test_connector_ids_resolve(with_connectors):
+    m, conn = with_connectors
+    cid = int(conn.connector_id.iloc[0])
+    node = int(conn.node_id.iloc[0])
+    assert list(m.geometry.select(connectors=[cid])) == \
+        list(np.unique(m.geometry.node_to_compartment([node])))
