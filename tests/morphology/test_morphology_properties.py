@@ -127,6 +127,8 @@ def test_single_point_soma_is_4pi_r2(tree):
     rid = root if root is not None else int(df.node_id[df.parent_id < 0].iloc[0])
     df["label"] = np.where(df.node_id == rid, 1, 3)
     g = build_geometry(df, root=root, soma="neuron", res=5.0)
+    # (zero-length sections merged at the soma bring their annulus of membrane with them)
+    assume(not any("merged" in m for m in g.morphology.log))
     r = float(df.set_index("node_id").radius[rid])
     assert g.soma_kind == "single point" and g.sections.name[0] == "soma[0]"
     assert abs(g.area[g.section == 0].sum() - 4 * np.pi * r * r) <= 1e-9 * 4 * np.pi * r * r
