@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from connectome_sim.errors import ParameterError, UnknownIDError
+from connectome_sim.ids import as_id, as_ids
 from connectome_sim.mechanisms.channel import get_mechanism
 from connectome_sim.mechanisms.point import AlphaSynapse, Exp2Syn, ExpSyn, IClamp
 
@@ -58,7 +59,15 @@ class CompartmentModel:
     cm : float
         Specific membrane capacitance (µF/cm²), NEURON default 1.
     **geometry_kwargs
-        Passed to ``build_geometry`` (``soma``, ``radius_policy``, ``root``, ``heal``...).
+        Passed to :func:`~connectome_sim.morphology.build_geometry`: ``soma`` ('neuron':
+        NEURON's Import3d reading, the default for SWC/ASC/HDF5 files; 'navis': navis's
+        reading, the default for navis neurons and node tables), ``units``,
+        ``radius_policy``, ``root``, ``heal``, ``freq``, ``float32_pt3d``.
+
+    Raises
+    ------
+    ParameterError
+        For ``Ra`` or ``cm`` that are not positive finite numbers (naming the keyword).
 
     Notes
     -----
@@ -68,6 +77,8 @@ class CompartmentModel:
     def __init__(self, skeleton, res: float = 10.0, d_lambda: float | None = None,
                  Ra: float = 35.4, cm: float = 1.0, **geometry_kwargs):
         from connectome_sim.morphology import CableGeometry, build_geometry
+        Ra = _positive(Ra, "Ra (Ω·cm)")
+        cm = _positive(cm, "cm (µF/cm²)")
         if isinstance(skeleton, CableGeometry):
             self.geometry = skeleton
         else:
@@ -148,17 +159,19 @@ class CompartmentModel:
 
     def _targets(self, where) -> list[tuple[object, int]]:
         """(key, compartment) pairs: node IDs stay keys; labels/sections/connectors resolve to
-        compartments keyed by a node ID in them."""
+        compartments keyed by a node ID in them.  Node IDs follow :mod:`connectome_sim.ids`
+        (booleans and non-integral floats are refused, naming the value)."""
         if where is None:
-            raise ParameterError("give a location: node ID(s), connector IDs, label names or "
-                                 "Section objects")
+            raise ParameterError("give a location: node ID(s), connector IDs, label names, "
+                                 "NEURON section names ('dend[3](0.5)') or Section objects")
         plain = not isinstance(where, (dict, str, Section))
-        if plain:
-            w = list(np.atleast_1d(np.asarray(where, dtype=object)))
-            if w and all(isinstance(x, (int, np.integer)) and not isinstance(x, Section)
-                         for x in w):
-                comps = self.geometry.node_to_compartment(np.asarray(w, np.int64))
-                return list(zip([int(x) for x in w], comps.tolist()))
+        if plain and not (isinstance(where, (list, tuple, set, np.ndarray)) and len(where)
+                          and all(isinstance(w, Section) for w in where)):
+            ids = as_ids(list(where) if isinstance(where, set) else where, "where")
+            if ids.dtype != object:
+                comps = self.geometry.node_to_compartment(ids)
+                return list(zip([int(x) for x in ids], comps.tolist()))
+            where = list(ids)
         comps = self._select(where)
         return [(self._comp_key(c), int(c)) for c in comps]
 
@@ -183,8 +196,8 @@ class CompartmentModel:
         return self.geometry.node_to_compartment(node_ids)
 
     def _check_nodes(self, node_ids) -> np.ndarray:
-        ids = np.atleast_1d(np.asarray(node_ids, dtype=np.int64))
-        self.geometry.node_to_compartment(ids)  # raises UnknownIDError listing unknown IDs
+        ids = as_ids(node_ids, "node_ids")
+        self.geometry._lookup(ids, what="node_ids")  # UnknownIDError listing unknown IDs
         return ids
 
     # ------------------------------------------------------------------ mechanisms
@@ -464,7 +477,11 @@ class CompartmentModel:
             src.update(pre)
             src["targets"] = targets
             self._sources.append(src)
+        elif isinstance(pre, (bool, np.bool_)):
+            raise ParameterError(f"pre={pre!r}: a boolean is not a node ID; pass the node ID "
+                                 "(int), spike times (array of ms) or a NetStim dict")
         elif isinstance(pre, (int, np.integer)):
+            pre = as_id(pre, "pre")
             comp = int(self.geometry.node_to_compartment([pre])[0])
             det = {"comp": comp, "threshold": float(threshold), "label": pre, "key": pre,
                    "record": False}
@@ -562,14 +579,25 @@ class CompartmentModel:
         from .plot import plot_results
         return plot_results(self, backend=backend, show=show, **kwargs)
 
+    @property
+    def morphology_summary(self) -> str:
+        """How the morphology became a cable (soma convention and shape, size, repairs), as
+        lines of text; :attr:`CableGeometry.summary <connectome_sim.morphology.CableGeometry.
+        summary>`."""
+        return self.geometry.summary
+
     def __repr__(self) -> str:
-        return (f"CompartmentModel<{self.geometry.morphology.name}: {self.n_sections} sections, "
-                f"{self.n_compartments} compartments; mechanisms={self.mechanisms}; "
+        g = self.geometry
+        return (f"CompartmentModel<{g.morphology.name}: {self.n_sections} sections, "
+                f"{self.n_compartments} compartments; soma={g.convention!r} "
+                f"({g.soma_kind}); mechanisms={self.mechanisms}; "
                 f"records={len(self._records)}; stimuli={len(self._points)}; "
                 f"synapses={len(self._synapses)}>")
 
 
 def _positive(value, what):
+    if isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{what} must be a number, got {value!r}")
     try:
         value = float(value)
     except (TypeError, ValueError):
