@@ -24,6 +24,7 @@ __all__ = [
     "SweepError",
     "InputFileError",
     "in_callers_words",
+    "check_number",
 ]
 
 
@@ -60,8 +61,10 @@ class IDError(ConnectomeSimError, ValueError):
     """
 
 
-class ParameterError(ConnectomeSimError, TypeError):
-    """Unknown mechanism/model parameters (the message lists the valid ones)."""
+class ParameterError(ConnectomeSimError, TypeError, ValueError):
+    """Unknown or invalid parameters (the message names the parameter and, for unknown
+    names, lists the valid ones).  Both a ``TypeError`` (wrong name or type) and a
+    ``ValueError`` (NaN, infinite or out-of-range value)."""
 
 
 class InputFileError(ConnectomeSimError, ValueError):
@@ -92,6 +95,55 @@ class SweepError(SimulationError):
         super().__init__(message)
         self.results = results
         self.failures = failures
+
+
+def check_number(value, name: str, *, low=None, strict: bool = False, high=None,
+                 allow_inf: bool = False, unit: str = "") -> float:
+    """Validate one numeric argument where it is given, naming it.
+
+    Parameters
+    ----------
+    value : object
+        The value given by the caller.
+    name : str
+        The keyword as the caller typed it (``'duration'``), used in the message.
+    low, high : float, optional
+        Bounds: ``value >= low`` (``> low`` if ``strict``), ``value <= high``.
+    allow_inf : bool
+        Accept +inf (e.g. "never"); NaN is always refused.
+    unit : str
+        Unit shown in the message (``'ms'``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        Not a real number (booleans included), NaN, infinite, or out of bounds.
+    """
+    import math
+    import numbers
+
+    u = f" {unit}" if unit else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        try:
+            if isinstance(value, bool) or getattr(value, "dtype", None) is not None and \
+                    value.dtype.kind == "b":
+                raise TypeError
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{name}={value!r}: expected a number{u}") from None
+    else:
+        v = float(value)
+    if math.isnan(v) or (math.isinf(v) and not (allow_inf and v > 0)):
+        raise ParameterError(f"{name}={v}: must be a finite number{u}")
+    if low is not None and (v <= low if strict else v < low):
+        raise ParameterError(f"{name}={v:g}: must be {'>' if strict else '>='} {low:g}{u}")
+    if high is not None and v > high:
+        raise ParameterError(f"{name}={v:g}: must be <= {high:g}{u}")
+    return v
 
 
 # --------------------------------------------------------------------- the caller's language
