@@ -354,7 +354,7 @@ def _exact_id_column(path, sep, header, col, name):
                     keep_default_na=False, comment=None).iloc[:, 0]
     blank = s.str.strip() == ""
     if blank.any():
-        rows = list(np.flatnonzero(blank.to_numpy())[:10])
+        rows = np.flatnonzero(blank.to_numpy())[:10].tolist()
         raise IDError(f"edge list {path}: column {name!r} has no ID on data row(s) {rows} "
                       "(0-based); every row needs a source and a target")
     ints = s.str.fullmatch(r"[+-]?\d+")
@@ -495,14 +495,14 @@ def column_signs(col: pd.Series, name: str) -> np.ndarray:
         v = col.to_numpy(dtype=float)
         bad = ~np.isfinite(v) | (v == 0)
         if bad.any():
-            rows = list(col.index[np.flatnonzero(bad)[:10]])
+            rows = col.index[np.flatnonzero(bad)[:10]].tolist()
             raise ParameterError(f"sign column {name!r} has 0, NaN or inf in rows {rows}; "
                                  "signs are +1 (excitatory) or -1 (inhibitory)")
         return np.where(v < 0, -1, 1).astype(np.int8)
     s = col.astype(str).str.strip().str.lower()
     exc, inh = s.isin(_EXC_WORDS).to_numpy(), s.isin(_INH_WORDS).to_numpy()
     if not (exc | inh).all():
-        bad = list(pd.unique(col[~(exc | inh)]))[:10]
+        bad = pd.unique(col[~(exc | inh)])[:10].tolist()
         raise ParameterError(f"sign column {name!r} has values {bad} that are not signs; use "
                              "+1/-1, True/False or excitatory/inhibitory")
     return np.where(inh, -1, 1).astype(np.int8)
@@ -589,7 +589,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         receive = t.isin(_RECEIVE).to_numpy()
         known = electrical | receive | t.isin(_CHEMICAL).to_numpy()
         if not known.all():
-            bad = list(pd.unique(df[ec.type][~known]))[:10]
+            bad = pd.unique(df[ec.type][~known])[:10].tolist()
             raise ParameterError(f"synapse type column {ec.type!r} has values {bad}; expected "
                                  "chemical/electrical (or NeuronConnect's S, Sp, EJ, NMJ); "
                                  "pass type_col=False if this column is not a synapse type")
@@ -606,7 +606,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         w = pd.to_numeric(df[ec.weight], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(w)
         if bad.any():
-            rows = list(df.index[np.flatnonzero(bad)[:10]])
+            rows = df.index[np.flatnonzero(bad)[:10]].tolist()
             raise ParameterError(f"weight column {ec.weight!r} has NaN, inf or non-numeric "
                                  f"values in rows {rows}; drop or fix them")
     chem = ~electrical
@@ -641,7 +641,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         delay = pd.to_numeric(df[ec.delay], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(delay) | (delay < 0)
         if bad.any():
-            rows = list(df.index[np.flatnonzero(bad)[:10]])
+            rows = df.index[np.flatnonzero(bad)[:10]].tolist()
             raise ParameterError(f"delay column {ec.delay!r} has NaN, inf, negative or "
                                  f"non-numeric values (ms) in rows {rows}")
     el = EdgeList(src, tgt, w, delay, electrical, ec, notes)
@@ -654,7 +654,7 @@ def _presynaptic_nt(neuron_nt: pd.Series, src: np.ndarray) -> np.ndarray:
     idx = as_ids(neuron_nt.index, what="neuron table IDs")
     table = pd.Series(neuron_nt.to_numpy(dtype=object), index=pd.Index(idx, dtype=idx.dtype))
     if table.index.has_duplicates:
-        dup = list(table.index[table.index.duplicated()][:5])
+        dup = table.index[table.index.duplicated()][:5].tolist()
         raise ParameterError(f"the neuron table lists neurons {dup} more than once")
     if len(table) and len(src) and (table.index.dtype.kind == "O") != (src.dtype.kind == "O"):
         raise IDError("the neuron table's IDs and the edge list's IDs are of different kinds "
@@ -730,7 +730,7 @@ def read_neuron_table(table, id_col=None) -> pd.DataFrame:
     out = df.drop(columns=[col])
     out.index = pd.Index(idx, dtype=idx.dtype, name="neuron_id")
     if out.index.has_duplicates:
-        dup = list(out.index[out.index.duplicated()][:5])
+        dup = out.index[out.index.duplicated()][:5].tolist()
         raise ParameterError(f"{where} lists neuron(s) {dup} more than once")
     return out
 
