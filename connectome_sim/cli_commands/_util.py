@@ -90,8 +90,16 @@ def reading(path, what: str):
     e.g. pyarrow's or h5py's, included)."""
     try:
         yield
-    except (ConnectomeSimError, FileNotFoundError):
+    except FileNotFoundError:
         raise
+    except ConnectomeSimError as e:
+        if str(path) in str(e):
+            raise
+        try:
+            named = type(e)(f"{what} {path}: {e}")
+        except TypeError:
+            raise e from None
+        raise named from e
     except Exception as e:
         raise InputFileError(f"{what} {path}: cannot be read ({type(e).__name__}: "
                              f"{_describe(e).splitlines()[0] if str(e) else ''})") from e
