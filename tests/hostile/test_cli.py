@@ -363,3 +363,56 @@ def test_subprocess_ok(tmp_path, edges):
              "--out", "o", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "edge columns: source: 'source' (detected)" in r.stdout
+
+
+# ------------------------------------------------------------------ corrupt state and NWB files
+CORRUPT = {"empty": b"", "text": b"hello", "truncated_zip": b"PK\x03\x04" + b"\x00" * 40,
+           "random": bytes(range(256)) * 8}
+
+
+@pytest.mark.parametrize("name", CORRUPT)
+def test_corrupt_saved_state_names_path(tmp_path, name):
+    from connectome_sim.errors import InputFileError
+    from connectome_sim.network.longrun import RunState
+
+    p = tmp_path / f"{name}.npz"
+    p.write_bytes(CORRUPT[name])
+    with pytest.raises(InputFileError, match=rf"saved state .*{name}\.npz"):
+        RunState.load(p)
+
+
+def test_saved_state_missing_names_path(tmp_path):
+    from connectome_sim.network.longrun import RunState
+
+    with pytest.raises(FileNotFoundError, match=r"nope\.npz"):
+        RunState.load(tmp_path / "nope.npz")
+
+
+def test_other_npz_is_not_a_state(tmp_path):
+    from connectome_sim.errors import InputFileError
+    from connectome_sim.network.longrun import RunState
+
+    p = tmp_path / "other.npz"
+    np.savez(p, x=np.arange(3))
+    with pytest.raises(InputFileError, match=r"other\.npz.*n_trials"):
+        RunState.load(p)
+
+
+@pytest.mark.parametrize("name", CORRUPT)
+def test_corrupt_nwb_names_path(tmp_path, name):
+    pytest.importorskip("pynwb")
+    from connectome_sim.errors import InputFileError
+    from connectome_sim.io.nwb import read_nwb
+
+    p = tmp_path / f"{name}.nwb"
+    p.write_bytes(CORRUPT[name])
+    with pytest.raises(InputFileError, match=rf"NWB file .*{name}\.nwb"):
+        read_nwb(p)
+
+
+def test_missing_nwb_names_path(tmp_path):
+    pytest.importorskip("pynwb")
+    from connectome_sim.io.nwb import read_nwb
+
+    with pytest.raises(FileNotFoundError, match=r"gone\.nwb"):
+        read_nwb(tmp_path / "gone.nwb")
