@@ -4,8 +4,6 @@ Each case asserts the exact resolved result (IDs, signed weights, chosen columns
 exception type and the culprit its message names.  See tests/hostile/README.md.
 """
 
-import gzip
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,18 +13,7 @@ from connectome_sim.errors import IDError, ParameterError
 from connectome_sim.io.edges import (detect_columns, detect_edge_columns, load_edge_list,
                                      neurotransmitter_signs, read_edges, read_neuron_table)
 
-FW = [720575940638875637, 720575940615709888, 720575940606946929]   # FlyWire root IDs (> 2**53)
-BIG = 2 ** 63 + 11                                                   # needs uint64
-
-
-def write(tmp_path, name, text):
-    p = tmp_path / name
-    if name.endswith(".gz"):
-        with gzip.open(p, "wt") as fh:
-            fh.write(text)
-    else:
-        p.write_text(text)
-    return p
+from hostile_files import BIG, FW, write
 
 
 # ------------------------------------------------------------------ public formats

@@ -17,7 +17,7 @@ from connectome_sim.cli import main
 from connectome_sim.cli_commands._util import speak
 from connectome_sim.errors import in_callers_words
 
-FW = [720575940638875637, 720575940615709888, 720575940606946929]
+from hostile_files import FW, write
 
 
 def fails(argv, capsys, culprit):
@@ -126,14 +126,11 @@ FILES = {
 }
 
 
-def _w(p, text):
-    p.write_text(text)
-    return p
+def _w(p, content):
+    return write(p.parent, p.name, content)
 
 
-def _wb(p, data):
-    p.write_bytes(data)
-    return p
+_wb = _w
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -231,13 +228,7 @@ def test_demo_refuses_to_overwrite(tmp_path, capsys):
 def test_headerless_and_gz_in_cli(tmp_path, capsys):
     for name, text in (("h.csv", "A,B,40\nB,C,40\n"), ("g.csv.gz", "source,target,weight\n"
                                                                     "A,B,40\nB,C,40\n")):
-        p = tmp_path / name
-        if name.endswith(".gz"):
-            import gzip
-            with gzip.open(p, "wt") as fh:
-                fh.write(text)
-        else:
-            p.write_text(text)
+        p = write(tmp_path, name, text)
         out = tmp_path / name.replace(".", "_")
         assert main(["network", str(p), "--stimulate", "A", "--duration", "50", "--trials",
                      "1", "--weight-scale", "1", "--out", str(out)]) == 0
