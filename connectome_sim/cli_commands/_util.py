@@ -199,9 +199,16 @@ class Stages:
         self.quiet = quiet
         self.t0 = time.perf_counter()
         self.bar = None
+        self._stderr = None
         if not quiet:
             from tqdm import tqdm  # a terminal: plain tqdm (tqdm.auto wants ipywidgets)
-            self.bar = tqdm(total=len(names), desc=title, unit="step", file=sys.stderr,
+            from tqdm.contrib import DummyTqdmFile
+
+            # lines printed on stderr while the bar runs (the one-time "compiling kernels"
+            # notice) go through tqdm.write, so they appear whole above the bar
+            self._stderr = sys.stderr
+            sys.stderr = DummyTqdmFile(self._stderr)
+            self.bar = tqdm(total=len(names), desc=title, unit="step", file=self._stderr,
                             bar_format="{desc} {bar:20} {n_fmt}/{total_fmt} [{elapsed}]")
 
     @contextmanager
@@ -219,6 +226,9 @@ class Stages:
             self.bar.set_description_str("done")
             self.bar.close()
             self.bar = None
+        if self._stderr is not None:
+            sys.stderr.flush()
+            sys.stderr, self._stderr = self._stderr, None
         return time.perf_counter() - self.t0
 
     def say(self, msg: str):

@@ -488,7 +488,20 @@ _INH_WORDS = {"inhibitory", "inh", "i", "-", "-1", "-1.0", "false", "in"}
 
 def column_signs(col: pd.Series, name: str) -> np.ndarray:
     """+1/-1 from a sign column: numbers (sign of the value), booleans (True excitatory), or
-    words (excitatory/inhibitory, E/I, +/-).  Zero, NaN and unknown words are refused."""
+    words (excitatory/inhibitory, E/I, +/-).  Zero, NaN and unknown words are refused.
+
+    Parameters
+    ----------
+    col : pandas.Series
+        The sign column.
+    name : str
+        Its name, for messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 signs, one per row.
+    """
     if pd.api.types.is_bool_dtype(col):
         return np.where(col.to_numpy(), 1, -1).astype(np.int8)
     if pd.api.types.is_numeric_dtype(col):
@@ -736,5 +749,11 @@ def read_neuron_table(table, id_col=None) -> pd.DataFrame:
 
 
 def transmitter_column(table: pd.DataFrame):
-    """Name of the transmitter column of a neuron table (:data:`NT_NAMES`), or None."""
+    """Name of the transmitter column of a neuron table (:data:`NT_NAMES`), or None.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A neuron table, e.g. from :func:`read_neuron_table`.
+    """
     return _first(table, NT_NAMES)

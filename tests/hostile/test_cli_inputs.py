@@ -407,3 +407,23 @@ def test_missing_nwb_names_path(tmp_path):
 
     with pytest.raises(FileNotFoundError, match=r"gone\.nwb"):
         read_nwb(tmp_path / "gone.nwb")
+
+
+def test_compile_notice_is_shown_whole_beside_the_bar(edges, tmp_path, capsys, monkeypatch):
+    from connectome_sim.network import PointNetwork
+
+    real = PointNetwork.run_simulation
+
+    def noisy(self, *a, **k):    # what engine.codegen.compile_notice prints on a first run
+        print("connectome_sim: compiling the network kernel (once per install) ...",
+              file=sys.stderr, flush=True)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(PointNetwork, "run_simulation", noisy)
+    err_before = sys.stderr
+    assert main(["network", str(edges), "--duration", "20", "--trials", "1", "--stimulate",
+                 "A", "--out", str(tmp_path / "o")]) == 0
+    assert sys.stderr is err_before                      # restored
+    err = capsys.readouterr().err
+    lines = [ln.strip() for ln in err.replace("\r", "\n").splitlines()]
+    assert "connectome_sim: compiling the network kernel (once per install) ..." in lines
