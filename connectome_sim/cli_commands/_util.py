@@ -222,8 +222,8 @@ class Stages:
 
     def close(self):
         """Close the bar; return the elapsed wall time (s)."""
-        if self.bar is not None:
-            self.bar.set_description_str("done")
+        if self.bar is not None:   # called from a finally: say "failed" if an error is on its way
+            self.bar.set_description_str("failed" if sys.exc_info()[0] else "done")
             self.bar.close()
             self.bar = None
         if self._stderr is not None:

@@ -82,6 +82,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="connectome_sim_neuron", help="output folder")
 
 
+#: suffixes of tables and other files that are not morphologies
+NOT_MORPHOLOGY = (".csv", ".tsv", ".parquet", ".pq", ".feather", ".json", ".xlsx", ".gz",
+                  ".zip", ".npz", ".nwb", ".png", ".jpg", ".pdf")
+
+
+def check_skeleton_file(path: Path) -> None:
+    """Refuse files that are evidently not morphologies, naming them (before the reader's own,
+    less specific errors): tables given as SWC, binary files with an .swc suffix.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file given as ``SKELETON``.
+    """
+    if path.suffix.lower() in NOT_MORPHOLOGY:
+        raise ValueError(f"skeleton {path}: a {path.suffix} file is not a morphology; "
+                         "connectome-sim neuron reads SWC files (node tables and navis "
+                         "neurons go through the Python API, CompartmentModel(...))")
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if path.suffix.lower() == ".swc":
+        if b"\x00" in head:
+            raise ValueError(f"skeleton {path}: a binary file, not an SWC text file")
+        rows = [ln for ln in head.decode("utf-8", "replace").splitlines()
+                if ln.strip() and not ln.lstrip().startswith("#")]
+        if rows and "," in rows[0] and len(rows[0].split()) < 7:
+            raise ValueError(f"skeleton {path}: comma-separated (a CSV table?); SWC rows are "
+                             "7 space-separated columns: id type x y z radius parent")
+
+
 def _float_or_word(text: str, flag: str):
     try:
         v = float(text)
@@ -154,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
                 raise FileNotFoundError(f"skeleton {path} does not exist")
             if path.is_dir():
                 raise ValueError(f"skeleton {path} is a folder, not a file")
+            check_skeleton_file(path)
             with reading(path, "skeleton"):
                 model = CompartmentModel(str(path), res=args.res, Ra=args.Ra, cm=args.cm,
                                          **reader_options(args))

@@ -427,3 +427,15 @@ def test_compile_notice_is_shown_whole_beside_the_bar(edges, tmp_path, capsys, m
     err = capsys.readouterr().err
     lines = [ln.strip() for ln in err.replace("\r", "\n").splitlines()]
     assert "connectome_sim: compiling the network kernel (once per install) ..." in lines
+
+
+@pytest.mark.parametrize("name,content,culprit", [
+    ("edges.csv", "pre,post,weight\nA,B,1\n", r"edges\.csv: a \.csv file is not a morphology"),
+    ("table.swc", "node_id,type,x,y,z,radius,parent\n1,1,0,0,0,1,-1\n",
+     r"table\.swc: comma-separated"),
+    ("bin.swc", b"\x00\x01\x02" * 50, r"bin\.swc: a binary file"),
+])
+def test_table_or_binary_given_as_swc(tmp_path, capsys, name, content, culprit):
+    p = write(tmp_path, name, content)
+    err = fails(["neuron", str(p), "--out", str(tmp_path / "o")], capsys, culprit)
+    assert "Unable to match" not in err
