@@ -101,14 +101,33 @@ class RunState:
 
     @classmethod
     def load(cls, path) -> RunState:
-        """Read a state written by :meth:`save`."""
-        with np.load(Path(path), allow_pickle=False) as z:
-            n = int(z["n_trials"])
-            S = [z[f"S_{tr}"].copy() for tr in range(n)]
-            d = [tuple(z[f"d{name}_{tr}"].copy() for name in ("k", "j", "w", "c"))
-                 for tr in range(n)]
-            return cls(int(z["step"]), float(z["dt"]), int(z["seed"]), S, d, str(z["model"]),
-                       str(z["fingerprint"]))
+        """Read a state written by :meth:`save`.
+
+        Raises
+        ------
+        FileNotFoundError
+            No such file.
+        InputFileError
+            The file is not a complete saved state (truncated, corrupt, another .npz); the
+            message names the path.
+        """
+        from ..errors import InputFileError
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"saved state {path} does not exist" +
+                                    (" (it is a folder)" if path.is_dir() else ""))
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                n = int(z["n_trials"])
+                S = [z[f"S_{tr}"].copy() for tr in range(n)]
+                d = [tuple(z[f"d{name}_{tr}"].copy() for name in ("k", "j", "w", "c"))
+                     for tr in range(n)]
+                return cls(int(z["step"]), float(z["dt"]), int(z["seed"]), S, d,
+                           str(z["model"]), str(z["fingerprint"]))
+        except Exception as e:  # zipfile/numpy/pickle errors: name the file instead
+            raise InputFileError(f"saved state {path} cannot be read: it is not a complete "
+                                 f"state written by save_state ({type(e).__name__}: {e})") from e
 
 
 def fingerprint(net) -> str:
