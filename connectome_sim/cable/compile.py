@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from connectome_sim.engine.cable_run import CableArrays, EventArrays
+from connectome_sim.engine.cable_run import CableArrays, EventArrays, MechanismArrays
 from connectome_sim.errors import ParameterError
 from connectome_sim.mechanisms.hh import HH, HHTable
 from connectome_sim.stimuli import make_rng, netstim_times
@@ -64,7 +64,7 @@ def compile_arrays(model, usetable_hh: bool = False) -> tuple[CableArrays, dict]
         if usetable_hh and type(mech) is HH:
             mech = _HH_TABLE
         inst_index[name] = (len(mechs), comp)
-        mechs.append((mech, comp, np.column_stack([afac[comp], par[comp]])))
+        mechs.append(MechanismArrays(mech, comp, np.column_stack([afac[comp], par[comp]])))
     arr = CableArrays(parent=parent, gax=gax, cap=cap, gconst=gconst, econst=econst,
                       mechs=mechs)
     pps = model._points
@@ -101,8 +101,8 @@ def compile_arrays(model, usetable_hh: bool = False) -> tuple[CableArrays, dict]
         pp_slot[id(s)] = len(icl) + len(alp) + k
     # flat state offsets
     off = [0]
-    for m, comp, _ in mechs:
-        off.append(off[-1] + len(comp) * len(m.state_names))
+    for m in mechs:
+        off.append(off[-1] + len(m.comp) * len(m.mechanism.state_names))
     return arr, {"inst_index": inst_index, "state_off": off, "pp_slot": pp_slot}
 
 

@@ -65,10 +65,9 @@ def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, reco
     rec_s = []
     for r in rs:
         j, comp = maps["inst_index"][r["mech"]]
-        mech = arr.mechs[j][0]
-        k = int(np.searchsorted(comp, r["comp"]))
-        rec_s.append(maps["state_off"][j] + k * len(mech.state_names)
-                     + mech.state_names.index(r["state"]))
+        mech = arr.mechs[j].mechanism
+        rec_s.append((j, int(np.searchsorted(comp, r["comp"])),
+                      mech.state_names.index(r["state"])))
     rec_i = [maps["pp_slot"][id(r["pp"])] for r in ri]
     out = run_cable(arr, events, nsteps, dt, v_init, method=method, celsius=celsius,
                     n_trials=n_trials, rec_v=rec_v, rec_s=rec_s, rec_i=rec_i,
