@@ -11,7 +11,7 @@ import pandas as pd
 from connectome_sim.engine.cable_run import run_cable
 from connectome_sim.errors import ParameterError, SimulationError, StabilityError
 
-from .compile import compile_arrays, compile_events
+from .compile import compile_cell, compile_events
 
 __all__ = ["run_model", "check_step"]
 
@@ -55,22 +55,10 @@ def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, reco
         raise ParameterError(f"record_every must be >= 1, got {record_every}")
     if not np.isfinite(v_init):
         raise ParameterError(f"v_init must be finite (mV), got {v_init}")
-    arr, maps = compile_arrays(model, usetable_hh=bool(usetable_hh))
+    cc = compile_cell(model, usetable_hh=bool(usetable_hh))
     events, trains = compile_events(model, n_trials, seed, nsteps * dt)
-    recs = model._records
-    rv = [r for r in recs if r["kind"] == "v"]
-    rs = [r for r in recs if r["kind"] == "state"]
-    ri = [r for r in recs if r["kind"] == "i"]
-    rec_v = [r["comp"] for r in rv]
-    rec_s = []
-    for r in rs:
-        j, comp = maps["inst_index"][r["mech"]]
-        mech = arr.mechs[j].mechanism
-        rec_s.append((j, int(np.searchsorted(comp, r["comp"])),
-                      mech.state_names.index(r["state"])))
-    rec_i = [maps["pp_slot"][id(r["pp"])] for r in ri]
-    out = run_cable(arr, events, nsteps, dt, v_init, method=method, celsius=celsius,
-                    n_trials=n_trials, rec_v=rec_v, rec_s=rec_s, rec_i=rec_i,
+    out = run_cable(cc.arrays, events, nsteps, dt, v_init, method=method, celsius=celsius,
+                    n_trials=n_trials, rec_v=cc.rec_v, rec_s=cc.rec_s, rec_i=cc.rec_i,
                     rec_every=record_every)
     bad = np.flatnonzero(out["err"][:, 0] >= 0)
     if len(bad):
@@ -87,8 +75,9 @@ def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, reco
                               "at runaway rates; check thresholds and inputs")
     t = np.arange(out["rec"].shape[2]) * dt * record_every
     model.t = t
-    model.records = _records_frames(out["rec"], rv, rs, ri, t, n_trials)
-    model.spikes = _spikes_frame(model, out, dt, n_trials)
+    model.records = _records_frames(out["rec"], cc.records_v, cc.records_s, cc.records_i, t,
+                                    n_trials)
+    model.spikes = _spikes_frame(cc.detectors, out, dt, n_trials)
     model.presynaptic_trains = trains
     return out
 
@@ -113,8 +102,7 @@ def _records_frames(rec, rv, rs, ri, t, n_trials):
     return frames
 
 
-def _spikes_frame(model, out, dt, n_trials):
-    dets = model._detectors
+def _spikes_frame(dets, out, dt, n_trials):
     rows = []
     for tr in range(n_trials):
         n = int(out["spk_n"][tr])

@@ -551,8 +551,11 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
                 if not adv(*args, tr, 0, nsteps):
                     break
     err = O.err.copy()
-    bad = err[:, 0] >= 0
-    err[bad, 1] = info["order"][err[bad, 1]]
+    for tr in np.flatnonzero(err[:, 0] >= 0):
+        # the first compartment (caller's numbering) NaN/inf or beyond 1e4 mV
+        v_caller = np.empty(len(arr.parent))
+        v_caller[info["order"]] = state["v"][tr]
+        err[tr, 1] = np.flatnonzero(~(np.abs(v_caller) <= 1e4))[0]
     spk_n = state["cnt"][:, 1].copy()
     return {"rec": O.out_rec, "dip": O.out_dip, "lfp": O.out_lfp, "spk_det": O.spk_det,
             "spk_step": O.spk_step, "spk_n": spk_n, "err": err,
