@@ -35,11 +35,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from connectome_sim.engine.cable_run import kernel_notice, mechanism_conductance
 from connectome_sim.errors import ParameterError
 
-from connectome_sim.engine.cable_run import mechanism_conductance
-
-from .compile import compile_cell
+from .compile import check_kernels, compile_cell
 
 __all__ = ["input_resistance", "input_impedance", "transfer_impedance", "attenuation",
            "electrotonic_distance", "linear_system", "node_values", "plot_node_values"]
@@ -70,9 +69,11 @@ def linear_system(model, v_rest: float | None = None, celsius: float = 6.3):
         v_rest = float(v_rest)
         if not np.isfinite(v_rest):
             raise ParameterError(f"v_rest must be a finite potential in mV, got {v_rest}")
-        for m in arr.mechs:
-            # the mechanism's own compiled kernel, gates at steady state at v_rest
-            gm[m.comp] += mechanism_conductance(m.mechanism, m.par, v_rest, celsius)
+        with kernel_notice(arr, linearise=True):
+            check_kernels(arr.mechs)
+            for m in arr.mechs:
+                # the mechanism's own compiled kernel, gates at steady state at v_rest
+                gm[m.comp] += mechanism_conductance(m.mechanism, m.par, v_rest, celsius)
     return {"parent": np.asarray(arr.parent, np.int64), "gax": np.asarray(arr.gax, float),
             "gm": gm, "cap": np.asarray(arr.cap, float)}
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from connectome_sim.engine.cable_run import kernel_notice, run_cable
 from connectome_sim.errors import ParameterError, SimulationError
 
-from connectome_sim.engine.cable_run import run_cable
-
 from .circuit_compile import merge_circuit
+from .compile import check_kernels
 from .extracellular import lfp_operator
 from .runner import _records_frames, check_step
 
@@ -53,10 +53,13 @@ def run_circuit_model(circuit, duration, v_init, dt, method, n_trials, seed, cel
     lfp_mat = None
     if circuit._electrodes is not None:
         lfp_mat = lfp_operator(s, e, diam, circuit._electrodes, circuit._sigma)
-    out = run_cable(cs.arrays, cs.events, nsteps, dt, v_init, method=method, celsius=celsius,
-                    n_trials=n_trials, rec_v=cs.rec_v, rec_s=cs.rec_s, rec_i=cs.rec_i,
-                    rec_im=rec_im, rec_every=record_every, dip_mid=mid if dipole else None,
-                    lfp_mat=lfp_mat, parallel=parallel)
+    membrane = bool(rec_im) or bool(dipole) or lfp_mat is not None
+    with kernel_notice(cs.arrays, n_trials, parallel, records_membrane=membrane):
+        check_kernels(cs.arrays.mechs)
+        out = run_cable(cs.arrays, cs.events, nsteps, dt, v_init, method=method,
+                        celsius=celsius, n_trials=n_trials, rec_v=cs.rec_v, rec_s=cs.rec_s,
+                        rec_i=cs.rec_i, rec_im=rec_im, rec_every=record_every,
+                        dip_mid=mid if dipole else None, lfp_mat=lfp_mat, parallel=parallel)
     bad = np.flatnonzero(out["err"][:, 0] >= 0)
     if len(bad):
         tr = int(bad[0])

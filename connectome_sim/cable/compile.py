@@ -124,7 +124,6 @@ def compile_cell(model, usetable_hh: bool = False) -> CompiledCell:
             mech = _HH_TABLE
         mech_index[name] = (len(mechs), comp)
         mechs.append(MechanismArrays(mech, comp, np.column_stack([afac[comp], par[comp]])))
-    check_kernels(mechs)
 
     pps = model._points
     icl = [p for p in pps if p["kind"] == "IClamp"]

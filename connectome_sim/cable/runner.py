@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from connectome_sim.engine.cable_run import run_cable
+from connectome_sim.engine.cable_run import kernel_notice, run_cable
 from connectome_sim.errors import ParameterError, SimulationError, StabilityError
 
-from .compile import compile_cell, compile_events
+from .compile import check_kernels, compile_cell, compile_events
 
 __all__ = ["run_model", "check_step"]
 
@@ -57,9 +57,11 @@ def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, reco
         raise ParameterError(f"v_init must be finite (mV), got {v_init}")
     cc = compile_cell(model, usetable_hh=bool(usetable_hh))
     events, trains = compile_events(model, n_trials, seed, nsteps * dt)
-    out = run_cable(cc.arrays, events, nsteps, dt, v_init, method=method, celsius=celsius,
-                    n_trials=n_trials, rec_v=cc.rec_v, rec_s=cc.rec_s, rec_i=cc.rec_i,
-                    rec_every=record_every)
+    with kernel_notice(cc.arrays, n_trials):
+        check_kernels(cc.arrays.mechs)
+        out = run_cable(cc.arrays, events, nsteps, dt, v_init, method=method,
+                        celsius=celsius, n_trials=n_trials, rec_v=cc.rec_v, rec_s=cc.rec_s,
+                        rec_i=cc.rec_i, rec_every=record_every)
     bad = np.flatnonzero(out["err"][:, 0] >= 0)
     if len(bad):
         tr = int(bad[0])

@@ -25,15 +25,16 @@ meets a stale numba cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from functools import lru_cache
 
 from . import cable_abi
-from .codegen import compile_notice, load_module, render
+from .codegen import compile_notice, is_cached, load_module, render
 
-__all__ = ["kernel_module", "mechanism_module", "mechanism_address", "ENGINE_HASH",
-           "KERNEL_VERSION", "first_call"]
+__all__ = ["kernel_module", "mechanism_module", "mechanism_address", "mechanism_cached",
+           "ENGINE_HASH", "KERNEL_VERSION", "first_call", "announced"]
 
 #: Version of the kernel's interface to cable_run (the arrays of CableSystem / TrialState).
 KERNEL_VERSION = "14"
@@ -63,15 +64,39 @@ def kernel_module():
     return load_module(src, "cs_cable_kernel")
 
 
+_OUTER = [0]
+
+
+@contextlib.contextmanager
+def announced():
+    """Inside: the compilations have been announced by the caller (one notice for a run), so
+    :func:`first_call` and :func:`mechanism_module` stay silent."""
+    _OUTER[0] += 1
+    try:
+        yield
+    finally:
+        _OUTER[0] -= 1
+
+
+def _mechanism_source(mech) -> str:
+    return render(mech.kernel_template, abi_version=cable_abi.ABI_VERSION,
+                  engine_hash=ENGINE_HASH, **mech.kernel_context())
+
+
 def mechanism_module(mech):
     """The compiled module of kernel mechanism ``mech`` (its ``mech_`` entry point).
 
     The entry point is a ``cfunc``, compiled when the module is first imported: the first
-    time a mechanism is used after install, this says so on stderr and how long it took.
+    time a mechanism is used after install, this says so on stderr and how long it took
+    (unless inside :func:`announced`).
     """
-    src = render(mech.kernel_template, abi_version=cable_abi.ABI_VERSION,
-                 engine_hash=ENGINE_HASH, **mech.kernel_context())
-    return load_module(src, "cs_mech", notice=f"{mech.name} mechanism kernel")
+    return load_module(_mechanism_source(mech), "cs_mech",
+                       notice=None if _OUTER[0] else f"{mech.name} mechanism kernel")
+
+
+def mechanism_cached(mech) -> bool:
+    """True when loading ``mech``'s kernel compiles nothing (numba's cache holds it)."""
+    return is_cached(_mechanism_source(mech), "cs_mech")
 
 
 def mechanism_address(mech) -> int:
@@ -81,6 +106,9 @@ def mechanism_address(mech) -> int:
 
 def first_call(mod, function: str, what: str):
     """Context manager around a kernel call: announces a compilation when ``function`` of
-    ``mod`` is not in numba's cache yet (see :func:`.codegen.compile_notice`)."""
+    ``mod`` is not in numba's cache yet (see :func:`.codegen.compile_notice`), unless inside
+    :func:`announced`."""
+    if _OUTER[0]:
+        return contextlib.nullcontext()
     return compile_notice(what, mod, function=function)
 

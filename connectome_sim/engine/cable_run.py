@@ -14,17 +14,20 @@ Units: ms, mV, nF (``cap``), µS (``gax``, conductances), nA, µm.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
 from . import cable_abi
-from .cable_codegen import first_call, kernel_module, mechanism_address
+from .cable_codegen import (announced, first_call, kernel_module, mechanism_address,
+                            mechanism_cached)
+from .codegen import compile_notice, is_compiled
 from .cable_solver import dynamic_mask, level_order, prefactor
 
 __all__ = ["MechanismArrays", "CableArrays", "EventArrays", "CableSystem", "Outputs",
-           "prepare", "run_cable", "mechanism_conductance"]
+           "prepare", "CableRun", "run_cable", "mechanism_conductance", "kernel_notice"]
 
 _I = np.int64
 _U = np.uint32
@@ -471,6 +474,96 @@ def variant(S: CableSystem) -> str:
     return "full" if full else "basic"
 
 
+class CableRun:
+    """A run of a cable system, advanced in chunks of steps with its state kept between calls.
+
+    ``CableRun(arr, events, nsteps, dt, v_init, ...)`` prepares the system, allocates the
+    per-trial state and the outputs (records for up to ``nsteps`` steps) and initialises every
+    trial (t = 0); :meth:`advance` then runs any number of steps at a time, and
+    :meth:`results` collects the outputs.  A run in chunks gives the bits of a run in one go.
+    The arguments are those of :func:`run_cable`.
+
+    From another numba kernel (a network advancing cable cells in its own time loop), the same
+    is done with the kernel module's functions: ``init_trial_<variant>_(*args, tr)`` once,
+    then ``advance_<variant>_(*args, tr, step0, n)`` for each chunk, where ``args`` are
+    :attr:`args` (arrays, so a jitted caller passes them through unchanged); spikes appear in
+    ``spk_det`` / ``spk_step`` (count in ``cnt[tr, 1]``).
+    """
+
+    def __init__(self, arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_init,
+                 method: str = "be", celsius: float = 6.3, n_trials: int = 1, rec_v=(),
+                 rec_s=(), rec_i=(), rec_im=(), rec_every: int = 1, dip_mid=None,
+                 lfp_mat=None, max_spikes: int | None = None, parallel: bool = True):
+        self.arr, self.n_trials, self.nsteps = arr, int(n_trials), int(nsteps)
+        self.S, self.info = prepare(arr, events, dt, v_init, method=method, celsius=celsius,
+                                    n_trials=n_trials, rec_v=rec_v, rec_s=rec_s, rec_i=rec_i,
+                                    rec_im=rec_im, rec_every=rec_every, dip_mid=dip_mid,
+                                    lfp_mat=lfp_mat)
+        self.O = outputs(self.S, self.info, self.n_trials, self.nsteps, max_spikes)
+        self.state = trial_state(self.S, self.info, self.n_trials)
+        self.kernel = kernel_module()
+        self.variant = variant(self.S)
+        named = {**self.S._asdict(), **self.state, **self.O._asdict()}
+        #: the kernel's arguments (system, per-trial state, outputs) in its order
+        self.args = [named[a] for a in self.kernel.ARGS[self.variant]]
+        self.parallel = bool(parallel)
+        self.step = 0
+        self.alive = np.ones(self.n_trials, bool)
+        kern = self.kernel
+        with first_call(kern, "setup_", "cable kernel (set-up)"):
+            kern.setup_(*[named[a] for a in _MECH], self.S.dt, self.S.celsius, self.S.v0)
+        self._initialised = False
+
+    def _init(self):
+        init = getattr(self.kernel, f"init_trial_{self.variant}_")
+        for tr in range(self.n_trials):
+            with first_call(self.kernel, init.__name__, "cable kernel (initialisation)"):
+                init(*self.args, tr)
+        self._initialised = True
+
+    def advance(self, n: int) -> "CableRun":
+        """Run ``n`` more steps of every trial (cells in parallel if requested)."""
+        n = int(n)
+        if n < 0 or self.step + n > self.nsteps:
+            raise ValueError(f"cannot advance {n} steps from step {self.step}: the run was "
+                             f"allocated for {self.nsteps}")
+        if not self._initialised:
+            self._init()
+        cells = "_cells_parallel" if self.parallel and len(self.S.cell_ptr) > 2 else ""
+        adv = getattr(self.kernel, f"advance_{self.variant}{cells}_")
+        for tr in np.flatnonzero(self.alive):
+            with first_call(self.kernel, adv.__name__, "cable kernel"):
+                self.alive[tr] = adv(*self.args, tr, self.step, n)
+        self.step += n
+        return self
+
+    def run(self) -> dict:
+        """All remaining steps (trials in parallel when several and ``parallel``), then
+        :meth:`results`."""
+        if self.n_trials > 1 and self.parallel and not self._initialised:
+            fn = getattr(self.kernel, f"run_trials_{self.variant}_")
+            with first_call(self.kernel, fn.__name__, "cable kernel (trials in parallel)"):
+                fn(*self.args, self.nsteps)
+            self.step = self.nsteps
+        else:
+            self.advance(self.nsteps - self.step)
+        return self.results()
+
+    def results(self) -> dict:
+        """Outputs so far (see :func:`run_cable`)."""
+        O, err = self.O, self.O.err.copy()
+        for tr in np.flatnonzero(err[:, 0] >= 0):
+            # the first compartment (caller's numbering) NaN/inf or beyond 1e4 mV
+            v_caller = np.empty(len(self.arr.parent))
+            v_caller[self.info["order"]] = self.state["v"][tr]
+            err[tr, 1] = np.flatnonzero(~(np.abs(v_caller) <= 1e4))[0]
+        spk_n = self.state["cnt"][:, 1].copy()
+        return {"rec": O.out_rec, "dip": O.out_dip, "lfp": O.out_lfp, "spk_det": O.spk_det,
+                "spk_step": O.spk_step, "spk_n": spk_n, "err": err,
+                "overflow": bool((spk_n > O.spk_det.shape[1]).any()),
+                "n": len(self.arr.parent)}
+
+
 def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_init,
               method: str = "be", celsius: float = 6.3, n_trials: int = 1, rec_v=(),
               rec_s=(), rec_i=(), rec_im=(), rec_every: int = 1, dip_mid=None, lfp_mat=None,
@@ -521,45 +614,13 @@ def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_i
         ``lfp`` (n_trials, n_el, n_cols); ``spk_det``, ``spk_step``, ``spk_n`` (spike detector
         index and the step whose start time ``step*dt`` is the spike time); ``err`` int64
         (n_trials, 2) = (step, compartment) of a blow-up, -1 if none (the compartment is the
-        first one, in the kernel's order, mapped to the caller's numbering, whose potential
-        is NaN/inf or beyond 1e4 mV after that step); ``overflow`` (spike buffer too small).
+        first one, in the caller's numbering, whose potential is NaN/inf or beyond 1e4 mV
+        after that step); ``overflow`` (spike buffer too small).
     """
-    S, info = prepare(arr, events, dt, v_init, method=method, celsius=celsius,
-                      n_trials=n_trials, rec_v=rec_v, rec_s=rec_s, rec_i=rec_i, rec_im=rec_im,
-                      rec_every=rec_every, dip_mid=dip_mid, lfp_mat=lfp_mat)
-    O = outputs(S, info, n_trials, nsteps, max_spikes)
-    state = trial_state(S, info, n_trials)
-    kern = kernel_module()
-    var = variant(S)
-    named = {**S._asdict(), **state, **O._asdict()}
-    args = [named[a] for a in kern.ARGS[var]]
-    with first_call(kern, "setup_", "cable kernel (set-up)"):
-        kern.setup_(*[named[a] for a in _MECH], S.dt, S.celsius, S.v0)
-    nsteps = int(nsteps)
-    if n_trials > 1 and parallel:
-        fn = getattr(kern, f"run_trials_{var}_")
-        with first_call(kern, fn.__name__, f"cable kernel ({var}, trials in parallel)"):
-            fn(*args, nsteps)
-    else:
-        cells = "_cells_parallel" if parallel and len(S.cell_ptr) > 2 else ""
-        init = getattr(kern, f"init_trial_{var}_")
-        adv = getattr(kern, f"advance_{var}{cells}_")
-        for tr in range(n_trials):
-            with first_call(kern, init.__name__, f"cable kernel ({var}, initialisation)"):
-                init(*args, tr)
-            with first_call(kern, adv.__name__, f"cable kernel ({var})"):
-                if not adv(*args, tr, 0, nsteps):
-                    break
-    err = O.err.copy()
-    for tr in np.flatnonzero(err[:, 0] >= 0):
-        # the first compartment (caller's numbering) NaN/inf or beyond 1e4 mV
-        v_caller = np.empty(len(arr.parent))
-        v_caller[info["order"]] = state["v"][tr]
-        err[tr, 1] = np.flatnonzero(~(np.abs(v_caller) <= 1e4))[0]
-    spk_n = state["cnt"][:, 1].copy()
-    return {"rec": O.out_rec, "dip": O.out_dip, "lfp": O.out_lfp, "spk_det": O.spk_det,
-            "spk_step": O.spk_step, "spk_n": spk_n, "err": err,
-            "overflow": bool((spk_n > O.spk_det.shape[1]).any()), "n": len(arr.parent)}
+    return CableRun(arr, events, nsteps, dt, v_init, method=method, celsius=celsius,
+                    n_trials=n_trials, rec_v=rec_v, rec_s=rec_s, rec_i=rec_i, rec_im=rec_im,
+                    rec_every=rec_every, dip_mid=dip_mid, lfp_mat=lfp_mat,
+                    max_spikes=max_spikes, parallel=parallel).run()
 
 
 def mechanism_conductance(mech, par: np.ndarray, v: float, celsius: float = 6.3) -> np.ndarray:
@@ -582,3 +643,38 @@ def mechanism_conductance(mech, par: np.ndarray, v: float, celsius: float = 6.3)
         kern.linearise_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius, S.v0, v_,
                         np.zeros(info["n_state"]), dd, rhs)
     return dd[np.argsort(info["order"])]
+
+
+@contextlib.contextmanager
+def kernel_notice(arr: CableArrays, n_trials: int = 1, parallel: bool = True,
+                  records_membrane: bool = False, linearise: bool = False):
+    """One notice for everything a run of ``arr`` compiles (mechanism kernels and the cable
+    kernel's entry points), silent when numba's cache holds them all.
+
+    Use around the description layer's whole run (compiling the mechanisms included):
+    the first run after install prints one line that kernels are being compiled, then how
+    long it took.  ``records_membrane``: the run records membrane currents, dipoles or
+    extracellular potentials (the kernel's "full" variant).
+    """
+    kern = kernel_module()
+    var = "full" if (records_membrane or len(arr.gj_a) or len(arr.gr_pre)) else "basic"
+    cells = arr.cell_ptr is not None and len(arr.cell_ptr) > 2
+    if linearise:
+        entries = ["setup_", "linearise_"]
+    elif n_trials > 1 and parallel:
+        entries = ["setup_", f"run_trials_{var}_"]
+    else:
+        entries = ["setup_", f"init_trial_{var}_",
+                   f"advance_{var}{'_cells_parallel' if parallel and cells else ''}_"]
+    fresh = []
+    for m in arr.mechs:
+        if m.mechanism.name not in fresh and not mechanism_cached(m.mechanism):
+            fresh.append(m.mechanism.name)
+    if any(not is_compiled(kern, f) for f in entries):
+        fresh.append("cable")
+    if not fresh:
+        yield
+        return
+    what = f"{', '.join(fresh)} kernel{'s' if len(fresh) > 1 else ''}"
+    with compile_notice(what), announced():
+        yield

@@ -32,7 +32,7 @@ import time
 from functools import lru_cache
 
 __all__ = ["render", "check_identifier", "load_module", "cache_dir", "is_compiled",
-           "compile_notice", "RESERVED_GLOBALS", "VERBOSE"]
+           "is_cached", "module_path", "compile_notice", "RESERVED_GLOBALS", "VERBOSE"]
 
 #: Print one line to stderr when a kernel is compiled (the CLI's ``--quiet`` turns it off;
 #: so does the environment variable ``CONNECTOME_SIM_QUIET=1``).
@@ -130,13 +130,11 @@ def load_module(src: str, prefix: str, notice: str | None = None):
     import, e.g. numba ``cfunc``s), importing a module that numba's cache does not hold yet
     is wrapped in :func:`compile_notice` ``(notice)``.
     """
-    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", prefix):
-        raise ValueError(f"module prefix {prefix!r} is not an identifier")
-    name = f"{prefix}_{hashlib.sha1(src.encode()).hexdigest()[:16]}"
+    path = module_path(src, prefix)
+    name = os.path.splitext(os.path.basename(path))[0]
     mod = _LOADED.get(name)
     if mod is not None:
         return mod
-    path = os.path.join(cache_dir(), name + ".py")
     if not os.path.exists(path):
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{name}.", suffix=".tmp")
         try:
@@ -155,6 +153,19 @@ def load_module(src: str, prefix: str, notice: str | None = None):
         spec.loader.exec_module(mod)
     _LOADED[name] = mod
     return mod
+
+
+def module_path(src: str, prefix: str) -> str:
+    """Path of the module file :func:`load_module` uses for ``src`` (written or not)."""
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", prefix):
+        raise ValueError(f"module prefix {prefix!r} is not an identifier")
+    return os.path.join(cache_dir(), f"{prefix}_{hashlib.sha1(src.encode()).hexdigest()[:16]}.py")
+
+
+def is_cached(src: str, prefix: str, function: str | None = None) -> bool:
+    """True when numba's on-disk cache holds code of the module :func:`load_module` makes of
+    ``src`` (of its function ``function`` only, if given), i.e. loading it compiles nothing."""
+    return _in_numba_cache(module_path(src, prefix), function)
 
 
 def _in_numba_cache(path: str, function: str | None = None) -> bool:

@@ -172,9 +172,9 @@ class Channel(DensityMechanism):
                     f"rate function {which!r} of gate {g!r} of channel {self.name!r}",
                     _emitted=emitted)
                 names.append(kname)
-            spec.append({"label": g, "kind": kind, "f1": names[0], "f2": names[1],
-                         "power": power, "row": i})
-        return {"name": self.name, "gates": spec, "functions": functions,
+            spec.append({"kind": kind, "f1": names[0], "f2": names[1], "power": power,
+                         "row": i})
+        return {"gates": spec, "functions": functions,
                 "q10": repr(self.q10), "celsius_ref": repr(self.celsius_ref),
                 "rows": self.kernel_rows}
 

@@ -131,9 +131,17 @@ class _Rewrite(ast.NodeTransformer):
         self.closure = dict(zip(code.co_freevars,
                                 (c.cell_contents for c in (fn.__closure__ or ()))))
         self.local = {a.arg for a in node.args.args}
+        for a in node.args.args:
+            if a.arg in ("math", "np") or a.arg.startswith("_") or a.arg.endswith("_"):
+                _fail(what, f"its argument {a.arg!r} is a name the kernel reserves (names "
+                            "starting or ending with '_', math, np); rename it")
         for n in ast.walk(node):
             if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
                 self.local.add(n.id)
+            if isinstance(n, ast.Name) and n.id in self.local and n.id != "_" and (
+                    n.id in ("math", "np") or n.id.startswith("_") or n.id.endswith("_")):
+                _fail(what, f"uses the local name {n.id!r}, which the kernel reserves (names "
+                            "starting or ending with '_', math, np); rename it")
             if isinstance(n, _NOT_ALLOWED) and n is not node:
                 _fail(what, f"uses {type(n).__name__} (line {getattr(n, 'lineno', '?')}), which "
                             "cannot be compiled into a rate function; use arithmetic, if/else, "
