@@ -104,11 +104,19 @@ def mechanism_address(mech) -> int:
     return int(mechanism_module(mech).mech_.address)
 
 
+_CALLED: set = set()
+
+
+@contextlib.contextmanager
 def first_call(mod, function: str, what: str):
     """Context manager around a kernel call: announces a compilation when ``function`` of
     ``mod`` is not in numba's cache yet (see :func:`.codegen.compile_notice`), unless inside
-    :func:`announced`."""
-    if _OUTER[0]:
-        return contextlib.nullcontext()
-    return compile_notice(what, mod, function=function)
+    :func:`announced`; after the first call in a process it costs nothing."""
+    key = (mod.__name__, function)
+    if _OUTER[0] or key in _CALLED:
+        yield
+    else:
+        with compile_notice(what, mod, function=function):
+            yield
+    _CALLED.add(key)
 

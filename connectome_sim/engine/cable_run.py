@@ -668,13 +668,21 @@ def kernel_notice(arr: CableArrays, n_trials: int = 1, parallel: bool = True,
                    f"advance_{var}{'_cells_parallel' if parallel and cells else ''}_"]
     fresh = []
     for m in arr.mechs:
-        if m.mechanism.name not in fresh and not mechanism_cached(m.mechanism):
+        if m.mechanism.name not in fresh and m.mechanism not in _READY \
+                and not mechanism_cached(m.mechanism):
             fresh.append(m.mechanism.name)
-    if any(not is_compiled(kern, f) for f in entries):
+    if any(f not in _READY and not is_compiled(kern, f) for f in entries):
         fresh.append("cable")
     if not fresh:
         yield
-        return
-    what = f"{', '.join(fresh)} kernel{'s' if len(fresh) > 1 else ''}"
-    with compile_notice(what), announced():
-        yield
+    else:
+        what = f"{', '.join(fresh)} kernel{'s' if len(fresh) > 1 else ''}"
+        with compile_notice(what), announced():
+            yield
+    # compiled and loaded in this process from now on: no more cache look-ups
+    _READY.update(entries)
+    _READY.update(m.mechanism for m in arr.mechs)
+
+
+#: entry points and mechanisms known to be compiled in this process
+_READY: set = set()
