@@ -24,17 +24,8 @@ V0 = -70.0
 
 
 def _ours(dt, T=60.0):
-    mech = A_TYPE_K
-    arr = CableArrays(parent=np.array([-1]), gax=np.zeros(1), cap=np.array([CM * AREA * 1e-5]),
-                      gconst=np.array([G_PAS * AREA * 1e-2]),
-                      econst=np.array([G_PAS * E_PAS * AREA * 1e-2]),
-                      mechs=[MechanismArrays(mech, np.array([0]),
-                                             np.array([[AREA * 1e-2, GBAR, E_K]]))],
-                      icl_comp=np.array([0]), icl_par=np.array([[DEL, DUR, AMP]]))
-    out = run_cable(arr, EventArrays.empty(1), int(round(T / dt)), dt, V0, rec_v=[0],
-                    rec_s=[(0, 0, 0), (0, 0, 1)])
-    t = np.arange(out["rec"].shape[2]) * dt
-    return t, out["rec"][0]
+    rec = _one_comp_run(A_TYPE_K, T=T, dt=dt, states=2)
+    return np.arange(rec.shape[1]) * dt, rec
 
 
 def _scipy(t_eval):
@@ -104,8 +95,9 @@ def test_channel_validation():
 
 
 # --------------------------------------------------------------------------- user names
-def _one_comp_run(mech, gbar=GBAR, e=E_K, T=40.0, dt=0.025):
-    """v and the first state of one compartment with pas + ``mech`` and a current pulse."""
+def _one_comp_run(mech, gbar=GBAR, e=E_K, T=40.0, dt=0.025, states=1):
+    """v and the first ``states`` states of one compartment with pas + ``mech`` and a current
+    pulse."""
     arr = CableArrays(parent=np.array([-1]), gax=np.zeros(1), cap=np.array([CM * AREA * 1e-5]),
                       gconst=np.array([G_PAS * AREA * 1e-2]),
                       econst=np.array([G_PAS * E_PAS * AREA * 1e-2]),
@@ -113,7 +105,7 @@ def _one_comp_run(mech, gbar=GBAR, e=E_K, T=40.0, dt=0.025):
                                              np.array([[AREA * 1e-2, gbar, e]]))],
                       icl_comp=np.array([0]), icl_par=np.array([[DEL, DUR, AMP]]))
     out = run_cable(arr, EventArrays.empty(1), int(round(T / dt)), dt, V0, rec_v=[0],
-                    rec_s=[(0, 0, 0)])
+                    rec_s=[(0, 0, k) for k in range(states)])
     assert (out["err"] < 0).all()
     return out["rec"][0]
 
