@@ -13,7 +13,7 @@ from connectome_sim.errors import ParameterError, SimulationError, StabilityErro
 
 from .compile import check_kernels, compile_cell, compile_events
 
-__all__ = ["run_model", "check_step"]
+__all__ = ["run_model", "check_step", "warmup"]
 
 #: Largest accepted time step (ms).  Backward Euler stays stable beyond it, but the gating
 #: and synaptic updates are meaningless at such steps.
@@ -118,3 +118,48 @@ def _spikes_frame(dets, out, dt, n_trials):
         df = df.drop(columns="trial")
     return df.sort_values(["time"] if n_trials == 1 else ["trial", "time"],
                           kind="stable").reset_index(drop=True)
+
+
+def warmup(trials: bool = False) -> float:
+    """Compile (or load) the cable kernels a first run needs, so that it starts at once.
+
+    Runs a three-compartment model with hh, a synapse and a spike detector for 1 ms (single
+    cell) and a two-cell circuit with a gap junction and a dipole record (the kernel's
+    variant with membrane currents); with ``trials`` also the trials-in-parallel entry point.
+    Prints the usual one-line compile notice when something is compiled.  Meant for
+    ``connectome-sim warmup`` or an install step; results are discarded.
+
+    Parameters
+    ----------
+    trials : bool
+        Also compile the kernel that runs several trials in parallel.
+
+    Returns
+    -------
+    float
+        Wall time (s) it took.
+    """
+    import time
+
+    import pandas as pd
+
+    from .circuit import Circuit
+    from .model import CompartmentModel
+    t0 = time.perf_counter()
+    nodes = pd.DataFrame({"node_id": [1, 2, 3], "parent_id": [-1, 1, 2],
+                          "x": [0.0, 10.0, 20.0], "y": 0.0, "z": 0.0, "radius": 1.0})
+    m = CompartmentModel(nodes, res=10)
+    m.insert("pas")
+    m.insert("hh")
+    m.add_voltage_record(3)
+    m.add_spike_detector(3)
+    m.add_synaptic_input(2, start=0.1)
+    m.inject_current_pulse(1, start=0.1, duration=0.5, current=0.1)
+    m.run_simulation(1.0)
+    if trials:
+        m.run_simulation(1.0, n_trials=2, seed=0)
+    c = Circuit({1: nodes, 2: nodes}, res=10)
+    c.insert("hh")
+    c.add_gap_junction(1, 2, 2, 2, g=1e-3)
+    c.run_simulation(1.0, dipole=True)
+    return time.perf_counter() - t0
