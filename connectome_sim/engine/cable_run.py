@@ -24,7 +24,7 @@ from . import cable_abi
 from .cable_codegen import (announced, first_call, kernel_module, mechanism_address,
                             mechanism_cached)
 from .codegen import compile_notice, is_compiled
-from .cable_solver import dynamic_mask, level_order, prefactor
+from .cable_solver import factor_tree, level_order
 
 __all__ = ["MechanismArrays", "CableArrays", "EventArrays", "CableSystem", "Outputs",
            "prepare", "CableRun", "run_cable", "mechanism_conductance", "kernel_notice"]
@@ -33,8 +33,7 @@ _I = np.int64
 _U = np.uint32
 _F = np.float64
 #: the mechanism arrays, in the kernel's order
-_MECH = ("m_addr", "m_ld", "m_comp_off", "m_par_off", "m_st_off", "m_glob_off", "m_lo", "m_n",
-         "m_np", "m_comp", "m_par", "m_glob")
+_MECH = ("m_info", "m_blk", "m_comp", "m_par", "m_glob")
 
 
 def _i(n=0):
@@ -268,18 +267,6 @@ def _check(arr: CableArrays, n: int, cell_ptr) -> np.ndarray:
     return nc_ptr
 
 
-def _level_order(par, cell_ptr):
-    """``order`` (kernel compartment k is the caller's ``order[k]``) and ``cell_re``."""
-    order = np.empty(len(par), _I)
-    cell_re = np.empty(len(cell_ptr) - 1, _I)
-    for c in range(len(cell_ptr) - 1):
-        lo, hi = int(cell_ptr[c]), int(cell_ptr[c + 1])
-        loc = np.where(par[lo:hi] >= 0, par[lo:hi] - lo, -1)
-        order[lo:hi] = lo + level_order(loc)
-        cell_re[c] = lo + np.count_nonzero(loc < 0)
-    return order, cell_re
-
-
 def _ranges(idx, cell_ptr):
     """CSR pointer of sorted kernel indices ``idx`` over the cells."""
     return np.searchsorted(idx, cell_ptr).astype(_I)
@@ -347,11 +334,13 @@ def prepare(arr: CableArrays, events: EventArrays, dt: float, v_init, method: st
     nc_ptr = _check(arr, n, cell_ptr)
     n_cells = len(cell_ptr) - 1
     par0 = np.asarray(arr.parent, _I)
-    order, cell_re = _level_order(par0, cell_ptr)
+    cell_of = np.repeat(np.arange(n_cells, dtype=_I), np.diff(cell_ptr))
+    # each cell's compartments level by level, roots first (cell c's roots: lo:cell_re[c])
+    order = level_order(par0, cell_of)
+    cell_re = cell_ptr[:-1] + np.bincount(cell_of[par0 < 0], minlength=n_cells)
     new = np.empty(n, _I)
     new[order] = np.arange(n, dtype=_I)
     par = np.where(par0[order] >= 0, new[np.maximum(par0[order], 0)], -1).astype(_I)
-    cell_of = np.repeat(np.arange(n_cells, dtype=_I), np.diff(cell_ptr))
     gax = np.ascontiguousarray(np.asarray(arr.gax, _F)[order])
     gax[par < 0] = 0.0
     rconst = np.asarray(arr.econst, _F)[order].copy()
@@ -364,11 +353,10 @@ def prepare(arr: CableArrays, events: EventArrays, dt: float, v_init, method: st
     # compartments whose factors vary: "hot" ones have a density mechanism or a graded
     # synapse in their subtree (refactorised every step), the "dyn" ones a synapse
     # (refactorised on steps when one of those synapses conducts)
-    seeds = [renum(m.comp) for m in arr.mechs] + [renum(arr.gr_post)]
-    hot = dynamic_mask(par, np.concatenate(seeds).astype(_I))
-    dyn = dynamic_mask(par, np.concatenate([renum(arr.alp_comp), renum(arr.syn_comp)]
-                                           ).astype(_I)) & ~hot
-    dstat, fstat, invd0 = prefactor(par, gax, dconst + cv, np.zeros(n, np.bool_))
+    hot, dyn, dstat, fstat, invd0 = factor_tree(
+        par, gax, dconst + cv,
+        np.concatenate([renum(m.comp) for m in arr.mechs] + [renum(arr.gr_post)]),
+        np.concatenate([renum(arr.alp_comp), renum(arr.syn_comp)]))
     hot_idx = np.flatnonzero(hot).astype(_U)
     dyn_idx = np.flatnonzero(dyn).astype(_U)
     nonroot_hot = np.bincount(cell_of[hot & (par >= 0)], minlength=n_cells)
@@ -433,13 +421,15 @@ def prepare(arr: CableArrays, events: EventArrays, dt: float, v_init, method: st
 
 
 def trial_state(S: CableSystem, info: dict, n_trials: int) -> dict:
-    """The per-trial state arrays (first index the trial; zeros, the kernel's init_trial_
-    sets them), by the kernel's names."""
+    """The per-trial state arrays (first index the trial; zeros until CableRun._init sets
+    them), by the kernel's names; ``comp_f`` stacks v, rhs, dd, invd, ff, xx (the others are
+    views of it)."""
     n, nt = len(S.upar), n_trials
     n_syn, n_cells = len(S.syn_comp), len(S.cell_ptr) - 1
+    comp_f = np.zeros((nt, 6, n))
     return dict(
-        v=np.zeros((nt, n)), rhs=np.zeros((nt, n)), dd=np.zeros((nt, n)),
-        invd=np.zeros((nt, n)), ff=np.zeros((nt, n)), xx=np.zeros((nt, n)),
+        comp_f=comp_f, v=comp_f[:, 0], rhs=comp_f[:, 1], dd=comp_f[:, 2], invd=comp_f[:, 3],
+        ff=comp_f[:, 4], xx=comp_f[:, 5],
         dirty=np.zeros((nt, n), np.bool_), st=np.zeros((nt, info["n_state"])),
         sA=np.zeros((nt, n_syn)), sB=np.zeros((nt, n_syn)),
         ring=np.zeros((nt, info["ring_len"], n_syn)),
@@ -466,6 +456,22 @@ def outputs(S: CableSystem, info: dict, n_trials: int, nsteps: int, max_spikes: 
                    err=np.full((n_trials, 2), -1, _I))
 
 
+def packed(S: CableSystem) -> dict:
+    """The stacked arrays of the kernel's entry points (see templates/cable_kernel.py.j2)."""
+    nc = len(S.cell_ptr)
+    pad = (lambda a: np.concatenate([np.asarray(a, _I), np.zeros(nc - len(a), _I)]))
+    return {"tree_f": np.ascontiguousarray(np.stack([S.gax, S.cv, S.rconst, S.dstat, S.fstat,
+                                                     S.invd0, S.v0])),
+            "cells_i": np.ascontiguousarray(np.stack([S.cell_ptr, pad(S.cell_re),
+                                                      pad(S.cell_allhot), S.hot_ptr,
+                                                      S.dyn_ptr])),
+            "m_info": np.ascontiguousarray(np.stack([S.m_addr, S.m_ld, S.m_comp_off,
+                                                     S.m_par_off, S.m_st_off, S.m_glob_off])
+                                           .reshape(6, -1)),
+            "m_blk": np.ascontiguousarray(np.stack([S.m_lo, S.m_n, S.m_np])
+                                          .reshape(3, len(S.m_addr), nc - 1))}
+
+
 def variant(S: CableSystem) -> str:
     """``'full'`` if the system has gap junctions, graded synapses or membrane-current,
     dipole or extracellular records, else ``'basic'`` (a smaller kernel to compile)."""
@@ -484,10 +490,10 @@ class CableRun:
     The arguments are those of :func:`run_cable`.
 
     From another numba kernel (a network advancing cable cells in its own time loop), the same
-    is done with the kernel module's functions: ``init_trial_<variant>_(*args, tr)`` once,
-    then ``advance_<variant>_(*args, tr, step0, n)`` for each chunk, where ``args`` are
-    :attr:`args` (arrays, so a jitted caller passes them through unchanged); spikes appear in
-    ``spk_det`` / ``spk_step`` (count in ``cnt[tr, 1]``).
+    is done with the kernel module's ``advance_<variant>_(*args, tr, step0, n)`` for each
+    chunk, after this object's initialisation, where ``args`` are :attr:`args` (arrays, so a
+    jitted caller passes them through unchanged); spikes appear in ``spk_det`` /
+    ``spk_step`` (count in ``cnt[tr, 1]``).
     """
 
     def __init__(self, arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_init,
@@ -503,7 +509,7 @@ class CableRun:
         self.state = trial_state(self.S, self.info, self.n_trials)
         self.kernel = kernel_module()
         self.variant = variant(self.S)
-        named = {**self.S._asdict(), **self.state, **self.O._asdict()}
+        named = {**self.S._asdict(), **packed(self.S), **self.state, **self.O._asdict()}
         #: the kernel's arguments (system, per-trial state, outputs) in its order
         self.args = [named[a] for a in self.kernel.ARGS[self.variant]]
         self.parallel = bool(parallel)
@@ -512,13 +518,28 @@ class CableRun:
         kern = self.kernel
         with first_call(kern, "setup_", "cable kernel (set-up)"):
             kern.setup_(*[named[a] for a in _MECH], self.S.dt, self.S.celsius, self.S.v0)
+        self._named = named
         self._initialised = False
 
     def _init(self):
-        init = getattr(self.kernel, f"init_trial_{self.variant}_")
+        """Every trial at t = 0: v = v0, the quiet factors, the first right-hand side, the
+        mechanisms' states at steady state (their conductances added), event pointers."""
+        S, st, kern = self.S, self.state, self.kernel
+        st["v"][:] = S.v0
+        st["dd"][:] = S.dstat
+        st["invd"][:] = S.invd0
+        st["ff"][:] = S.fstat
+        st["rhs"][:] = S.rconst + S.cv * S.v0
+        st["cnt"][:, 0] = S.ev_ptr[:-1]
+        self.O.err[:] = -1
+        if len(S.gr_pre):
+            st["gr_s"][:] = 1.0 / (1.0 + np.exp(-(S.v0[S.gr_pre] - S.gr_par[:, 2])
+                                                / S.gr_par[:, 3]))
+        named = self._named
         for tr in range(self.n_trials):
-            with first_call(self.kernel, init.__name__, "cable kernel (initialisation)"):
-                init(*self.args, tr)
+            with first_call(kern, "init_mechanisms_", "cable kernel (initialisation)"):
+                kern.init_mechanisms_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius,
+                                      st["v"][tr], st["st"][tr], st["dd"][tr], st["rhs"][tr])
         self._initialised = True
 
     def advance(self, n: int) -> "CableRun":
@@ -541,6 +562,7 @@ class CableRun:
         """All remaining steps (trials in parallel when several and ``parallel``), then
         :meth:`results`."""
         if self.n_trials > 1 and self.parallel and not self._initialised:
+            self._init()
             fn = getattr(self.kernel, f"run_trials_{self.variant}_")
             with first_call(self.kernel, fn.__name__, "cable kernel (trials in parallel)"):
                 fn(*self.args, self.nsteps)
@@ -636,12 +658,14 @@ def mechanism_conductance(mech, par: np.ndarray, v: float, celsius: float = 6.3)
                       gconst=np.zeros(m), econst=np.zeros(m),
                       mechs=[MechanismArrays(mech, np.arange(m), np.asarray(par, _F))])
     S, info = prepare(arr, EventArrays.empty(1), 0.025, float(v), celsius=celsius)
-    v_, dd, rhs = np.zeros(m), np.zeros(m), np.zeros(m)
+    dd, rhs = np.zeros(m), np.zeros(m)
     kern = kernel_module()
-    named = S._asdict()
-    with first_call(kern, "linearise_", "cable kernel (linearisation)"):
-        kern.linearise_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius, S.v0, v_,
-                        np.zeros(info["n_state"]), dd, rhs)
+    named = packed(S) | S._asdict()
+    with first_call(kern, "setup_", "cable kernel (set-up)"):
+        kern.setup_(*[named[a] for a in _MECH], S.dt, S.celsius, S.v0)
+    with first_call(kern, "init_mechanisms_", "cable kernel (initialisation)"):
+        kern.init_mechanisms_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius,
+                              S.v0.copy(), np.zeros(info["n_state"]), dd, rhs)
     return dd[np.argsort(info["order"])]
 
 
@@ -660,11 +684,11 @@ def kernel_notice(arr: CableArrays, n_trials: int = 1, parallel: bool = True,
     var = "full" if (records_membrane or len(arr.gj_a) or len(arr.gr_pre)) else "basic"
     cells = arr.cell_ptr is not None and len(arr.cell_ptr) > 2
     if linearise:
-        entries = ["setup_", "linearise_"]
+        entries = ["setup_", "init_mechanisms_"]
     elif n_trials > 1 and parallel:
-        entries = ["setup_", f"run_trials_{var}_"]
+        entries = ["setup_", "init_mechanisms_", f"run_trials_{var}_"]
     else:
-        entries = ["setup_", f"init_trial_{var}_",
+        entries = ["setup_", "init_mechanisms_",
                    f"advance_{var}{'_cells_parallel' if parallel and cells else ''}_"]
     fresh = []
     for m in arr.mechs:
