@@ -15,9 +15,11 @@ Units: ms, mV, nF (``cap``), µS (``gax``, conductances), nA, µm.
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
 from . import cable_abi
@@ -559,16 +561,26 @@ class CableRun:
         return self
 
     def run(self) -> dict:
-        """All remaining steps (trials in parallel when several and ``parallel``), then
-        :meth:`results`."""
-        if self.n_trials > 1 and self.parallel and not self._initialised:
+        """All remaining steps, then :meth:`results`.  Several trials run in parallel, one
+        Python thread per numba thread (``numba.get_num_threads()``), each calling the kernel
+        (which releases the GIL) on its own trials: results do not depend on the count."""
+        n = self.nsteps - self.step
+        threads = min(numba.get_num_threads(), self.n_trials) if self.parallel else 1
+        if threads <= 1:
+            return self.advance(n).results()
+        if not self._initialised:
             self._init()
-            fn = getattr(self.kernel, f"run_trials_{self.variant}_")
-            with first_call(self.kernel, fn.__name__, "cable kernel (trials in parallel)"):
-                fn(*self.args, self.nsteps)
-            self.step = self.nsteps
-        else:
-            self.advance(self.nsteps - self.step)
+        adv = getattr(self.kernel, f"advance_{self.variant}_")
+        with first_call(self.kernel, adv.__name__, "cable kernel"):
+            # the first call compiles (or loads) the kernel before the threads start
+            self.alive[0] = adv(*self.args, 0, self.step, n)
+
+        def trial(tr):
+            self.alive[tr] = adv(*self.args, tr, self.step, n)
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(trial, range(1, self.n_trials)))
+        self.step += n
         return self.results()
 
     def results(self) -> dict:
@@ -685,8 +697,6 @@ def kernel_notice(arr: CableArrays, n_trials: int = 1, parallel: bool = True,
     cells = arr.cell_ptr is not None and len(arr.cell_ptr) > 2
     if linearise:
         entries = ["setup_", "init_mechanisms_"]
-    elif n_trials > 1 and parallel:
-        entries = ["setup_", "init_mechanisms_", f"run_trials_{var}_"]
     else:
         entries = ["setup_", "init_mechanisms_",
                    f"advance_{var}{'_cells_parallel' if parallel and cells else ''}_"]
