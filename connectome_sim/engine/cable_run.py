@@ -476,10 +476,12 @@ def packed(S: CableSystem) -> dict:
 
 def variant(S: CableSystem) -> str:
     """``'full'`` if the system has gap junctions, graded synapses or membrane-current,
-    dipole or extracellular records, else ``'basic'`` (a smaller kernel to compile)."""
+    dipole or extracellular records, else ``'basic'`` (a smaller kernel to compile), with
+    ``'_events'`` if it has spike detectors or event synapses."""
     full = len(S.gj_a) or len(S.gr_pre) or len(S.rec_im) or len(S.lfp_mat) or \
         len(S.dip_mid)
-    return "full" if full else "basic"
+    events = len(S.det_comp) or len(S.syn_comp)
+    return ("full" if full else "basic") + ("_events" if events else "")
 
 
 class CableRun:
@@ -513,7 +515,7 @@ class CableRun:
         self.variant = variant(self.S)
         named = {**self.S._asdict(), **packed(self.S), **self.state, **self.O._asdict()}
         #: the kernel's arguments (system, per-trial state, outputs) in its order
-        self.args = [named[a] for a in self.kernel.ARGS[self.variant]]
+        self.args = [named[a] for a in self.kernel.ARGS[self.variant.split("_")[0]]]
         self.parallel = bool(parallel)
         self.step = 0
         self.alive = np.ones(self.n_trials, bool)
@@ -694,6 +696,8 @@ def kernel_notice(arr: CableArrays, n_trials: int = 1, parallel: bool = True,
     """
     kern = kernel_module()
     var = "full" if (records_membrane or len(arr.gj_a) or len(arr.gr_pre)) else "basic"
+    if len(arr.det_comp) or len(arr.syn_comp):
+        var += "_events"
     cells = arr.cell_ptr is not None and len(arr.cell_ptr) > 2
     if linearise:
         entries = ["setup_", "init_mechanisms_"]
