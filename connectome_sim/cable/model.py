@@ -644,7 +644,8 @@ def _check_netstim(start, number, interval, names=("start", "number", "interval"
 
 def _check_pre(pre):
     if isinstance(pre, (bool, np.bool_)):
-        raise ParameterError(f"pre={pre!r}: give a node ID, spike times (ms) or a NetStim dict")
+        raise ParameterError(f"pre={pre!r}: a boolean is not a node ID; give a node ID, spike "
+                             "times (ms) or a NetStim dict")
     if isinstance(pre, (dict, int, np.integer)):
         return pre
     if isinstance(pre, (float, np.floating)):
