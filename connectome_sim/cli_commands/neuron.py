@@ -201,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
             for node in rec:
                 model.add_spike_detector(node, threshold=args.threshold, label=str(node))
         st.say(f"{model!r}")
+        st.say(model.morphology_summary)
         with st.stage(f"simulating {args.duration:g} ms"):
             traces, movie = simulate_with_movie(model, labelled, args.duration, args.dt,
                                                 args.v_init)
