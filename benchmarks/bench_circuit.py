@@ -8,8 +8,14 @@ nodes of i to the first 20 postsynaptic connector nodes of j (Exp2Syn 0.2/3 ms, 
 NetCon threshold -10 mV at the presynaptic node, delay 1 ms): 400 synapses.  Each cell gets a
 0.1 nA current pulse at its root from 10 to 990 ms.  1000 ms at dt = 0.025 ms, soma voltages
 recorded.  NEURON 9 runs the same model built by hand (tests/cable/circuit_reference.py) with
-its default hh tables (usetable_hh = 1).  Prints absolute times, ratios and os.cpu_count();
-numbers taken on a shared machine are noisy.
+its default hh tables (usetable_hh = 1).  Target: serial >= 4x NEURON.
+
+Second part: one cell as a one-cell Circuit against the same cell run alone (the general case
+of bench_cable.py: hemibrain example neuron 2, res 5 µm, hh + pas on every segment, IClamp,
+400 ms), which must be the same computation: times within 10 % and bit-identical traces.
+
+Prints absolute times, ratios, ns per segment-step, os.cpu_count() and the load; numbers
+taken on a shared machine are noisy.
 
 Run: python benchmarks/bench_circuit.py [duration_ms]
 """
@@ -25,6 +31,7 @@ import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "cable"))
+sys.path.insert(0, HERE)  # bench_cable: the general-case cell
 
 
 def build(duration):
@@ -85,6 +92,42 @@ def run_neuron(c, duration):
     return build_s, run_s, spikes
 
 
+def one_cell_circuit(repeat=3):
+    """The general-case cell alone and as a one-cell Circuit: times and bit identity."""
+    import numba
+    from bench_cable import GEN_DUR, build_general, load_general
+
+    from connectome_sim.cable.circuit import Circuit
+    numba.set_num_threads(1)
+    n = load_general()
+    alone = build_general(n)
+    circ = Circuit({1: build_general(n)})
+
+    def run_alone():
+        alone.run_simulation(GEN_DUR, v_init=-60, dt=0.025)
+
+    def run_circ():
+        circ.run_simulation(GEN_DUR, v_init=-60, dt=0.025, dipole=False)
+
+    run_alone()
+    run_circ()
+    ta = sorted(_cpu(run_alone) for _ in range(repeat))[repeat // 2]
+    tc = sorted(_cpu(run_circ) for _ in range(repeat))[repeat // 2]
+    same = np.array_equal(alone.records["v"].to_numpy(), circ[1].records["v"].to_numpy())
+    ns = 1e9 / (alone.n_segments * round(GEN_DUR / 0.025))
+    print(f"\n[one-cell circuit] {alone.n_segments} segments, hh + pas everywhere, "
+          f"{GEN_DUR:.0f} ms, one thread, process CPU times: alone {ta:.3f} s "
+          f"({ta * ns:.1f} ns/segment-step), one-cell Circuit {tc:.3f} s "
+          f"({tc * ns:.1f} ns/segment-step) -> {tc / ta - 1:+.1%} (target within 10 %); "
+          f"bit-identical traces: {same}")
+
+
+def _cpu(fn):
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
+
+
 def main():
     import argparse
     ap = argparse.ArgumentParser(description="Five navis example neurons as one circuit, ours vs NEURON.")
@@ -96,7 +139,8 @@ def main():
     c, n_syn = build(duration)
     build_s = time.perf_counter() - t0
     n_comp = sum(m.n_compartments for m in c)
-    print(f"os.cpu_count() = {os.cpu_count()}, numba threads available = {max_threads}")
+    print(f"os.cpu_count() = {os.cpu_count()}, numba threads available = {max_threads}, "
+          f"load average {os.getloadavg()[0]:.2f}")
     print(f"circuit: {len(c)} cells, {n_comp} compartments, {n_syn} synapses; build {build_s:.2f} s")
     # warm-up (JIT compile / load from cache) on a short run of both kernels
     t0 = time.perf_counter()
@@ -113,12 +157,16 @@ def main():
     nb, nr, spikes_nrn = run_neuron(c, duration)
     print(f"NEURON: build {nb:.2f} s, run {nr:.2f} s ({spikes_nrn} soma spikes)")
     for k, v in res.items():
-        print(f"ours {k}: run {v:.2f} s  -> NEURON/ours = {nr / v:.2f}x")
+        print(f"ours {k}: run {v:.2f} s ({v * 1e9 / (n_comp * duration / 0.025):.1f} "
+              f"ns/compartment-step) -> NEURON/ours = {nr / v:.2f}x"
+              + (" (target >= 4x)" if k == "serial" else ""))
     print(f"ours soma spikes: {spikes_ours}")
     if "parallel_2threads" in res:
         print(f"thread scaling (parallel kernel): 1 thread {res['parallel_1thread']:.2f} s, "
               f"2 threads {res['parallel_2threads']:.2f} s, speed-up "
               f"{res['parallel_1thread'] / res['parallel_2threads']:.2f}x")
+    one_cell_circuit()
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -10,14 +10,16 @@ __all__ = ["data_dir", "load_celegans", "example_neuron"]
 
 
 def data_dir() -> Path:
-    """Folder holding the shipped example data (the repository's ``data/``)."""
-    here = Path(__file__).resolve().parent
-    for cand in (here.parent / "data", here / "data"):
-        if cand.is_dir():
+    """Folder holding the shipped example data (``connectome_sim/data``, installed with the
+    package; in a source checkout a link to the repository's ``data/``)."""
+    here = Path(__file__).parent
+    for cand in (here / "data", here.parent / "data"):
+        if (cand / "celegans").is_dir():
             return cand
     raise FileNotFoundError(
-        "connectome_sim's example data folder was not found; install from a source checkout "
-        "(pip install -e .) so that data/ sits beside the package")
+        f"connectome_sim's example data were not found in {here / 'data'}; the installation "
+        "is incomplete: reinstall with pip install connectome-sim (or pip install . from a "
+        "source checkout)")
 
 
 def load_celegans(which: str = "neurons", kind: str | None = None) -> pd.DataFrame:

@@ -8,6 +8,9 @@ fails), so ``except ValueError`` keeps working.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 __all__ = [
     "ConnectomeSimError",
     "SkeletonError",
@@ -19,6 +22,9 @@ __all__ = [
     "StabilityError",
     "SimulationError",
     "SweepError",
+    "InputFileError",
+    "in_callers_words",
+    "check_number",
 ]
 
 
@@ -55,8 +61,15 @@ class IDError(ConnectomeSimError, ValueError):
     """
 
 
-class ParameterError(ConnectomeSimError, TypeError):
-    """Unknown mechanism/model parameters (the message lists the valid ones)."""
+class ParameterError(ConnectomeSimError, TypeError, ValueError):
+    """Unknown or invalid parameters (the message names the parameter and, for unknown
+    names, lists the valid ones).  Both a ``TypeError`` (wrong name or type) and a
+    ``ValueError`` (NaN, infinite or out-of-range value)."""
+
+
+class InputFileError(ConnectomeSimError, ValueError):
+    """A file that cannot be read as what it should be (binary, empty, header-only, corrupt);
+    the message names the path."""
 
 
 class StabilityError(ConnectomeSimError, ValueError):
@@ -82,3 +95,105 @@ class SweepError(SimulationError):
         super().__init__(message)
         self.results = results
         self.failures = failures
+
+
+def check_number(value, name: str, *, low=None, strict: bool = False, high=None,
+                 allow_inf: bool = False, unit: str = "") -> float:
+    """Validate one numeric argument where it is given, naming it.
+
+    Parameters
+    ----------
+    value : object
+        The value given by the caller.
+    name : str
+        The keyword as the caller typed it (``'duration'``), used in the message.
+    low, high : float, optional
+        Bounds: ``value >= low`` (``> low`` if ``strict``), ``value <= high``.
+    allow_inf : bool
+        Accept +inf (e.g. "never"); NaN is always refused.
+    unit : str
+        Unit shown in the message (``'ms'``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        Not a real number (booleans included), NaN, infinite, or out of bounds.
+    """
+    import math
+    import numbers
+
+    u = f" {unit}" if unit else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        try:
+            if isinstance(value, bool) or getattr(value, "dtype", None) is not None and \
+                    value.dtype.kind == "b":
+                raise TypeError
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{name}={value!r}: expected a number{u}") from None
+    else:
+        v = float(value)
+    if math.isnan(v) or (math.isinf(v) and not (allow_inf and v > 0)):
+        raise ParameterError(f"{name}={v}: must be a finite number{u}")
+    if low is not None and (v <= low if strict else v < low):
+        raise ParameterError(f"{name}={v:g}: must be {'>' if strict else '>='} {low:g}{u}")
+    if high is not None and v > high:
+        raise ParameterError(f"{name}={v:g}: must be <= {high:g}{u}")
+    return v
+
+
+# --------------------------------------------------------------------- the caller's language
+# Messages are written for Python users: they name keywords ("pass units='nm'").  A front end
+# with its own vocabulary (the command line) renders them through a table keyword -> flag with
+# in_callers_words(); the table lives with that front end (cli_commands/_util.py), so library
+# code keeps one wording and needs no knowledge of the command line.
+_KW_VALUE = re.compile(
+    r"(?<![\w.\-])(?P<kw>[A-Za-z_][A-Za-z0-9_]*)="
+    r"(?P<val>'[^']*'|\"[^\"]*\"|<[^>]*>|[^\s,;)\]]*)")
+
+
+def in_callers_words(message: str, flags: Mapping[str, object]) -> str:
+    """Rewrite ``keyword=value`` advice in ``message`` with a front end's own names.
+
+    Parameters
+    ----------
+    message : str
+        An error message written for Python users.
+    flags : mapping
+        ``keyword -> flag`` (``'units' -> '--units'``), or ``keyword -> {value: flag,
+        None: flag}`` for flags chosen by value (``'heal' -> {'True': '--heal'}``,
+        ``'weight_col' -> {'False': '--unweighted', None: '--weight-col'}``).  Keywords
+        absent from the table are left as they are.
+
+    Returns
+    -------
+    str
+        ``units='nm'`` becomes ``--units nm``; ``heal=True`` becomes ``--heal``;
+        ``source_col=`` becomes ``--source-col``.
+
+    Examples
+    --------
+    >>> in_callers_words("pass units='nm'", {"units": "--units"})
+    'pass --units nm'
+    """
+
+    def render(m):
+        kw, val = m.group("kw"), m.group("val")
+        entry = flags.get(kw)
+        if entry is None:
+            return m.group(0)
+        if isinstance(entry, Mapping):
+            bare = val.strip("'\"")
+            if bare in entry:
+                return str(entry[bare])
+            entry = entry.get(None)
+            if entry is None:
+                return m.group(0)
+        bare = val[1:-1] if val[:1] in "'\"" and val[-1:] == val[:1] and len(val) > 1 else val
+        return f"{entry} {bare}" if bare else str(entry)
+
+    return _KW_VALUE.sub(render, message)

@@ -8,10 +8,14 @@ drawn in sequence, results do not depend on the order in which threads consume t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .errors import ParameterError, check_number
+
 __all__ = ["make_rng", "make_rngs", "netstim_times", "netstim_trains", "poisson_times",
-           "regular_times"]
+           "regular_times", "check_spike_times"]
 
 
 def make_rng(seed: int | None, *keys: int) -> np.random.Generator:
@@ -164,14 +168,17 @@ def netstim_times(start: float, number: float, interval: float, noise: float = 0
     stop : float
         Drop events at or after this time (ms).  Not a NetStim parameter; a convenience.
     """
+    start, number, interval, noise = _netstim_args(start, number, interval, noise)
     noise = float(min(max(noise, 0.0), 1.0))
     if interval <= 0:
         interval = 0.01
-    if start < 0 or number <= 0:
+    if start < 0 or number <= 0 or math.isinf(start):
         return np.empty(0)
     if noise > 0 and rng is None:
         raise ValueError("netstim_times: noise > 0 needs an rng (see make_rng)")
     n = int(np.ceil(number))
+    if noise == 0 and np.isfinite(stop):   # NEURON's "number = 1e9" idiom: only what fits
+        n = min(n, max(int(np.ceil((stop - start) / interval)) + 2, 1))
     if noise == 0:
         inv = np.full(n, interval)
     else:
@@ -209,9 +216,17 @@ def netstim_trains(start: float, numbers, intervals, noise: float = 0.0, rngs=No
     counts : numpy.ndarray
         Events kept per train (int64).
     """
-    noise = float(min(max(noise, 0.0), 1.0))
-    numbers = np.maximum(np.asarray(numbers, dtype=np.int64), 0)
+    check_number(start, "start", allow_inf=True, unit="ms")
+    check_number(noise, "noise")
+    check_number(stop, "stop", allow_inf=True, unit="ms")
     intervals = np.asarray(intervals, dtype=np.float64)
+    numbers = np.asarray(numbers)
+    if not np.all(np.isfinite(intervals)):
+        raise ParameterError("netstim_trains: intervals must be finite (ms)")
+    if numbers.dtype.kind == "f" and not np.all(np.isfinite(numbers)):
+        raise ParameterError("netstim_trains: numbers must be finite")
+    noise = float(min(max(noise, 0.0), 1.0))
+    numbers = np.maximum(numbers.astype(np.int64), 0)
     m = numbers.size
     if start < 0 or m == 0 or numbers.max() == 0:
         return np.empty(0), np.zeros(m, np.int64)
@@ -242,6 +257,41 @@ def netstim_trains(start: float, numbers, intervals, noise: float = 0.0, rngs=No
     return times[keep], keep.sum(axis=1)
 
 
+def _netstim_args(start, number, interval, noise):
+    """NetStim parameters checked for NaN (NEURON's own semantics kept otherwise: negative
+    start or number means no events, interval <= 0 becomes 0.01 ms)."""
+    return (check_number(start, "start", allow_inf=True, unit="ms"),
+            check_number(number, "number", allow_inf=False),
+            check_number(interval, "interval", unit="ms"),
+            check_number(noise, "noise"))
+
+
+def check_spike_times(times, name: str = "spike times") -> np.ndarray:
+    """Sorted float64 spike times (ms), refusing NaN, inf and negative times.
+
+    Parameters
+    ----------
+    times : array-like of float
+        Event times (ms).
+    name : str
+        The argument's name in the caller's words.
+
+    Raises
+    ------
+    ParameterError
+        Naming the argument and the offending values.
+    """
+    try:
+        t = np.asarray(times, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}: expected spike times in ms, got {times!r}") from None
+    bad = ~np.isfinite(t) | (t < 0)
+    if bad.any():
+        raise ParameterError(f"{name}: {int(bad.sum())} time(s) are NaN, infinite or negative "
+                             f"(e.g. {t[bad][:5].tolist()}); spike times are finite ms >= 0")
+    return np.sort(t)
+
+
 def regular_times(start: float, stop: float, frequency: float) -> np.ndarray:
     """Regular spike train: ``start, start + 1000/frequency, ...`` strictly before ``stop``.
 
@@ -257,6 +307,9 @@ def regular_times(start: float, stop: float, frequency: float) -> np.ndarray:
     numpy.ndarray
         Spike times (ms).
     """
+    check_number(start, "start", unit="ms")
+    check_number(stop, "stop", unit="ms")
+    check_number(frequency, "frequency", unit="Hz")
     if frequency <= 0:
         return np.empty(0)
     return np.arange(start, stop, 1000.0 / frequency)
@@ -284,8 +337,9 @@ def poisson_times(rate: float, start: float, stop: float, rng: np.random.Generat
     ValueError
         If ``rate`` is negative.
     """
-    if rate < 0:
-        raise ValueError(f"poisson_times: rate must be >= 0 Hz, got {rate}")
+    check_number(rate, "rate", low=0, unit="Hz")
+    check_number(start, "start", unit="ms")
+    check_number(stop, "stop", unit="ms")
     if rate == 0 or stop <= start:
         return np.empty(0)
     n = rng.poisson(rate * (stop - start) / 1000.0)

@@ -123,3 +123,30 @@ def test_neuron_command_bad_input(tmp_path, swc, capsys):
     with pytest.raises(SystemExit) as e:
         main(["neuron", str(swc), "--inject", "999:0.5", "--out", str(tmp_path), "--quiet"])
     assert e.value.code == 2 and "999" in capsys.readouterr().err
+
+
+def test_readme_celegans_example_drives_the_escape_circuit(tmp_path, capsys, monkeypatch):
+    """The README's command, shortened (300 ms, 3 trials): signs from the shipped neuron
+    table, and activity that propagates beyond the six stimulated touch receptor neurons."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    cmd = re.search(r"(connectome-sim network data/celegans/[^`]*?)\n\s*```", readme).group(1)
+    argv = shlex.split(cmd.replace("\\\n", " "))[1:]
+    argv[argv.index("--duration") + 1] = "300"
+    argv[argv.index("--trials") + 1] = "3"
+    argv[argv.index("--out") + 1] = str(tmp_path / "run")
+    monkeypatch.chdir(root)
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "135 of 3709 chemical rows inhibitory" in printed      # GABAergic presynaptic rows
+    rates = pd.read_csv(tmp_path / "run" / "rates.csv", index_col=0)
+    fired = rates.index[rates["rate_mean_Hz"] > 0]
+    touch = {"ALML", "ALMR", "AVM", "PLML", "PLMR", "PVM"}
+    assert len(set(fired) - touch) >= 40
+    by_class = rates.groupby("cell_class")["rate_mean_Hz"].mean()
+    for cls in ("AVA", "AVD", "PVC", "DA", "VA"):                  # the escape circuit
+        assert by_class[cls] > 5, (cls, by_class[cls])

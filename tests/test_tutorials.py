@@ -32,3 +32,7 @@ def test_notebook_runs(path, tmp_path):
     except nbclient.exceptions.CellExecutionError as e:  # show the failing cell's error
         pytest.fail(f"{path.name} failed:\n{e}", pytrace=False)
     print(f"{path.name}: {time.perf_counter() - t0:.1f} s")
+    stderr = [o.get("text", "") for cell in nb.cells for o in cell.get("outputs", [])
+              if o.get("name") == "stderr"]
+    widget = [t for t in stderr if "IProgress" in t]
+    assert not widget, f"{path.name} warns about notebook progress bars: {widget[0][:200]}"

@@ -32,14 +32,13 @@ Results are pandas objects keyed by node ID.  Units: MΩ, µS, nF, Hz, mV, rad.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
+from connectome_sim.engine.cable_run import kernel_notice, mechanism_conductance
 from connectome_sim.errors import ParameterError
 
-from .compile import compile_arrays
+from .compile import check_kernels, compile_cell
 
 __all__ = ["input_resistance", "input_impedance", "transfer_impedance", "attenuation",
            "electrotonic_distance", "linear_system", "node_values", "plot_node_values"]
@@ -64,36 +63,19 @@ def linear_system(model, v_rest: float | None = None, celsius: float = 6.3):
         ``parent`` (int64), ``gax`` (axial conductance to the parent, µS), ``gm`` (membrane
         conductance, µS), ``cap`` (nF), all per compartment in Hines order.
     """
-    arr, _ = compile_arrays(model)
+    arr = compile_cell(model).arrays
     gm = np.asarray(arr.gconst, float).copy()
     if v_rest is not None:
         v_rest = float(v_rest)
         if not np.isfinite(v_rest):
             raise ParameterError(f"v_rest must be a finite potential in mV, got {v_rest}")
-        for mech, comp, par in arr.mechs:
-            gm[comp] += _frozen_conductance(mech, par, v_rest, celsius) * par[:, 0]
+        with kernel_notice(arr, linearise=True):
+            check_kernels(arr.mechs)
+            for m in arr.mechs:
+                # the mechanism's own compiled kernel, gates at steady state at v_rest
+                gm[m.comp] += mechanism_conductance(m.mechanism, m.par, v_rest, celsius)
     return {"parent": np.asarray(arr.parent, np.int64), "gax": np.asarray(arr.gax, float),
             "gm": gm, "cap": np.asarray(arr.cap, float)}
-
-
-def _frozen_conductance(mech, par, v, celsius):
-    """Conductance (S/cm²) of ``mech`` at ``v`` mV with gates at their steady state there.
-
-    Runs the mechanism's own init and current snippets (the ones the numba kernel is
-    generated from) in Python, one compartment at a time.
-    """
-    base = {"math": math, "np": np, "fexp": math.exp, "celsius": float(celsius), "dt": 0.025}
-    # helpers and prelude (rate tables...) once; then init + current per compartment
-    exec(compile("\n".join([mech.helpers, mech.prelude]), f"<{mech.name} prelude>", "exec"),
-         base)  # noqa: S102 - the mechanism's own code snippets
-    src = "\n".join([mech.code_init, mech.code_current])
-    code = compile(src, f"<{mech.name} linearisation>", "exec")
-    out = np.empty(len(par))
-    for k, row in enumerate(par):
-        ns = dict(base, v=v, **{p: float(x) for p, x in zip(mech.param_names, row[1:])})
-        exec(code, ns)  # noqa: S102 - the mechanism's own code snippets
-        out[k] = ns["g_"]
-    return out
 
 
 def _sweeps(sys_, freq):

@@ -1,7 +1,8 @@
 """``Circuit``: several skeletons as cable models, wired at their synapse sites.
 
 One :class:`~connectome_sim.cable.model.CompartmentModel` per skeleton; all cells are solved in
-the same numba time step (cells in parallel, see :mod:`connectome_sim.cable.circuit_kernels`).
+the same numba time step: the cable engine of single cells, each cell solved as it would be
+alone, cells optionally in parallel (see :mod:`connectome_sim.engine.cable_run`).
 ``circuit[neuron_id]`` is that cell's CompartmentModel, so single-cell code (``insert``,
 ``add_voltage_record``, ``inject_current_pulse``, ``add_spike_detector``...) carries over; after
 :meth:`Circuit.run_simulation` every cell's ``records``/``spikes``/``t`` are filled as if it had

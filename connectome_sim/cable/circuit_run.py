@@ -8,10 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from connectome_sim.engine.cable_run import kernel_notice, run_cable
 from connectome_sim.errors import ParameterError, SimulationError
 
-from .circuit_compile import merge_circuit, pp_index, state_index
-from .circuit_kernels import run_circuit
+from .circuit_compile import merge_circuit
+from .compile import check_kernels
 from .extracellular import lfp_operator
 from .runner import _records_frames, check_step
 
@@ -43,47 +44,28 @@ def run_circuit_model(circuit, duration, v_init, dt, method, n_trials, seed, cel
         raise ParameterError("n_trials and record_every must be >= 1")
     if not np.isfinite(v_init):
         raise ParameterError(f"v_init must be finite (mV), got {v_init}")
-    arr, events, info = merge_circuit(circuit, n_trials, seed, nsteps * dt)
-    ids, cptr = info["ids"], info["cell_ptr"]
+    cs = merge_circuit(circuit, n_trials, seed, nsteps * dt)
+    ids, cptr = cs.ids, cs.cell_ptr
     cidx = {nid: c for c, nid in enumerate(ids)}
-
-    rec_v, rec_s, rec_i, layout = [], [], [], []
-    for c, (m, _, maps, _) in enumerate(info["per"]):
-        rv = [r for r in m._records if r["kind"] == "v"]
-        rs = [r for r in m._records if r["kind"] == "state"]
-        ri = [r for r in m._records if r["kind"] == "i"]
-        layout.append((len(rec_v), rv, len(rec_s), rs, len(rec_i), ri))
-        rec_v += [cptr[c] + r["comp"] for r in rv]
-        rec_s += [state_index(info, c, r) for r in rs]
-        rec_i += [pp_index(info, c, maps["pp_slot"][id(r["pp"])]) for r in ri]
     rec_im = [cptr[cidx[nid]] + comp for nid, comp, _ in circuit._im_records]
-
-    gj = None
-    if circuit._gj:
-        gj = (np.array([cptr[cidx[a]] + ca for a, ca, _, _, _ in circuit._gj], np.int64),
-              np.array([cptr[cidx[b]] + cb for _, _, b, cb, _ in circuit._gj], np.int64),
-              np.array([g for *_, g in circuit._gj]))
-    graded = None
-    if circuit._graded:
-        graded = (np.array([cptr[cidx[s["pre"]]] + s["pre_comp"] for s in circuit._graded]),
-                  np.array([cptr[cidx[s["post"]]] + s["post_comp"] for s in circuit._graded]),
-                  np.array([s["par"] for s in circuit._graded], float))
     need_geo = dipole or circuit._electrodes is not None
     mid, s, e, diam = _geometry_arrays(circuit) if need_geo else (None,) * 4
     lfp_mat = None
     if circuit._electrodes is not None:
         lfp_mat = lfp_operator(s, e, diam, circuit._electrodes, circuit._sigma)
-
-    out = run_circuit(arr, cptr, events, nsteps, dt, v_init, method=method, celsius=celsius,
-                      gj=gj, graded=graded, dip_mid=mid if dipole else None, lfp_mat=lfp_mat,
-                      rec_v=rec_v, rec_s=rec_s, rec_i=rec_i, rec_im=rec_im,
-                      rec_every=record_every, n_trials=n_trials, parallel=parallel)
+    membrane = bool(rec_im) or bool(dipole) or lfp_mat is not None
+    with kernel_notice(cs.arrays, n_trials, parallel, records_membrane=membrane):
+        check_kernels(cs.arrays.mechs)
+        out = run_cable(cs.arrays, cs.events, nsteps, dt, v_init, method=method,
+                        celsius=celsius, n_trials=n_trials, rec_v=cs.rec_v, rec_s=cs.rec_s,
+                        rec_i=cs.rec_i, rec_im=rec_im, rec_every=record_every,
+                        dip_mid=mid if dipole else None, lfp_mat=lfp_mat, parallel=parallel)
     bad = np.flatnonzero(out["err"][:, 0] >= 0)
     if len(bad):
         tr = int(bad[0])
         step, comp = out["err"][tr]
         c = int(np.searchsorted(cptr, comp, side="right") - 1)
-        key = info["per"][c][0]._comp_key(int(comp - cptr[c]))
+        key = circuit.models[ids[c]]._comp_key(int(comp - cptr[c]))
         raise SimulationError(
             f"the circuit blew up at t = {step * dt:.4g} ms (trial {tr}): membrane potential "
             f"NaN/inf or beyond 1e4 mV in neuron {ids[c]!r} at node ID {key}; check stimulus "
@@ -94,11 +76,13 @@ def run_circuit_model(circuit, duration, v_init, dt, method, n_trials, seed, cel
 
     rec = out["rec"]
     t = np.arange(rec.shape[2]) * dt * record_every
-    n_v, n_s, n_i = len(rec_v), len(rec_s), len(rec_i)
-    for c, (m, _, _, _) in enumerate(info["per"]):
-        ov, rv, os_, rs, oi, ri = layout[c]
+    n_v, n_s, n_i = len(cs.rec_v), len(cs.rec_s), len(cs.rec_i)
+    for c, cc in enumerate(cs.cells):
+        ov, os_, oi = cs.layout[c]
+        rv, rs, ri = cc.records_v, cc.records_s, cc.records_i
         idx = list(range(ov, ov + len(rv))) + list(range(n_v + os_, n_v + os_ + len(rs))) + \
             list(range(n_v + n_s + oi, n_v + n_s + oi + len(ri)))
+        m = circuit.models[ids[c]]
         m.t = t
         m.records = _records_frames(rec[:, idx], rv, rs, ri, t, n_trials)
     circuit.t = t
@@ -122,26 +106,26 @@ def run_circuit_model(circuit, duration, v_init, dt, method, n_trials, seed, cel
         circuit.dipole = _frame(both, cols)
     if lfp_mat is not None:
         circuit.lfp = _frame(out["lfp"], pd.RangeIndex(lfp_mat.shape[0], name="electrode"))
-    _spikes(circuit, out, info, dt, n_trials)
+    _spikes(circuit, out, cs, dt, n_trials)
     return out
 
 
-def _spikes(circuit, out, info, dt, n_trials):
-    ids = info["ids"]
-    owners = info["det_owner"]
-    cptr = info["cell_ptr"]
+def _spikes(circuit, out, cs, dt, n_trials):
+    ids = cs.ids
+    owners = cs.det_owner
+    cptr = cs.cell_ptr
     rows, per_cell = [], {c: [] for c in range(len(ids))}
     for tr in range(n_trials):
         n = int(out["spk_n"][tr])
         for q, s in zip(out["spk_det"][tr, :n], out["spk_step"][tr, :n]):
             c, det = owners[q]
-            m = info["per"][c][0]
+            m = circuit.models[ids[c]]
             if det is not None:
                 lab, key = det["label"], det["key"]
                 if det["record"]:
                     per_cell[c].append((lab, key, s * dt, tr))
             else:
-                key = m._comp_key(int(out_comp(info, q, cptr, c)))
+                key = m._comp_key(int(cs.arrays.det_comp[q] - cptr[c]))
                 lab = "netcon"
             rows.append((ids[c], key, lab, s * dt, tr))
     df = pd.DataFrame(rows, columns=["neuron", "node_id", "label", "time", "trial"])
@@ -149,14 +133,11 @@ def _spikes(circuit, out, info, dt, n_trials):
         df = df.drop(columns="trial")
     circuit.spikes = df.sort_values(["time"] if n_trials == 1 else ["trial", "time"],
                                     kind="stable").reset_index(drop=True)
-    for c, (m, _, _, _) in enumerate(info["per"]):
+    for c, nid in enumerate(ids):
+        m = circuit.models[nid]
         sp = pd.DataFrame(per_cell[c], columns=["label", "node_id", "time", "trial"])
         if n_trials == 1:
             sp = sp.drop(columns="trial")
         m.spikes = sp.sort_values(["time"] if n_trials == 1 else ["trial", "time"],
                                   kind="stable").reset_index(drop=True)
 
-
-def out_comp(info, q, cptr, c):
-    """Local compartment of merged detector q (owned by cell c)."""
-    return info["det_comp"][q] - cptr[c]

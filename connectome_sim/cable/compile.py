@@ -1,23 +1,63 @@
 """Turn a :class:`~connectome_sim.cable.model.CompartmentModel` description into engine arrays.
 
-Everything keyed by IDs in the model becomes flat arrays here (see
-:class:`connectome_sim.engine.cable_run.CableArrays`); the maps back to IDs stay in the model.
+This is the one place where a model's description (mechanisms, stimuli, synapses, records,
+keyed by node ID) is read and turned into the engine's typed input,
+:class:`connectome_sim.engine.cable_run.CableArrays`; a :class:`CompiledCell` keeps, beside
+the arrays, which model entries the engine's rows stand for, so results map back to IDs.
+Circuits compile each cell with :func:`compile_cell` and concatenate
+(:mod:`connectome_sim.cable.circuit_compile`).
+
 Units: cap nF (= cm µF/cm² · area µm² · 1e-5), axial conductance µS (= 1 / (ri_unit · Ra)),
 membrane conductance µS (= g S/cm² · area µm² · 1e-2).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from connectome_sim.engine.cable_run import CableArrays, EventArrays
+from connectome_sim.engine.cable_codegen import mechanism_module
+from connectome_sim.engine.cable_run import CableArrays, EventArrays, MechanismArrays
 from connectome_sim.errors import ParameterError
 from connectome_sim.mechanisms.hh import HH, HHTable
 from connectome_sim.stimuli import make_rng, netstim_times
 
-__all__ = ["compile_arrays", "compile_events", "passive_arrays"]
+__all__ = ["CompiledCell", "compile_cell", "compile_events", "passive_arrays",
+           "check_kernels"]
 
 _HH_TABLE = HHTable()
+
+
+@dataclass
+class CompiledCell:
+    """A model compiled for the engine, with the maps from engine rows to model entries.
+
+    Attributes
+    ----------
+    arrays : CableArrays
+        The engine's input for this cell alone.
+    mech_index : dict
+        Mechanism name -> (index in ``arrays.mechs``, its instances' compartments).
+    records_v, records_s, records_i : list
+        The model's voltage, state and point-process current records, in the order of the
+        engine's record rows.
+    rec_v, rec_s, rec_i : numpy arrays
+        The engine's record specification (compartments; (mechanism, instance, state);
+        point-process slots).
+    detectors : list
+        The model's spike detectors, in the engine's detector order.
+    """
+
+    arrays: CableArrays
+    mech_index: dict = field(default_factory=dict)
+    records_v: list = field(default_factory=list)
+    records_s: list = field(default_factory=list)
+    records_i: list = field(default_factory=list)
+    rec_v: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    rec_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.int64))
+    rec_i: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    detectors: list = field(default_factory=list)
 
 
 def passive_arrays(geom, Ra_sec: np.ndarray, cm_comp: np.ndarray):
@@ -35,8 +75,30 @@ def passive_arrays(geom, Ra_sec: np.ndarray, cm_comp: np.ndarray):
     return parent, gax, cap
 
 
-def compile_arrays(model, usetable_hh: bool = False) -> tuple[CableArrays, dict]:
-    """Build :class:`CableArrays` and index maps (``state_index``) for ``model``.
+def _position(items, obj) -> int:
+    """Index of ``obj`` itself (not an equal copy) in ``items``."""
+    for k, x in enumerate(items):
+        if x is obj:
+            return k
+    raise KeyError("entry not found in the model")  # pragma: no cover - model invariant
+
+
+def check_kernels(mechs) -> None:
+    """Compile (or load) every kernel mechanism now, so that a rate function numba cannot
+    compile is reported as a ParameterError naming the mechanism."""
+    for m in mechs:
+        try:
+            mechanism_module(m.mechanism)
+        except Exception as exc:  # noqa: BLE001 - numba raises many kinds
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ParameterError(
+                f"the kernel of mechanism {m.mechanism.name!r} could not be compiled by numba "
+                f"({type(exc).__name__}: {first}); its rate functions may use only numbers, "
+                "arithmetic, if/else and math/numpy functions of floats") from exc
+
+
+def compile_cell(model, usetable_hh: bool = False) -> CompiledCell:
+    """Compile ``model`` (see :class:`CompiledCell`).
 
     ``usetable_hh`` swaps NEURON's tabulated hh rates (:class:`HHTable`) for the exact ones.
     """
@@ -46,64 +108,71 @@ def compile_arrays(model, usetable_hh: bool = False) -> tuple[CableArrays, dict]
     afac = geom.area * 1e-2
     gconst = np.zeros(n)
     econst = np.zeros(n)
-    mechs = []
-    inst_index = {}
+    mechs, mech_index = [], {}
     for name in sorted(model._mechs):
         entry = model._mechs[name]
         mech, mask, par = entry["mech"], entry["mask"], entry["par"]
         comp = np.flatnonzero(mask)
         if not len(comp):
             continue
-        names = mech.param_names
-        pd_ = {k: par[comp, c] for c, k in enumerate(names)}
-        g, ge = mech.linear(pd_)
+        g, ge = mech.linear({k: par[comp, c] for c, k in enumerate(mech.param_names)})
         np.add.at(gconst, comp, np.asarray(g) * afac[comp])
         np.add.at(econst, comp, np.asarray(ge) * afac[comp])
         if mech.folded:
             continue
         if usetable_hh and type(mech) is HH:
             mech = _HH_TABLE
-        inst_index[name] = (len(mechs), comp)
-        mechs.append((mech, comp, np.column_stack([afac[comp], par[comp]])))
-    arr = CableArrays(parent=parent, gax=gax, cap=cap, gconst=gconst, econst=econst,
-                      mechs=mechs)
+        mech_index[name] = (len(mechs), comp)
+        mechs.append(MechanismArrays(mech, comp, np.column_stack([afac[comp], par[comp]])))
+
     pps = model._points
     icl = [p for p in pps if p["kind"] == "IClamp"]
     alp = [p for p in pps if p["kind"] == "AlphaSynapse"]
     syn = model._synapses
-    arr.icl_comp = np.array([p["comp"] for p in icl], np.int64)
-    arr.icl_par = np.array([[p["obj"].delay, p["obj"].dur, p["obj"].amp] for p in icl]
-                           ).reshape(-1, 3)
-    arr.alp_comp = np.array([p["comp"] for p in alp], np.int64)
-    arr.alp_par = np.array([[p["obj"].onset, p["obj"].tau, p["obj"].gmax, p["obj"].e]
-                            for p in alp]).reshape(-1, 4)
-    arr.syn_comp = np.array([s["comp"] for s in syn], np.int64)
-    arr.syn_par = np.array([s["obj"].kernel_params() for s in syn]).reshape(-1, 5)
     dets = model._detectors
-    arr.det_comp = np.array([d["comp"] for d in dets], np.int64)
-    arr.det_thr = np.array([d["threshold"] for d in dets], float)
-    det_index = {id(d): q for q, d in enumerate(dets)}
-    ncs = sorted(({**c, "det": det_index[id(c["det_obj"])]} for c in model._netcons),
-                 key=lambda c: c["det"])
-    counts = np.bincount([c["det"] for c in ncs], minlength=len(dets)) if ncs \
+    ncs = sorted(((_position(dets, c["det_obj"]), c) for c in model._netcons),
+                 key=lambda qc: qc[0])
+    counts = np.bincount([q for q, _ in ncs], minlength=len(dets)) if ncs \
         else np.zeros(len(dets), np.int64)
-    arr.nc_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    arr.nc_syn = np.array([c["syn"] for c in ncs], np.int64)
-    arr.nc_w = np.array([c["weight"] for c in ncs], float)
-    arr.nc_delay = np.array([c["delay"] for c in ncs], float)
+    arr = CableArrays(
+        parent=parent, gax=gax, cap=cap, gconst=gconst, econst=econst, mechs=mechs,
+        icl_comp=np.array([p["comp"] for p in icl], np.int64),
+        icl_par=np.array([[p["obj"].delay, p["obj"].dur, p["obj"].amp] for p in icl]
+                         ).reshape(-1, 3),
+        alp_comp=np.array([p["comp"] for p in alp], np.int64),
+        alp_par=np.array([[p["obj"].onset, p["obj"].tau, p["obj"].gmax, p["obj"].e]
+                          for p in alp]).reshape(-1, 4),
+        syn_comp=np.array([s["comp"] for s in syn], np.int64),
+        syn_par=np.array([s["obj"].kernel_params() for s in syn]).reshape(-1, 5),
+        det_comp=np.array([d["comp"] for d in dets], np.int64),
+        det_thr=np.array([d["threshold"] for d in dets], float),
+        nc_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        nc_syn=np.array([c["syn"] for _, c in ncs], np.int64),
+        nc_w=np.array([c["weight"] for _, c in ncs], float),
+        nc_delay=np.array([c["delay"] for _, c in ncs], float))
+
+    rv = [r for r in model._records if r["kind"] == "v"]
+    rs = [r for r in model._records if r["kind"] == "state"]
+    ri = [r for r in model._records if r["kind"] == "i"]
+    rec_s = []
+    for r in rs:
+        j, comp = mech_index[r["mech"]]
+        rec_s.append((j, int(np.searchsorted(comp, r["comp"])),
+                      mechs[j].mechanism.state_names.index(r["state"])))
     # point-process current slots: IClamps, then AlphaSynapses, then event synapses
-    pp_slot = {}
-    for k, p in enumerate(icl):
-        pp_slot[id(p)] = k
-    for k, p in enumerate(alp):
-        pp_slot[id(p)] = len(icl) + k
-    for k, s in enumerate(syn):
-        pp_slot[id(s)] = len(icl) + len(alp) + k
-    # flat state offsets
-    off = [0]
-    for m, comp, _ in mechs:
-        off.append(off[-1] + len(comp) * len(m.state_names))
-    return arr, {"inst_index": inst_index, "state_off": off, "pp_slot": pp_slot}
+    slots = []
+    for r in ri:
+        p = r["pp"]
+        if p["kind"] == "IClamp":
+            slots.append(_position(icl, p))
+        elif p["kind"] == "AlphaSynapse":
+            slots.append(len(icl) + _position(alp, p))
+        else:
+            slots.append(len(icl) + len(alp) + _position(syn, p))
+    return CompiledCell(arrays=arr, mech_index=mech_index, records_v=rv, records_s=rs,
+                        records_i=ri, rec_v=np.array([r["comp"] for r in rv], np.int64),
+                        rec_s=np.array(rec_s, np.int64).reshape(-1, 3),
+                        rec_i=np.array(slots, np.int64), detectors=list(dets))
 
 
 def compile_events(model, n_trials: int, seed, tstop: float) -> tuple[EventArrays, list]:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from connectome_sim.errors import ParameterError, UnknownIDError
+from connectome_sim.errors import ParameterError, UnknownIDError, check_number
+from connectome_sim.ids import as_id, as_ids
 from connectome_sim.mechanisms.channel import get_mechanism
 from connectome_sim.mechanisms.point import AlphaSynapse, Exp2Syn, ExpSyn, IClamp
+from connectome_sim.stimuli import check_spike_times
 
 from .runner import run_model
 
@@ -58,7 +60,15 @@ class CompartmentModel:
     cm : float
         Specific membrane capacitance (µF/cm²), NEURON default 1.
     **geometry_kwargs
-        Passed to ``build_geometry`` (``soma``, ``radius_policy``, ``root``, ``heal``...).
+        Passed to :func:`~connectome_sim.morphology.build_geometry`: ``soma`` ('neuron':
+        NEURON's Import3d reading, the default for SWC/ASC/HDF5 files; 'navis': navis's
+        reading, the default for navis neurons and node tables), ``units``,
+        ``radius_policy``, ``root``, ``heal``, ``freq``, ``float32_pt3d``.
+
+    Raises
+    ------
+    ParameterError
+        For ``Ra`` or ``cm`` that are not positive finite numbers (naming the keyword).
 
     Notes
     -----
@@ -68,6 +78,8 @@ class CompartmentModel:
     def __init__(self, skeleton, res: float = 10.0, d_lambda: float | None = None,
                  Ra: float = 35.4, cm: float = 1.0, **geometry_kwargs):
         from connectome_sim.morphology import CableGeometry, build_geometry
+        Ra = _positive(Ra, "Ra (Ω·cm)")
+        cm = _positive(cm, "cm (µF/cm²)")
         if isinstance(skeleton, CableGeometry):
             self.geometry = skeleton
         else:
@@ -148,17 +160,19 @@ class CompartmentModel:
 
     def _targets(self, where) -> list[tuple[object, int]]:
         """(key, compartment) pairs: node IDs stay keys; labels/sections/connectors resolve to
-        compartments keyed by a node ID in them."""
+        compartments keyed by a node ID in them.  Node IDs follow :mod:`connectome_sim.ids`
+        (booleans and non-integral floats are refused, naming the value)."""
         if where is None:
-            raise ParameterError("give a location: node ID(s), connector IDs, label names or "
-                                 "Section objects")
+            raise ParameterError("give a location: node ID(s), connector IDs, label names, "
+                                 "NEURON section names ('dend[3](0.5)') or Section objects")
         plain = not isinstance(where, (dict, str, Section))
-        if plain:
-            w = list(np.atleast_1d(np.asarray(where, dtype=object)))
-            if w and all(isinstance(x, (int, np.integer)) and not isinstance(x, Section)
-                         for x in w):
-                comps = self.geometry.node_to_compartment(np.asarray(w, np.int64))
-                return list(zip([int(x) for x in w], comps.tolist()))
+        if plain and not (isinstance(where, (list, tuple, set, np.ndarray)) and len(where)
+                          and all(isinstance(w, Section) for w in where)):
+            ids = as_ids(list(where) if isinstance(where, set) else where, "where")
+            if ids.dtype != object:
+                comps = self.geometry.node_to_compartment(ids)
+                return list(zip([int(x) for x in ids], comps.tolist()))
+            where = list(ids)
         comps = self._select(where)
         return [(self._comp_key(c), int(c)) for c in comps]
 
@@ -183,8 +197,8 @@ class CompartmentModel:
         return self.geometry.node_to_compartment(node_ids)
 
     def _check_nodes(self, node_ids) -> np.ndarray:
-        ids = np.atleast_1d(np.asarray(node_ids, dtype=np.int64))
-        self.geometry.node_to_compartment(ids)  # raises UnknownIDError listing unknown IDs
+        ids = as_ids(node_ids, "node_ids")
+        self.geometry._lookup(ids, what="node_ids")  # UnknownIDError listing unknown IDs
         return ids
 
     # ------------------------------------------------------------------ mechanisms
@@ -314,6 +328,7 @@ class CompartmentModel:
 
     def add_spike_detector(self, where, threshold: float = 20.0, label=None) -> None:
         """Record spike times where v crosses ``threshold`` (mV) upwards (NetCon semantics)."""
+        check_number(threshold, "threshold", unit="mV")
         for key, comp in self._targets(where):
             lab = key if label is None else label
             self._detectors.append({"comp": comp, "threshold": float(threshold),
@@ -323,6 +338,9 @@ class CompartmentModel:
     def inject_current_pulse(self, where, start: float = 5, duration: float = 1,
                              current: float = 0.1) -> None:
         """IClamp at each location: ``start`` (ms), ``duration`` (ms), ``current`` (nA)."""
+        check_number(start, "start", low=0, unit="ms")
+        check_number(duration, "duration", low=0, unit="ms")
+        check_number(current, "current", unit="nA")
         for key, comp in self._targets(where):
             self._points.append({"kind": "IClamp", "comp": comp, "key": key,
                                  "obj": IClamp(delay=start, dur=duration, amp=current)})
@@ -331,6 +349,10 @@ class CompartmentModel:
                              rev_pot: float = 0, max_syn_cond: float = 0.1) -> None:
         """AlphaSynapse at each location: onset ``start`` (ms), ``tau`` (ms), reversal
         ``rev_pot`` (mV), peak conductance ``max_syn_cond`` (µS)."""
+        check_number(start, "start", low=0, unit="ms")
+        check_number(tau, "tau", low=0, strict=True, unit="ms")
+        check_number(rev_pot, "rev_pot", unit="mV")
+        check_number(max_syn_cond, "max_syn_cond", low=0, unit="µS")
         for key, comp in self._targets(where):
             self._points.append({"kind": "AlphaSynapse", "comp": comp, "key": key,
                                  "obj": AlphaSynapse(onset=start, tau=tau, gmax=max_syn_cond,
@@ -346,6 +368,9 @@ class CompartmentModel:
         bad = sorted(set(params) - set(valid))
         if bad:
             raise ParameterError(f"unknown parameter(s) {bad} for {kind}; valid: {valid}")
+        for name, value in params.items():
+            check_number(value, name, low=0 if name.startswith("tau") else None,
+                         strict=name.startswith("tau"))
         obj = cls(**params)
         obj.kernel_params()
         out = []
@@ -390,8 +415,10 @@ class CompartmentModel:
         int
             The source index (see :attr:`presynaptic_trains` after a run).
         """
-        if not 0 <= spike_noise <= 1:
-            raise ParameterError(f"spike_noise must be in [0, 1], got {spike_noise}")
+        check_number(spike_noise, "spike_noise", low=0, high=1)
+        _check_netstim(start, spike_no, spike_int, names=("start", "spike_no", "spike_int"))
+        check_number(cn_delay, "cn_delay", low=0, unit="ms")
+        check_number(cn_weight, "cn_weight", unit="µS")
         syns = self.add_synapse(where, "Exp2Syn", tau1=syn_tau1, tau2=syn_tau2, e=syn_rev_pot)
         src = {"kind": "netstim", "start": float(start), "number": float(spike_no),
                "interval": float(spike_int), "noise": float(spike_noise), "seed": seed,
@@ -423,6 +450,10 @@ class CompartmentModel:
         cn_weight : float
             Connection weight = peak conductance (µS); navis's default 0 has no effect.
         """
+        check_number(cn_weight, "cn_weight", unit="µS")
+        check_number(cn_delay, "cn_delay", low=0, unit="ms")
+        check_number(cn_thresh, "cn_thresh", unit="mV")
+        pre = _check_pre(pre)
         syns = self.add_synapse(where, "Exp2Syn", tau1=syn_tau1, tau2=syn_tau2, e=syn_rev_pot)
         self.drive_synapses(pre, syns, weight=cn_weight, delay=cn_delay, threshold=cn_thresh)
 
@@ -451,8 +482,10 @@ class CompartmentModel:
         if bad:
             raise UnknownIDError(f"synapse index(es) {bad} do not exist "
                                  f"(0..{len(self._synapses) - 1})")
-        if not np.isfinite(delay) or delay < 0:
-            raise ParameterError(f"delay must be >= 0 ms, got {delay}")
+        check_number(delay, "delay", low=0, unit="ms")
+        check_number(weight, "weight", unit="µS")
+        check_number(threshold, "threshold", unit="mV")
+        pre = _check_pre(pre)
         targets = [(k, float(weight), float(delay)) for k in syns]
         if isinstance(pre, dict):
             src = {"kind": "netstim", "start": 0.0, "number": 1.0, "interval": 10.0,
@@ -462,9 +495,15 @@ class CompartmentModel:
                 raise ParameterError(f"unknown NetStim parameter(s) {unknown}; valid: start, "
                                      "number, interval, noise, seed")
             src.update(pre)
+            _check_netstim(src["start"], src["number"], src["interval"])
+            check_number(src["noise"], "noise", low=0, high=1)
             src["targets"] = targets
             self._sources.append(src)
+        elif isinstance(pre, (bool, np.bool_)):
+            raise ParameterError(f"pre={pre!r}: a boolean is not a node ID; pass the node ID "
+                                 "(int), spike times (array of ms) or a NetStim dict")
         elif isinstance(pre, (int, np.integer)):
+            pre = as_id(pre, "pre")
             comp = int(self.geometry.node_to_compartment([pre])[0])
             det = {"comp": comp, "threshold": float(threshold), "label": pre, "key": pre,
                    "record": False}
@@ -472,7 +511,7 @@ class CompartmentModel:
             for k, w, d in targets:
                 self._netcons.append({"det_obj": det, "syn": k, "weight": w, "delay": d})
         else:
-            times = np.sort(np.asarray(pre, float).ravel())
+            times = check_spike_times(pre, "pre (spike times)")
             self._sources.append({"kind": "times", "times": times, "targets": targets})
 
     # ------------------------------------------------------------------ clearing
@@ -536,6 +575,11 @@ class CompartmentModel:
         SimulationError
             If the voltage becomes NaN/inf or exceeds 1e4 mV (names the time and node ID).
         """
+        # duration, dt (StabilityError), v_init, n_trials >= 1 are checked by run_model
+        check_number(celsius, "celsius", low=-273.15, unit="°C")
+        for name, value in (("n_trials", n_trials), ("record_every", record_every)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                raise ParameterError(f"{name}={value!r}: must be an integer >= 1")
         run_model(self, duration, v_init, dt, method, n_trials, seed, celsius, record_every,
                   usetable_hh)
         return self
@@ -562,14 +606,25 @@ class CompartmentModel:
         from .plot import plot_results
         return plot_results(self, backend=backend, show=show, **kwargs)
 
+    @property
+    def morphology_summary(self) -> str:
+        """How the morphology became a cable (soma convention and shape, size, repairs), as
+        lines of text; :attr:`CableGeometry.summary <connectome_sim.morphology.CableGeometry.
+        summary>`."""
+        return self.geometry.summary
+
     def __repr__(self) -> str:
-        return (f"CompartmentModel<{self.geometry.morphology.name}: {self.n_sections} sections, "
-                f"{self.n_compartments} compartments; mechanisms={self.mechanisms}; "
+        g = self.geometry
+        return (f"CompartmentModel<{g.morphology.name}: {self.n_sections} sections, "
+                f"{self.n_compartments} compartments; soma={g.convention!r} "
+                f"({g.soma_kind}); mechanisms={self.mechanisms}; "
                 f"records={len(self._records)}; stimuli={len(self._points)}; "
                 f"synapses={len(self._synapses)}>")
 
 
 def _positive(value, what):
+    if isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{what} must be a number, got {value!r}")
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -577,4 +632,24 @@ def _positive(value, what):
     if not np.isfinite(value) or value <= 0:
         raise ParameterError(f"{what} must be positive and finite, got {value}")
     return value
+
+
+
+# argument checks of the stimulus and run methods (each names the keyword it concerns)
+def _check_netstim(start, number, interval, names=("start", "number", "interval")):
+    check_number(start, names[0], low=0, unit="ms")
+    check_number(number, names[1], low=0)
+    check_number(interval, names[2], low=0, strict=True, unit="ms")
+
+
+def _check_pre(pre):
+    if isinstance(pre, (bool, np.bool_)):
+        raise ParameterError(f"pre={pre!r}: a boolean is not a node ID; give a node ID, spike "
+                             "times (ms) or a NetStim dict")
+    if isinstance(pre, (dict, int, np.integer)):
+        return pre
+    if isinstance(pre, (float, np.floating)):
+        raise ParameterError(f"pre={pre!r}: a single float is neither a node ID (integer) nor "
+                             "a list of spike times; pass [t] for one spike at t ms")
+    return check_spike_times(pre, "pre (spike times)")
 

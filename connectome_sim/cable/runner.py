@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from connectome_sim.engine.cable_run import run_cable
+from connectome_sim.engine.cable_run import kernel_notice, run_cable
 from connectome_sim.errors import ParameterError, SimulationError, StabilityError
 
-from .compile import compile_arrays, compile_events
+from .compile import check_kernels, compile_cell, compile_events
 
-__all__ = ["run_model", "check_step"]
+__all__ = ["run_model", "check_step", "warmup"]
 
 #: Largest accepted time step (ms).  Backward Euler stays stable beyond it, but the gating
 #: and synaptic updates are meaningless at such steps.
@@ -55,24 +55,13 @@ def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, reco
         raise ParameterError(f"record_every must be >= 1, got {record_every}")
     if not np.isfinite(v_init):
         raise ParameterError(f"v_init must be finite (mV), got {v_init}")
-    arr, maps = compile_arrays(model, usetable_hh=bool(usetable_hh))
+    cc = compile_cell(model, usetable_hh=bool(usetable_hh))
     events, trains = compile_events(model, n_trials, seed, nsteps * dt)
-    recs = model._records
-    rv = [r for r in recs if r["kind"] == "v"]
-    rs = [r for r in recs if r["kind"] == "state"]
-    ri = [r for r in recs if r["kind"] == "i"]
-    rec_v = [r["comp"] for r in rv]
-    rec_s = []
-    for r in rs:
-        j, comp = maps["inst_index"][r["mech"]]
-        mech = arr.mechs[j][0]
-        k = int(np.searchsorted(comp, r["comp"]))
-        rec_s.append(maps["state_off"][j] + k * len(mech.state_names)
-                     + mech.state_names.index(r["state"]))
-    rec_i = [maps["pp_slot"][id(r["pp"])] for r in ri]
-    out = run_cable(arr, events, nsteps, dt, v_init, method=method, celsius=celsius,
-                    n_trials=n_trials, rec_v=rec_v, rec_s=rec_s, rec_i=rec_i,
-                    rec_every=record_every)
+    with kernel_notice(cc.arrays, n_trials):
+        check_kernels(cc.arrays.mechs)
+        out = run_cable(cc.arrays, events, nsteps, dt, v_init, method=method,
+                        celsius=celsius, n_trials=n_trials, rec_v=cc.rec_v, rec_s=cc.rec_s,
+                        rec_i=cc.rec_i, rec_every=record_every)
     bad = np.flatnonzero(out["err"][:, 0] >= 0)
     if len(bad):
         tr = int(bad[0])
@@ -88,8 +77,9 @@ def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, reco
                               "at runaway rates; check thresholds and inputs")
     t = np.arange(out["rec"].shape[2]) * dt * record_every
     model.t = t
-    model.records = _records_frames(out["rec"], rv, rs, ri, t, n_trials)
-    model.spikes = _spikes_frame(model, out, dt, n_trials)
+    model.records = _records_frames(out["rec"], cc.records_v, cc.records_s, cc.records_i, t,
+                                    n_trials)
+    model.spikes = _spikes_frame(cc.detectors, out, dt, n_trials)
     model.presynaptic_trains = trains
     return out
 
@@ -114,8 +104,7 @@ def _records_frames(rec, rv, rs, ri, t, n_trials):
     return frames
 
 
-def _spikes_frame(model, out, dt, n_trials):
-    dets = model._detectors
+def _spikes_frame(dets, out, dt, n_trials):
     rows = []
     for tr in range(n_trials):
         n = int(out["spk_n"][tr])
@@ -129,3 +118,48 @@ def _spikes_frame(model, out, dt, n_trials):
         df = df.drop(columns="trial")
     return df.sort_values(["time"] if n_trials == 1 else ["trial", "time"],
                           kind="stable").reset_index(drop=True)
+
+
+def warmup(trials: bool = False) -> float:
+    """Compile (or load) the cable kernels a first run needs, so that it starts at once.
+
+    Runs a three-compartment model with hh, a synapse and a spike detector for 1 ms (single
+    cell) and a two-cell circuit with a gap junction and a dipole record (the kernel's
+    variant with membrane currents); with ``trials`` also the trials-in-parallel entry point.
+    Prints the usual one-line compile notice when something is compiled.  Meant for
+    ``connectome-sim warmup`` or an install step; results are discarded.
+
+    Parameters
+    ----------
+    trials : bool
+        Also compile the kernel that runs several trials in parallel.
+
+    Returns
+    -------
+    float
+        Wall time (s) it took.
+    """
+    import time
+
+    import pandas as pd
+
+    from .circuit import Circuit
+    from .model import CompartmentModel
+    t0 = time.perf_counter()
+    nodes = pd.DataFrame({"node_id": [1, 2, 3], "parent_id": [-1, 1, 2],
+                          "x": [0.0, 10.0, 20.0], "y": 0.0, "z": 0.0, "radius": 1.0})
+    m = CompartmentModel(nodes, res=10)
+    m.insert("pas")
+    m.insert("hh")
+    m.add_voltage_record(3)
+    m.add_spike_detector(3)
+    m.add_synaptic_input(2, start=0.1)
+    m.inject_current_pulse(1, start=0.1, duration=0.5, current=0.1)
+    m.run_simulation(1.0)
+    if trials:
+        m.run_simulation(1.0, n_trials=2, seed=0)
+    c = Circuit({1: nodes, 2: nodes}, res=10)
+    c.insert("hh")
+    c.add_gap_junction(1, 2, 2, 2, g=1e-3)
+    c.run_simulation(1.0, dipole=True)
+    return time.perf_counter() - t0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._util import Stages, report_errors, write_html
+from ._util import Stages, number, prepare_out, write_html
 
 HELP = "Run the example compartment model and network on shipped data; write HTML/CSV results."
 
@@ -31,10 +31,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Register the ``demo`` options on ``p``."""
     p.add_argument("--out", default="connectome_sim_demo",
                    help="output folder (default ./connectome_sim_demo)")
-    p.add_argument("--trials", type=int, default=10, help="network trials (default 10)")
-    p.add_argument("--duration", type=float, default=1000.0,
+    p.add_argument("--trials", type=number(0, integer=True), default=10,
+                   help="network trials (default 10)")
+    p.add_argument("--duration", type=number(0, unit=" ms"), default=1000.0,
                    help="simulated time of both models, ms (default 1000)")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
 def run_neuron(out: Path, duration: float = 1000.0, say=print) -> list[Path]:
@@ -166,17 +166,22 @@ def run_network(out: Path, duration: float = 1000.0, trials: int = 10, say=print
     return files
 
 
+OUTPUTS = ("neuron_traces.html", "neuron_skeleton_voltage.html", "neuron_spikes.csv",
+           "neuron_voltages.csv", "celegans_raster.html", "celegans_rate_heatmap.html",
+           "celegans_rates.csv", "celegans_spikes.parquet")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the demo; returns the exit code."""
-    out = Path(args.out)
+    out = prepare_out(args.out, OUTPUTS, args.force)
     st = Stages(["neuron", "network"], quiet=args.quiet, title="connectome-sim demo")
-    with report_errors():
-        out.mkdir(parents=True, exist_ok=True)
+    try:
         with st.stage("compartment model: DA1 projection neuron"):
             files = run_neuron(out, args.duration, say=st.say)
         with st.stage("point network: C. elegans connectome"):
             files += run_network(out, args.duration, args.trials, say=st.say)
-    elapsed = st.close()
+    finally:
+        elapsed = st.close()
     if not args.quiet:
         print(f"connectome-sim demo finished in {elapsed:.1f} s; open the HTML files in a "
               "browser:")

@@ -1,50 +1,91 @@
-"""Run a compiled cable model (flat arrays) through the generated numba kernel.
+"""Run a compiled cable system (flat arrays) through the cable kernel.
 
-Everything here is indices and floats; IDs, pandas and errors with node IDs live in
-:mod:`connectome_sim.cable`.  Units: ms, mV, nF (``cap``), µS (``gax``, conductances), nA.
+One path for every cable model: a single cell is the one-cell case of a circuit.  The input
+is a :class:`CableArrays` (a forest of cells in the caller's numbering, produced by
+:mod:`connectome_sim.cable.compile`); :func:`prepare` turns it, once per run, into the
+kernel's :class:`CableSystem` (each cell's compartments renumbered level by level, the quiet
+system factorised, mechanism instances laid out as per-cell blocks of structures of arrays,
+every index unsigned), :func:`run_cable` allocates the per-trial state and the outputs and
+calls the kernel (:mod:`.cable_codegen`).  Everything here is indices and floats; IDs, pandas
+and errors with node IDs live in :mod:`connectome_sim.cable`.
 
-The compiled model is a :class:`CableArrays` (see its fields).  Compartments are in Hines
-order: ``parent[i] < i`` and ``parent[i] == -1`` for the root of every tree (a forest is
-allowed: several cells in one system).
+Units: ms, mV, nF (``cap``), µS (``gax``, conductances), nA, µm.
 """
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+import numba
 import numpy as np
 
-from .cable_codegen import get_kernel
-from .cable_solver import dynamic_mask, level_order, prefactor
+from . import cable_abi
+from .cable_codegen import (announced, first_call, kernel_module, mechanism_address,
+                            mechanism_cached)
+from .codegen import compile_notice, is_compiled
+from .cable_solver import factor_tree, level_order
 
-__all__ = ["CableArrays", "EventArrays", "run_cable", "state_offsets"]
+__all__ = ["MechanismArrays", "CableArrays", "EventArrays", "CableSystem", "Outputs",
+           "prepare", "CableRun", "run_cable", "mechanism_conductance", "kernel_notice"]
 
 _I = np.int64
 _U = np.uint32
 _F = np.float64
+#: the mechanism arrays, in the kernel's order
+_MECH = ("m_info", "m_blk", "m_comp", "m_par", "m_glob")
 
 
-def _f2(a, ncol):
-    a = np.asarray(a, dtype=_F)
-    return a.reshape(-1, ncol) if a.size else np.zeros((0, ncol))
+def _i(n=0):
+    return np.zeros(n, _I)
+
+
+def _f(*shape):
+    return np.zeros(shape if shape else (0,), _F)
+
+
+# ----------------------------------------------------------------------------- descriptions
+@dataclass
+class MechanismArrays:
+    """The instances of one kernel density mechanism.
+
+    Attributes
+    ----------
+    mechanism : object
+        The kernel mechanism (see :mod:`.cable_codegen` for the attributes it provides).
+    comp : int64 (m,)
+        Compartment of each instance (unique).
+    par : float64 (m, 1 + n_params)
+        Column 0 the area factor ``area * 1e-2`` (S/cm² -> µS), then the parameters in the
+        order of ``mechanism.param_names``.
+    """
+
+    mechanism: object
+    comp: np.ndarray
+    par: np.ndarray
 
 
 @dataclass
 class CableArrays:
-    """A cable system ready for the kernel.
+    """A forest of cable cells ready for the engine (caller's numbering).
 
     Attributes
     ----------
     parent : int64 (n,)
-        Parent compartment, -1 for roots; ``parent[i] < i``.
+        Parent compartment, -1 for roots; ``parent[i] < i`` and inside i's cell.
     gax : float64 (n,)
         Axial conductance to the parent (µS); ignored for roots.
     cap : float64 (n,)
         Membrane capacitance (nF); 0 for zero-area junctions.
     gconst, econst : float64 (n,)
         Folded constant leak conductance (µS) and its ``sum g*e`` (µS·mV = nA).
-    mechs : list of (mechanism, comp int64 (m,), par float64 (m, 1 + n_params))
-        Kernel mechanisms, ``par[:, 0]`` is the area factor ``area * 1e-2`` (S/cm² -> µS).
+    mechs : list of MechanismArrays
+        Kernel density mechanisms.
+    cell_ptr : int64 (n_cells + 1,), optional
+        Compartment ranges of the cells (default: one cell).  Cells are solved one after the
+        other or in parallel, each exactly as if it were alone.
     icl_comp, icl_par : IClamp sites and (del ms, dur ms, amp nA).
     alp_comp, alp_par : AlphaSynapse sites and (onset ms, tau ms, gmax µS, e mV).
     syn_comp, syn_par : event synapses and (tau1 ms, tau2 ms, e mV, fA, fB): an event of
@@ -52,6 +93,11 @@ class CableArrays:
     det_comp, det_thr : spike detectors (threshold mV, NetCon semantics).
     nc_ptr, nc_syn, nc_w, nc_delay : CSR of connections from detector q to synapses
         (weight µS, delay ms).
+    gj_a, gj_b, gj_g : gap junctions between compartments a and b (conductance µS), coupled
+        implicitly.
+    gr_pre, gr_post, gr_par : graded synapses, columns (gmax µS, e mV, v_half mV, slope mV,
+        tau ms): ``g = gmax s``, ``ds/dt = (s_inf(v_pre) - s) / tau``,
+        ``s_inf = 1 / (1 + exp(-(v_pre - v_half) / slope))``, one-step lag.
     """
 
     parent: np.ndarray
@@ -60,18 +106,25 @@ class CableArrays:
     gconst: np.ndarray
     econst: np.ndarray
     mechs: list = field(default_factory=list)
-    icl_comp: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
-    icl_par: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
-    alp_comp: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
-    alp_par: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    syn_comp: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
-    syn_par: np.ndarray = field(default_factory=lambda: np.zeros((0, 5)))
-    det_comp: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
-    det_thr: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    nc_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, _I))
-    nc_syn: np.ndarray = field(default_factory=lambda: np.zeros(0, _I))
-    nc_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    nc_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cell_ptr: np.ndarray | None = None
+    icl_comp: np.ndarray = field(default_factory=_i)
+    icl_par: np.ndarray = field(default_factory=lambda: _f(0, 3))
+    alp_comp: np.ndarray = field(default_factory=_i)
+    alp_par: np.ndarray = field(default_factory=lambda: _f(0, 4))
+    syn_comp: np.ndarray = field(default_factory=_i)
+    syn_par: np.ndarray = field(default_factory=lambda: _f(0, 5))
+    det_comp: np.ndarray = field(default_factory=_i)
+    det_thr: np.ndarray = field(default_factory=_f)
+    nc_ptr: np.ndarray | None = None
+    nc_syn: np.ndarray = field(default_factory=_i)
+    nc_w: np.ndarray = field(default_factory=_f)
+    nc_delay: np.ndarray = field(default_factory=_f)
+    gj_a: np.ndarray = field(default_factory=_i)
+    gj_b: np.ndarray = field(default_factory=_i)
+    gj_g: np.ndarray = field(default_factory=_f)
+    gr_pre: np.ndarray = field(default_factory=_i)
+    gr_post: np.ndarray = field(default_factory=_i)
+    gr_par: np.ndarray = field(default_factory=lambda: _f(0, 5))
 
 
 @dataclass
@@ -89,26 +142,119 @@ class EventArrays:
         return cls(np.zeros(n_trials + 1, _I), np.zeros(0), np.zeros(0, _I), np.zeros(0))
 
 
-def _check(arr: CableArrays, n: int) -> np.ndarray:
-    """Validate index arrays (the kernel does not bounds-check); returns nc_ptr."""
-    par = np.asarray(arr.parent)
-    if par.ndim != 1 or (len(par) and (par[0] != -1 or (par >= np.arange(n)).any()
-                                       or (par < -1).any())):
-        raise ValueError("parent must satisfy parent[i] < i, parent[0] == -1 (Hines order)")
+# ----------------------------------------------------------------------------- kernel input
+class CableSystem(NamedTuple):
+    """The kernel's static input (kernel numbering; see ``templates/cable_kernel.py.j2``)."""
+
+    dt: float
+    cn: bool
+    celsius: float
+    rec_every: int
+    v0: np.ndarray          # initial v (mV) per compartment
+    cell_ptr: np.ndarray    # int64 (n_cells + 1)
+    cell_re: np.ndarray     # int64: cell c's roots are cell_ptr[c]:cell_re[c]
+    cell_allhot: np.ndarray  # bool: every compartment of the cell is refactorised each step
+    upar: np.ndarray        # uint32 parent, roots point at themselves
+    gax: np.ndarray
+    cv: np.ndarray          # cap / dt (x2 for Crank-Nicolson), µS
+    rconst: np.ndarray
+    dstat: np.ndarray
+    fstat: np.ndarray
+    invd0: np.ndarray
+    hot_ptr: np.ndarray
+    hot_idx: np.ndarray     # uint32
+    dyn_ptr: np.ndarray
+    dyn_idx: np.ndarray     # uint32
+    m_addr: np.ndarray      # int64 entry points
+    m_ld: np.ndarray
+    m_comp_off: np.ndarray
+    m_par_off: np.ndarray
+    m_st_off: np.ndarray
+    m_glob_off: np.ndarray
+    m_lo: np.ndarray        # (n_mech, n_cells) first slot of the cell's block
+    m_n: np.ndarray         # (n_mech, n_cells) real instances
+    m_np: np.ndarray        # (n_mech, n_cells) padded block length
+    m_comp: np.ndarray      # uint32
+    m_par: np.ndarray
+    m_glob: np.ndarray
+    icl_comp: np.ndarray
+    icl_par: np.ndarray
+    alp_comp: np.ndarray
+    alp_par: np.ndarray
+    alp_cell: np.ndarray
+    syn_comp: np.ndarray
+    syn_par: np.ndarray     # (decay1, decay2, e, fA, fB)
+    syn_cell: np.ndarray
+    det_comp: np.ndarray
+    det_thr: np.ndarray
+    nc_ptr: np.ndarray
+    nc_syn: np.ndarray
+    nc_w: np.ndarray
+    nc_delay: np.ndarray
+    ev_ptr: np.ndarray
+    ev_time: np.ndarray
+    ev_syn: np.ndarray
+    ev_w: np.ndarray
+    gj_a: np.ndarray
+    gj_b: np.ndarray
+    gj_g: np.ndarray
+    gj_ca: np.ndarray
+    gj_cb: np.ndarray
+    gr_pre: np.ndarray
+    gr_post: np.ndarray
+    gr_par: np.ndarray
+    rec_v: np.ndarray
+    rec_s: np.ndarray
+    rec_i: np.ndarray
+    rec_im: np.ndarray
+    dip_mid: np.ndarray
+    lfp_mat: np.ndarray
+
+
+class Outputs(NamedTuple):
+    """Kernel outputs (first index: trial)."""
+
+    out_rec: np.ndarray
+    out_dip: np.ndarray
+    out_lfp: np.ndarray
+    spk_det: np.ndarray
+    spk_step: np.ndarray
+    err: np.ndarray
+
+
+# ----------------------------------------------------------------------------- set-up
+def _cells(arr: CableArrays, n: int) -> np.ndarray:
+    cp = np.array([0, n], _I) if arr.cell_ptr is None else np.asarray(arr.cell_ptr, _I)
+    if cp.ndim != 1 or len(cp) < 2 or cp[0] != 0 or cp[-1] != n or (np.diff(cp) < 0).any():
+        raise ValueError("cell_ptr must rise from 0 to the number of compartments")
+    return cp
+
+
+def _check(arr: CableArrays, n: int, cell_ptr) -> np.ndarray:
+    """Validate indices (the kernel does not bounds-check); returns nc_ptr."""
+    par = np.asarray(arr.parent, _I)
+    cell = np.repeat(np.arange(len(cell_ptr) - 1), np.diff(cell_ptr))
+    ok = (par == -1) | ((par >= 0) & (par < np.arange(n)))
+    if par.ndim != 1 or not ok.all() or (n and par[0] != -1) or \
+            (par >= 0).any() and (cell[np.maximum(par, 0)][par >= 0] != cell[par >= 0]).any():
+        raise ValueError("parent must satisfy parent[i] < i within i's cell, -1 for roots "
+                         "(Hines order)")
     for name in ("gax", "cap", "gconst", "econst"):
         if len(getattr(arr, name)) != n:
             raise ValueError(f"{name} has length {len(getattr(arr, name))}, expected {n}")
-    comps = [arr.icl_comp, arr.alp_comp, arr.syn_comp, arr.det_comp] + \
-        [c for _, c, _ in arr.mechs]
+    comps = [arr.icl_comp, arr.alp_comp, arr.syn_comp, arr.det_comp, arr.gj_a, arr.gj_b,
+             arr.gr_pre, arr.gr_post] + [m.comp for m in arr.mechs]
     for c in comps:
         c = np.asarray(c)
         if len(c) and (c.min() < 0 or c.max() >= n):
             raise ValueError("compartment index out of range in a mechanism/point process")
-    for (_, c, p) in arr.mechs:
-        if len(np.unique(c)) != len(c) or p.shape[0] != len(c):
-            raise ValueError("mechanism instances must be unique compartments, one row each")
+    for m in arr.mechs:
+        if len(np.unique(m.comp)) != len(m.comp) or np.shape(m.par) != \
+                (len(m.comp), 1 + len(m.mechanism.param_names)):
+            raise ValueError(f"{m.mechanism.name}: instances must be unique compartments, "
+                             "one parameter row each")
     n_det, n_syn = len(arr.det_comp), len(arr.syn_comp)
-    nc_ptr = np.asarray(arr.nc_ptr, _I)
+    nc_ptr = np.zeros(n_det + 1, _I) if arr.nc_ptr is None else np.asarray(arr.nc_ptr, _I)
     if len(arr.nc_syn) == 0 and len(nc_ptr) != n_det + 1:
         nc_ptr = np.zeros(n_det + 1, _I)
     if len(nc_ptr) != n_det + 1 or nc_ptr[0] != 0 or nc_ptr[-1] != len(arr.nc_syn) \
@@ -118,114 +264,463 @@ def _check(arr: CableArrays, n: int) -> np.ndarray:
         raise ValueError("nc_syn refers to a synapse that does not exist")
     if len(arr.nc_delay) and np.min(arr.nc_delay) < 0:
         raise ValueError("NetCon delays must be >= 0 ms")
+    if len(arr.gj_g) and not (np.asarray(arr.gj_g) > 0).all():
+        raise ValueError("gap junction conductances must be > 0 µS")
     return nc_ptr
 
 
-def state_offsets(mechs) -> list[int]:
-    """Start of each kernel mechanism's states in the flat per-trial state array."""
-    off = [0]
-    for m, comp, _ in mechs:
-        off.append(off[-1] + len(comp) * len(m.state_names))
-    return off
+def _ranges(idx, cell_ptr):
+    """CSR pointer of sorted kernel indices ``idx`` over the cells."""
+    return np.searchsorted(idx, cell_ptr).astype(_I)
 
 
-def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_init: float,
-              method: str = "be", celsius: float = 6.3, n_trials: int = 1,
-              rec_v=(), rec_s=(), rec_i=(), rec_every: int = 1, max_spikes: int | None = None):
-    """Integrate ``nsteps`` steps of ``dt`` ms for ``n_trials`` trials.
+def _mechanism_layout(mechs, new, cell_of, n_cells):
+    """Per mechanism: blocks of instances per cell (sorted by kernel compartment, padded to
+    cable_abi.PAD with copies of the block's last instance), as structures of arrays.
 
-    Returns a dict: ``rec`` float64 (n_trials, n_records, nsteps // rec_every + 1) with rows
-    in the order v-records, state records, point-process current records; ``spk_det``,
-    ``spk_step``, ``spk_n`` (spike detector index and the step whose start time ``step*dt``
-    is the spike time); ``err`` int64 (n_trials, 2) = (step, compartment) of a blow-up, -1 if
-    none (the compartment is the first one, in the caller's numbering, whose potential is
-    NaN/inf or beyond 1e4 mV after that step); ``overflow`` bool (spike buffer too small).
+    Returns the kernel arrays and ``slot[j]``: the column of each of mechanism j's instances
+    (in the caller's order) in its arrays."""
+    pad = cable_abi.PAD
+    n_mech = len(mechs)
+    m_lo = np.zeros((n_mech, n_cells), _I)
+    m_n = np.zeros((n_mech, n_cells), _I)
+    m_np = np.zeros((n_mech, n_cells), _I)
+    m_ld, comp_off, par_off, st_off, glob_off = (np.zeros(n_mech, _I) for _ in range(5))
+    comps, pars, slots = [], [], []
+    co = po = so = go = 0
+    for j, m in enumerate(mechs):
+        kc = new[np.asarray(m.comp, _I)]
+        cells = cell_of[kc]
+        order = np.lexsort((kc, cells))
+        counts = np.bincount(cells, minlength=n_cells)
+        padded = (counts + pad - 1) // pad * pad
+        lo = np.concatenate([[0], np.cumsum(padded)[:-1]]).astype(_I)
+        ld = int(padded.sum())
+        src = np.empty(ld, _I)          # instance (caller's order) in each column
+        slot = np.empty(len(kc), _I)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        for c in np.flatnonzero(counts):
+            mine = order[first[c]:first[c] + counts[c]]
+            src[lo[c]:lo[c] + counts[c]] = mine
+            src[lo[c] + counts[c]:lo[c] + padded[c]] = mine[-1]
+            slot[mine] = lo[c] + np.arange(counts[c])
+        m_lo[j], m_n[j], m_np[j] = lo, counts, padded
+        m_ld[j], comp_off[j], par_off[j], st_off[j], glob_off[j] = ld, co, po, so, go
+        comps.append(kc[src].astype(_U))
+        pars.append(np.ascontiguousarray(np.asarray(m.par, _F)[src].T).ravel())
+        slots.append(slot)
+        co += ld
+        po += ld * np.shape(m.par)[1]
+        so += ld * int(m.mechanism.kernel_rows)
+        go += int(m.mechanism.kernel_globals)
+    cat = (lambda a, dt: np.concatenate(a).astype(dt) if a else np.zeros(0, dt))
+    addr = np.array([mechanism_address(m.mechanism) for m in mechs], _I)
+    return dict(m_addr=addr, m_ld=m_ld, m_comp_off=comp_off, m_par_off=par_off,
+                m_st_off=st_off, m_glob_off=glob_off, m_lo=m_lo, m_n=m_n, m_np=m_np,
+                m_comp=cat(comps, _U), m_par=cat(pars, _F), m_glob=np.zeros(max(go, 1))), \
+        slots, so
 
-    Internally the compartments are renumbered level by level
-    (:func:`~connectome_sim.engine.cable_solver.level_order`); every index in and out of this
-    function is in the caller's numbering.
+
+def prepare(arr: CableArrays, events: EventArrays, dt: float, v_init, method: str = "be",
+            celsius: float = 6.3, n_trials: int = 1, rec_v=(), rec_s=(), rec_i=(), rec_im=(),
+            rec_every: int = 1, dip_mid=None, lfp_mat=None):
+    """Build the kernel's :class:`CableSystem` for ``arr`` (see :func:`run_cable`).
+
+    Returns ``(system, info)``; ``info`` holds ``order`` (kernel compartment k is the
+    caller's ``order[k]``), ``n_state`` (per-trial state length), ``n_rec``, ``ring_len``.
     """
     n = len(arr.parent)
-    nc_ptr = _check(arr, n)
     if n >= 2 ** 32:
         raise ValueError(f"{n} compartments: the kernel indexes them with uint32 (< 2**32)")
-    # renumber level by level (see cable_solver): ``order[k]`` is the caller's compartment
-    # that the kernel calls k, ``new[j]`` the kernel's number of the caller's compartment j
-    par0 = np.ascontiguousarray(arr.parent, _I)
-    order = level_order(par0)
+    cell_ptr = _cells(arr, n)
+    nc_ptr = _check(arr, n, cell_ptr)
+    n_cells = len(cell_ptr) - 1
+    par0 = np.asarray(arr.parent, _I)
+    cell_of = np.repeat(np.arange(n_cells, dtype=_I), np.diff(cell_ptr))
+    # each cell's compartments level by level, roots first (cell c's roots: lo:cell_re[c])
+    order = level_order(par0, cell_of)
+    cell_re = cell_ptr[:-1] + np.bincount(cell_of[par0 < 0], minlength=n_cells)
     new = np.empty(n, _I)
     new[order] = np.arange(n, dtype=_I)
     par = np.where(par0[order] >= 0, new[np.maximum(par0[order], 0)], -1).astype(_I)
-    nroot = int(np.count_nonzero(par < 0))
     gax = np.ascontiguousarray(np.asarray(arr.gax, _F)[order])
+    gax[par < 0] = 0.0
     rconst = np.asarray(arr.econst, _F)[order].copy()
     dconst = np.asarray(arr.gconst, _F)[order].copy()
     nz = par >= 0
     np.add.at(dconst, np.nonzero(nz)[0], gax[nz])
     np.add.at(dconst, par[nz], gax[nz])
-    kern = get_kernel([m for m, _, _ in arr.mechs])
     cv = np.asarray(arr.cap, _F)[order] * ((2.0 if method == "cn" else 1.0) / dt)
-    # compartment indices for the kernel are unsigned (no wraparound code in its loops)
     renum = (lambda c: new[np.asarray(c, _I)].astype(_U))
-    # compartments whose factors vary: "hot" ones have a density mechanism in their subtree
-    # (refactorised every step), the others in dyn_idx a synapse (refactorised on steps
-    # when one of those synapses conducts); the quiet system is factorised once here
-    hot = dynamic_mask(par, np.concatenate([np.zeros(0, _I)] + [renum(c).astype(_I)
-                                           for _, c, _ in arr.mechs]))
-    dyn = dynamic_mask(par, np.concatenate([renum(arr.alp_comp), renum(arr.syn_comp)]
-                                           ).astype(_I)) & ~hot
-    dstat, fstat, invd0 = prefactor(par, gax, dconst + cv, np.zeros(n, np.bool_))
+    # compartments whose factors vary: "hot" ones have a density mechanism or a graded
+    # synapse in their subtree (refactorised every step), the "dyn" ones a synapse
+    # (refactorised on steps when one of those synapses conducts)
+    hot, dyn, dstat, fstat, invd0 = factor_tree(
+        par, gax, dconst + cv,
+        np.concatenate([renum(m.comp) for m in arr.mechs] + [renum(arr.gr_post)]),
+        np.concatenate([renum(arr.alp_comp), renum(arr.syn_comp)]))
     hot_idx = np.flatnonzero(hot).astype(_U)
     dyn_idx = np.flatnonzero(dyn).astype(_U)
-    # parent indices for the kernel: unsigned (no negative-index wraparound code in the
-    # sweeps); roots (the first nroot compartments) point at themselves and are skipped
-    upar = np.where(par >= 0, par, np.arange(n)).astype(_U)
-    syn_par = _f2(arr.syn_par, 5).copy()
+    nonroot_hot = np.bincount(cell_of[hot & (par >= 0)], minlength=n_cells)
+    allhot = (nonroot_hot == cell_ptr[1:] - cell_re) & (cell_ptr[1:] > cell_re)
+    mech, slots, n_state = _mechanism_layout(arr.mechs, new, cell_of, n_cells)
+
+    syn_par = np.asarray(arr.syn_par, _F).reshape(-1, 5).copy()
     if len(syn_par):
         syn_par[:, 0] = np.exp(-dt / syn_par[:, 0])
         syn_par[:, 1] = np.exp(-dt / syn_par[:, 1])
-    max_delay = float(arr.nc_delay.max()) if len(arr.nc_delay) else 0.0
-    ring_len = int(np.ceil(max_delay / dt)) + 3
-    n_det = len(arr.det_comp)
-    if max_spikes is None:
-        max_spikes = min(n_det * (nsteps // 2 + 1), max(100_000, 50 * n_det))
-    rec_v = np.asarray(rec_v, _I)
-    rec_s = np.asarray(rec_s, _I)
-    rec_i = np.asarray(rec_i, _I)
-    n_rec = len(rec_v) + len(rec_s) + len(rec_i)
-    for r, lim in ((rec_v, n), (rec_s, state_offsets(arr.mechs)[-1])):
+    nc_delay = np.asarray(arr.nc_delay, _F)
+    ring_len = int(np.ceil((nc_delay.max() if len(nc_delay) else 0.0) / dt)) + 3
+
+    rec_v, rec_i, rec_im = (np.asarray(r, _I).reshape(-1) for r in (rec_v, rec_i, rec_im))
+    rec_s = np.asarray(rec_s, _I).reshape(-1, 3)
+    for r, lim, what in ((rec_v, n, "voltage"), (rec_im, n, "membrane current"),
+                         (rec_i, len(arr.icl_comp) + len(arr.alp_comp) + len(arr.syn_comp),
+                          "point-process current")):
         if len(r) and (r.min() < 0 or r.max() >= lim):
-            raise ValueError("record index out of range")
-    rec_v = new[rec_v].astype(_U)
-    if len(rec_i) and (rec_i.min() < 0 or rec_i.max() >= len(arr.icl_comp)
-                       + len(arr.alp_comp) + len(arr.syn_comp)):
-        raise ValueError("current record index out of range")
+            raise ValueError(f"{what} record index out of range")
+    flat_s = np.empty(len(rec_s), _I)
+    for r, (j, k, s) in enumerate(rec_s):
+        if not (0 <= j < len(arr.mechs) and 0 <= k < len(arr.mechs[j].comp)
+                and 0 <= s < len(arr.mechs[j].mechanism.state_names)):
+            raise ValueError(f"state record {(j, k, s)} out of range")
+        flat_s[r] = mech["m_st_off"][j] + s * mech["m_ld"][j] + slots[j][k]
     if len(events.ptr) != n_trials + 1:
         raise ValueError(f"events.ptr must have n_trials + 1 = {n_trials + 1} entries")
     if len(events.syn) and (events.syn.min() < 0 or events.syn.max() >= len(arr.syn_comp)):
         raise ValueError("external events refer to a synapse that does not exist")
-    out_rec = np.zeros((n_trials, n_rec, nsteps // rec_every + 1))
-    spk_det = np.zeros((n_trials, max(max_spikes, 1)), _I)
-    spk_step = np.zeros((n_trials, max(max_spikes, 1)), _I)
-    spk_n = np.zeros(n_trials, _I)
-    err = np.full((n_trials, 2), -1, _I)
-    margs = []
-    for _, comp, p in arr.mechs:
-        margs += [np.ascontiguousarray(renum(comp)), np.ascontiguousarray(p, _F)]
-    args = (nsteps, float(dt), bool(method == "cn"), float(celsius), float(v_init),
-            upar, nroot, new, gax, cv, dstat, rconst, fstat, invd0, hot_idx, dyn_idx, *margs,
-            renum(arr.icl_comp), _f2(arr.icl_par, 3),
-            renum(arr.alp_comp), _f2(arr.alp_par, 4),
-            renum(arr.syn_comp), syn_par,
-            np.asarray(events.ptr, _I), np.asarray(events.time, _F),
-            np.asarray(events.syn, _I), np.asarray(events.w, _F),
-            renum(arr.det_comp), np.asarray(arr.det_thr, _F),
-            nc_ptr, np.asarray(arr.nc_syn, _I),
-            np.asarray(arr.nc_w, _F), np.asarray(arr.nc_delay, _F), ring_len,
-            rec_v, rec_s, rec_i, int(rec_every), out_rec, spk_det, spk_step, spk_n, err)
-    if n_trials == 1:
-        kern.run_one(0, *args)
+    gj_a, gj_b = new[np.asarray(arr.gj_a, _I)], new[np.asarray(arr.gj_b, _I)]
+    v0 = np.broadcast_to(np.asarray(v_init, _F), (n,))[order].copy()
+    S = CableSystem(
+        dt=float(dt), cn=bool(method == "cn"), celsius=float(celsius),
+        rec_every=int(rec_every), v0=v0, cell_ptr=cell_ptr, cell_re=cell_re,
+        cell_allhot=allhot, upar=np.where(par >= 0, par, np.arange(n)).astype(_U), gax=gax,
+        cv=cv, rconst=rconst, dstat=dstat, fstat=fstat, invd0=invd0,
+        hot_ptr=_ranges(hot_idx, cell_ptr), hot_idx=hot_idx,
+        dyn_ptr=_ranges(dyn_idx, cell_ptr), dyn_idx=dyn_idx, **mech,
+        icl_comp=renum(arr.icl_comp), icl_par=np.asarray(arr.icl_par, _F).reshape(-1, 3),
+        alp_comp=renum(arr.alp_comp), alp_par=np.asarray(arr.alp_par, _F).reshape(-1, 4),
+        alp_cell=cell_of[new[np.asarray(arr.alp_comp, _I)]],
+        syn_comp=renum(arr.syn_comp), syn_par=syn_par,
+        syn_cell=cell_of[new[np.asarray(arr.syn_comp, _I)]],
+        det_comp=renum(arr.det_comp), det_thr=np.asarray(arr.det_thr, _F),
+        nc_ptr=nc_ptr, nc_syn=np.asarray(arr.nc_syn, _I), nc_w=np.asarray(arr.nc_w, _F),
+        nc_delay=nc_delay, ev_ptr=np.asarray(events.ptr, _I),
+        ev_time=np.asarray(events.time, _F), ev_syn=np.asarray(events.syn, _I),
+        ev_w=np.asarray(events.w, _F), gj_a=gj_a, gj_b=gj_b, gj_g=np.asarray(arr.gj_g, _F),
+        gj_ca=cell_of[gj_a], gj_cb=cell_of[gj_b], gr_pre=new[np.asarray(arr.gr_pre, _I)],
+        gr_post=new[np.asarray(arr.gr_post, _I)],
+        gr_par=np.asarray(arr.gr_par, _F).reshape(-1, 5),
+        rec_v=new[rec_v].astype(_U), rec_s=flat_s, rec_i=rec_i, rec_im=new[rec_im].astype(_U),
+        dip_mid=np.ascontiguousarray(np.asarray(dip_mid, _F)[order] if dip_mid is not None
+                                     else np.zeros((0, 3))),
+        lfp_mat=np.ascontiguousarray(np.asarray(lfp_mat, _F)[:, order] if lfp_mat is not None
+                                     else np.zeros((0, n))))
+    info = {"order": order, "n_state": n_state, "ring_len": ring_len,
+            "n_rec": len(rec_v) + len(rec_s) + len(rec_i) + len(rec_im),
+            "want_dip": dip_mid is not None}
+    return S, info
+
+
+def trial_state(S: CableSystem, info: dict, n_trials: int) -> dict:
+    """The per-trial state arrays (first index the trial; zeros until CableRun._init sets
+    them), by the kernel's names; ``comp_f`` stacks v, rhs, dd, invd, ff, xx (the others are
+    views of it)."""
+    n, nt = len(S.upar), n_trials
+    n_syn, n_cells = len(S.syn_comp), len(S.cell_ptr) - 1
+    comp_f = np.zeros((nt, 6, n))
+    return dict(
+        comp_f=comp_f, v=comp_f[:, 0], rhs=comp_f[:, 1], dd=comp_f[:, 2], invd=comp_f[:, 3],
+        ff=comp_f[:, 4], xx=comp_f[:, 5],
+        dirty=np.zeros((nt, n), np.bool_), st=np.zeros((nt, info["n_state"])),
+        sA=np.zeros((nt, n_syn)), sB=np.zeros((nt, n_syn)),
+        ring=np.zeros((nt, info["ring_len"], n_syn)),
+        flag=np.zeros((nt, len(S.det_comp)), np.bool_),
+        ipp=np.zeros((nt, len(S.icl_comp) + len(S.alp_comp) + n_syn)),
+        cnt=np.zeros((nt, 2), _I), celld=np.zeros((nt, n_cells, 2), np.bool_),
+        bad=np.zeros((nt, n_cells), np.bool_), gr_s=np.zeros((nt, len(S.gr_pre))),
+        zz=np.zeros((nt, len(S.gj_a), n if len(S.gj_a) else 0)))
+
+
+def outputs(S: CableSystem, info: dict, n_trials: int, nsteps: int, max_spikes: int | None):
+    """Allocate the outputs of a run of ``nsteps`` steps."""
+    n_det = len(S.det_comp)
+    if max_spikes is None:
+        max_spikes = min(n_det * (nsteps // 2 + 1), max(100_000, 50 * n_det))
+    n_cols = nsteps // S.rec_every + 1
+    n_cells = len(S.cell_ptr) - 1
+    return Outputs(out_rec=np.zeros((n_trials, info["n_rec"], n_cols)),
+                   out_dip=np.zeros((n_trials, n_cells if info["want_dip"] else 0, 3,
+                                     n_cols)),
+                   out_lfp=np.zeros((n_trials, S.lfp_mat.shape[0], n_cols)),
+                   spk_det=np.zeros((n_trials, max(max_spikes, 1)), _I),
+                   spk_step=np.zeros((n_trials, max(max_spikes, 1)), _I),
+                   err=np.full((n_trials, 2), -1, _I))
+
+
+def packed(S: CableSystem) -> dict:
+    """The stacked arrays of the kernel's entry points (see templates/cable_kernel.py.j2)."""
+    nc = len(S.cell_ptr)
+    pad = (lambda a: np.concatenate([np.asarray(a, _I), np.zeros(nc - len(a), _I)]))
+    return {"tree_f": np.ascontiguousarray(np.stack([S.gax, S.cv, S.rconst, S.dstat, S.fstat,
+                                                     S.invd0, S.v0])),
+            "cells_i": np.ascontiguousarray(np.stack([S.cell_ptr, pad(S.cell_re),
+                                                      pad(S.cell_allhot), S.hot_ptr,
+                                                      S.dyn_ptr])),
+            "m_info": np.ascontiguousarray(np.stack([S.m_addr, S.m_ld, S.m_comp_off,
+                                                     S.m_par_off, S.m_st_off, S.m_glob_off])
+                                           .reshape(6, -1)),
+            "m_blk": np.ascontiguousarray(np.stack([S.m_lo, S.m_n, S.m_np])
+                                          .reshape(3, len(S.m_addr), nc - 1))}
+
+
+def variant(S: CableSystem) -> str:
+    """``'full'`` if the system has gap junctions, graded synapses or membrane-current,
+    dipole or extracellular records, else ``'basic'`` (a smaller kernel to compile), with
+    ``'_events'`` if it has spike detectors or event synapses."""
+    full = len(S.gj_a) or len(S.gr_pre) or len(S.rec_im) or len(S.lfp_mat) or \
+        len(S.dip_mid)
+    events = len(S.det_comp) or len(S.syn_comp)
+    return ("full" if full else "basic") + ("_events" if events else "")
+
+
+class CableRun:
+    """A run of a cable system, advanced in chunks of steps with its state kept between calls.
+
+    ``CableRun(arr, events, nsteps, dt, v_init, ...)`` prepares the system, allocates the
+    per-trial state and the outputs (records for up to ``nsteps`` steps) and initialises every
+    trial (t = 0); :meth:`advance` then runs any number of steps at a time, and
+    :meth:`results` collects the outputs.  A run in chunks gives the bits of a run in one go.
+    The arguments are those of :func:`run_cable`.
+
+    From another numba kernel (a network advancing cable cells in its own time loop), the same
+    is done with the kernel module's ``advance_<variant>_(*args, tr, step0, n)`` for each
+    chunk, after this object's initialisation, where ``args`` are :attr:`args` (arrays, so a
+    jitted caller passes them through unchanged); spikes appear in ``spk_det`` /
+    ``spk_step`` (count in ``cnt[tr, 1]``).
+    """
+
+    def __init__(self, arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_init,
+                 method: str = "be", celsius: float = 6.3, n_trials: int = 1, rec_v=(),
+                 rec_s=(), rec_i=(), rec_im=(), rec_every: int = 1, dip_mid=None,
+                 lfp_mat=None, max_spikes: int | None = None, parallel: bool = True):
+        self.arr, self.n_trials, self.nsteps = arr, int(n_trials), int(nsteps)
+        self.S, self.info = prepare(arr, events, dt, v_init, method=method, celsius=celsius,
+                                    n_trials=n_trials, rec_v=rec_v, rec_s=rec_s, rec_i=rec_i,
+                                    rec_im=rec_im, rec_every=rec_every, dip_mid=dip_mid,
+                                    lfp_mat=lfp_mat)
+        self.O = outputs(self.S, self.info, self.n_trials, self.nsteps, max_spikes)
+        self.state = trial_state(self.S, self.info, self.n_trials)
+        self.kernel = kernel_module()
+        self.variant = variant(self.S)
+        named = {**self.S._asdict(), **packed(self.S), **self.state, **self.O._asdict()}
+        #: the kernel's arguments (system, per-trial state, outputs) in its order
+        self.args = [named[a] for a in self.kernel.ARGS[self.variant.split("_")[0]]]
+        self.parallel = bool(parallel)
+        self.step = 0
+        self.alive = np.ones(self.n_trials, bool)
+        kern = self.kernel
+        with first_call(kern, "setup_", "cable kernel (set-up)"):
+            kern.setup_(*[named[a] for a in _MECH], self.S.dt, self.S.celsius, self.S.v0)
+        self._named = named
+        self._initialised = False
+
+    def _init(self):
+        """Every trial at t = 0: v = v0, the quiet factors, the first right-hand side, the
+        mechanisms' states at steady state (their conductances added), event pointers."""
+        S, st, kern = self.S, self.state, self.kernel
+        st["v"][:] = S.v0
+        st["dd"][:] = S.dstat
+        st["invd"][:] = S.invd0
+        st["ff"][:] = S.fstat
+        st["rhs"][:] = S.rconst + S.cv * S.v0
+        st["cnt"][:, 0] = S.ev_ptr[:-1]
+        self.O.err[:] = -1
+        if len(S.gr_pre):
+            st["gr_s"][:] = 1.0 / (1.0 + np.exp(-(S.v0[S.gr_pre] - S.gr_par[:, 2])
+                                                / S.gr_par[:, 3]))
+        named = self._named
+        for tr in range(self.n_trials):
+            with first_call(kern, "init_mechanisms_", "cable kernel (initialisation)"):
+                kern.init_mechanisms_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius,
+                                      st["v"][tr], st["st"][tr], st["dd"][tr], st["rhs"][tr])
+        self._initialised = True
+
+    def advance(self, n: int) -> "CableRun":
+        """Run ``n`` more steps of every trial (cells in parallel if requested)."""
+        n = int(n)
+        if n < 0 or self.step + n > self.nsteps:
+            raise ValueError(f"cannot advance {n} steps from step {self.step}: the run was "
+                             f"allocated for {self.nsteps}")
+        if not self._initialised:
+            self._init()
+        cells = "_cells_parallel" if self.parallel and len(self.S.cell_ptr) > 2 else ""
+        adv = getattr(self.kernel, f"advance_{self.variant}{cells}_")
+        for tr in np.flatnonzero(self.alive):
+            with first_call(self.kernel, adv.__name__, "cable kernel"):
+                self.alive[tr] = adv(*self.args, tr, self.step, n)
+        self.step += n
+        return self
+
+    def run(self) -> dict:
+        """All remaining steps, then :meth:`results`.  Several trials run in parallel, one
+        Python thread per numba thread (``numba.get_num_threads()``), each calling the kernel
+        (which releases the GIL) on its own trials: results do not depend on the count."""
+        n = self.nsteps - self.step
+        threads = min(numba.get_num_threads(), self.n_trials) if self.parallel else 1
+        if threads <= 1:
+            return self.advance(n).results()
+        if not self._initialised:
+            self._init()
+        adv = getattr(self.kernel, f"advance_{self.variant}_")
+        with first_call(self.kernel, adv.__name__, "cable kernel"):
+            # the first call compiles (or loads) the kernel before the threads start
+            self.alive[0] = adv(*self.args, 0, self.step, n)
+
+        def trial(tr):
+            self.alive[tr] = adv(*self.args, tr, self.step, n)
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(trial, range(1, self.n_trials)))
+        self.step += n
+        return self.results()
+
+    def results(self) -> dict:
+        """Outputs so far (see :func:`run_cable`)."""
+        O, err = self.O, self.O.err.copy()
+        for tr in np.flatnonzero(err[:, 0] >= 0):
+            # the first compartment (caller's numbering) NaN/inf or beyond 1e4 mV
+            v_caller = np.empty(len(self.arr.parent))
+            v_caller[self.info["order"]] = self.state["v"][tr]
+            err[tr, 1] = np.flatnonzero(~(np.abs(v_caller) <= 1e4))[0]
+        spk_n = self.state["cnt"][:, 1].copy()
+        return {"rec": O.out_rec, "dip": O.out_dip, "lfp": O.out_lfp, "spk_det": O.spk_det,
+                "spk_step": O.spk_step, "spk_n": spk_n, "err": err,
+                "overflow": bool((spk_n > O.spk_det.shape[1]).any()),
+                "n": len(self.arr.parent)}
+
+
+def run_cable(arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_init,
+              method: str = "be", celsius: float = 6.3, n_trials: int = 1, rec_v=(),
+              rec_s=(), rec_i=(), rec_im=(), rec_every: int = 1, dip_mid=None, lfp_mat=None,
+              max_spikes: int | None = None, parallel: bool = True):
+    """Integrate ``nsteps`` steps of ``dt`` ms for ``n_trials`` trials.
+
+    Parameters
+    ----------
+    arr : CableArrays
+        The system (a single cell, a forest, or cells given by ``arr.cell_ptr``).
+    events : EventArrays
+        External events per trial.
+    nsteps : int
+    dt : float
+        Time step (ms).
+    v_init : float or float array (n,)
+        Initial membrane potential (mV).
+    method : {'be', 'cn'}
+        Backward Euler or Crank–Nicolson.
+    celsius : float
+        Temperature (°C) passed to the mechanisms.
+    n_trials : int
+        Independent trials (differing only in ``events``).
+    rec_v, rec_im : int arrays
+        Compartments whose potential (mV) / transmembrane current (nA, outward, capacitive
+        + ionic + synaptic) are recorded.
+    rec_s : int array (m, 3)
+        State records: (mechanism index, instance index, state index).
+    rec_i : int array
+        Point-process current records: slot in (IClamps, AlphaSynapses, synapses).
+    rec_every : int
+        Keep every k-th step (column 0 is t = 0).
+    dip_mid : float array (n, 3), optional
+        Compartment midpoints (µm): record each cell's current dipole (nA·µm).
+    lfp_mat : float array (n_el, n), optional
+        Membrane current -> extracellular potential matrix (mV/nA).
+    max_spikes : int, optional
+        Spike buffer per trial.
+    parallel : bool
+        Several trials run in parallel; a single trial of several cells runs its cells in
+        parallel.  Results are identical whatever the number of threads.
+
+    Returns
+    -------
+    dict
+        ``rec`` (n_trials, n_records, nsteps // rec_every + 1): rows v, states,
+        point-process currents, membrane currents; ``dip`` (n_trials, n_cells, 3, n_cols);
+        ``lfp`` (n_trials, n_el, n_cols); ``spk_det``, ``spk_step``, ``spk_n`` (spike detector
+        index and the step whose start time ``step*dt`` is the spike time); ``err`` int64
+        (n_trials, 2) = (step, compartment) of a blow-up, -1 if none (the compartment is the
+        first one, in the caller's numbering, whose potential is NaN/inf or beyond 1e4 mV
+        after that step); ``overflow`` (spike buffer too small).
+    """
+    return CableRun(arr, events, nsteps, dt, v_init, method=method, celsius=celsius,
+                    n_trials=n_trials, rec_v=rec_v, rec_s=rec_s, rec_i=rec_i, rec_im=rec_im,
+                    rec_every=rec_every, dip_mid=dip_mid, lfp_mat=lfp_mat,
+                    max_spikes=max_spikes, parallel=parallel).run()
+
+
+def mechanism_conductance(mech, par: np.ndarray, v: float, celsius: float = 6.3) -> np.ndarray:
+    """Conductance (µS per instance) of a kernel mechanism with its gates at steady state at
+    ``v`` mV: the mechanism's own compiled INIT (which adds the conductances), one compartment per instance.
+
+    ``par`` is the mechanism's (m, 1 + n_params) parameter array (column 0 the area factor).
+    """
+    m = len(par)
+    if m == 0:
+        return np.zeros(0)
+    arr = CableArrays(parent=np.full(m, -1), gax=np.zeros(m), cap=np.ones(m),
+                      gconst=np.zeros(m), econst=np.zeros(m),
+                      mechs=[MechanismArrays(mech, np.arange(m), np.asarray(par, _F))])
+    S, info = prepare(arr, EventArrays.empty(1), 0.025, float(v), celsius=celsius)
+    dd, rhs = np.zeros(m), np.zeros(m)
+    kern = kernel_module()
+    named = packed(S) | S._asdict()
+    with first_call(kern, "setup_", "cable kernel (set-up)"):
+        kern.setup_(*[named[a] for a in _MECH], S.dt, S.celsius, S.v0)
+    with first_call(kern, "init_mechanisms_", "cable kernel (initialisation)"):
+        kern.init_mechanisms_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius,
+                              S.v0.copy(), np.zeros(info["n_state"]), dd, rhs)
+    return dd[np.argsort(info["order"])]
+
+
+@contextlib.contextmanager
+def kernel_notice(arr: CableArrays, n_trials: int = 1, parallel: bool = True,
+                  records_membrane: bool = False, linearise: bool = False):
+    """One notice for everything a run of ``arr`` compiles (mechanism kernels and the cable
+    kernel's entry points), silent when numba's cache holds them all.
+
+    Use around the description layer's whole run (compiling the mechanisms included):
+    the first run after install prints one line that kernels are being compiled, then how
+    long it took.  ``records_membrane``: the run records membrane currents, dipoles or
+    extracellular potentials (the kernel's "full" variant).
+    """
+    kern = kernel_module()
+    var = "full" if (records_membrane or len(arr.gj_a) or len(arr.gr_pre)) else "basic"
+    if len(arr.det_comp) or len(arr.syn_comp):
+        var += "_events"
+    cells = arr.cell_ptr is not None and len(arr.cell_ptr) > 2
+    if linearise:
+        entries = ["setup_", "init_mechanisms_"]
     else:
-        kern.run_trials(n_trials, *args)
-    return {"rec": out_rec, "spk_det": spk_det, "spk_step": spk_step, "spk_n": spk_n,
-            "err": err, "overflow": bool((spk_n > spk_det.shape[1]).any()), "n": n}
+        entries = ["setup_", "init_mechanisms_",
+                   f"advance_{var}{'_cells_parallel' if parallel and cells else ''}_"]
+    fresh = []
+    for m in arr.mechs:
+        if m.mechanism.name not in fresh and m.mechanism not in _READY \
+                and not mechanism_cached(m.mechanism):
+            fresh.append(m.mechanism.name)
+    if any(f not in _READY and not is_compiled(kern, f) for f in entries):
+        fresh.append("cable")
+    if not fresh:
+        yield
+    else:
+        what = f"{', '.join(fresh)} kernel{'s' if len(fresh) > 1 else ''}"
+        with compile_notice(what), announced():
+            yield
+    # compiled and loaded in this process from now on: no more cache look-ups
+    _READY.update(entries)
+    _READY.update(m.mechanism for m in arr.mechs)
+
+
+#: entry points and mechanisms known to be compiled in this process
+_READY: set = set()

@@ -32,7 +32,7 @@ import time
 from functools import lru_cache
 
 __all__ = ["render", "check_identifier", "load_module", "cache_dir", "is_compiled",
-           "compile_notice", "RESERVED_GLOBALS", "VERBOSE"]
+           "is_cached", "module_path", "compile_notice", "RESERVED_GLOBALS", "VERBOSE"]
 
 #: Print one line to stderr when a kernel is compiled (the CLI's ``--quiet`` turns it off;
 #: so does the environment variable ``CONNECTOME_SIM_QUIET=1``).
@@ -120,21 +120,21 @@ def cache_dir() -> str:
         return base
 
 
-def load_module(src: str, prefix: str):
+def load_module(src: str, prefix: str, notice: str | None = None):
     """Import the generated source ``src`` as module ``<prefix>_<hash of src>``.
 
     The file is written once, through a uniquely named temporary file and an atomic rename,
     so concurrent processes never read a partial file and never rewrite an existing one
     (rewriting would change its time stamp and invalidate numba's cache).  Modules are kept
-    per name for the life of the process.
+    per name for the life of the process.  With ``notice`` (for modules that compile at
+    import, e.g. numba ``cfunc``s), importing a module that numba's cache does not hold yet
+    is wrapped in :func:`compile_notice` ``(notice)``.
     """
-    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", prefix):
-        raise ValueError(f"module prefix {prefix!r} is not an identifier")
-    name = f"{prefix}_{hashlib.sha1(src.encode()).hexdigest()[:16]}"
+    path = module_path(src, prefix)
+    name = os.path.splitext(os.path.basename(path))[0]
     mod = _LOADED.get(name)
     if mod is not None:
         return mod
-    path = os.path.join(cache_dir(), name + ".py")
     if not os.path.exists(path):
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{name}.", suffix=".tmp")
         try:
@@ -148,34 +148,58 @@ def load_module(src: str, prefix: str):
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
-    spec.loader.exec_module(mod)
+    quiet = notice is None or _in_numba_cache(path)
+    with contextlib.nullcontext() if quiet else compile_notice(notice):
+        spec.loader.exec_module(mod)
     _LOADED[name] = mod
     return mod
 
 
-def is_compiled(mod) -> bool:
-    """True when numba's on-disk cache already holds compiled code for module ``mod``."""
-    stem = os.path.splitext(os.path.basename(mod.__file__))[0]
-    here = os.path.join(os.path.dirname(mod.__file__), "__pycache__", f"{stem}.*.nbi")
+def module_path(src: str, prefix: str) -> str:
+    """Path of the module file :func:`load_module` uses for ``src`` (written or not)."""
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", prefix):
+        raise ValueError(f"module prefix {prefix!r} is not an identifier")
+    return os.path.join(cache_dir(), f"{prefix}_{hashlib.sha1(src.encode()).hexdigest()[:16]}.py")
+
+
+def is_cached(src: str, prefix: str, function: str | None = None) -> bool:
+    """True when numba's on-disk cache holds code of the module :func:`load_module` makes of
+    ``src`` (of its function ``function`` only, if given), i.e. loading it compiles nothing."""
+    return _in_numba_cache(module_path(src, prefix), function)
+
+
+def _in_numba_cache(path: str, function: str | None = None) -> bool:
+    """True when numba's on-disk cache holds code of the module file ``path`` (of its
+    function ``function`` only, if given)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    pattern = f"{stem}.{function}-*.nbi" if function else f"{stem}.*.nbi"
+    found = glob.glob(os.path.join(os.path.dirname(path), "__pycache__", pattern))
     alt = os.environ.get("NUMBA_CACHE_DIR")
-    found = glob.glob(here)
     if not found and alt:
-        found = glob.glob(os.path.join(alt, "**", f"{stem}.*.nbi"), recursive=True)
+        found = glob.glob(os.path.join(alt, "**", pattern), recursive=True)
     return bool(found)
 
 
+def is_compiled(mod, function: str | None = None) -> bool:
+    """True when numba's on-disk cache already holds compiled code for module ``mod`` (for its
+    function named ``function``, if given)."""
+    return _in_numba_cache(mod.__file__, function)
+
+
 @contextlib.contextmanager
-def compile_notice(what: str, mod=None, stream=None):
+def compile_notice(what: str, mod=None, stream=None, function: str | None = None):
     """Say on stderr that ``what`` is being compiled, then how long it took.
 
-    Silent when ``mod`` is already in numba's cache, or when :data:`VERBOSE` is false.
-    Use around the first call of a freshly loaded kernel::
+    Silent when ``mod`` (its function ``function``, if given) is already in numba's cache or
+    was announced before in this process, or when :data:`VERBOSE` is false.  Use around the
+    first call of a freshly loaded kernel::
 
         with compile_notice("cable kernel (hh, pas)", mod):
             mod.run(...)
     """
-    if not VERBOSE or (mod is not None and is_compiled(mod)) or \
-            (mod is not None and getattr(mod, "_cs_announced", False)):
+    key = f"_cs_announced_{function}" if function else "_cs_announced"
+    if not VERBOSE or (mod is not None and (is_compiled(mod, function)
+                                            or getattr(mod, key, False))):
         yield
         return
     stream = stream or sys.stderr
@@ -184,6 +208,6 @@ def compile_notice(what: str, mod=None, stream=None):
     t0 = time.perf_counter()
     yield
     if mod is not None:
-        mod._cs_announced = True
+        setattr(mod, key, True)
     print(f"connectome_sim: {what} compiled and run in {time.perf_counter() - t0:.1f} s",
           file=stream, flush=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import InputFileError, ParameterError
 
 __all__ = ["write_nwb", "read_nwb", "export_nwb"]
 
@@ -257,6 +257,21 @@ def read_nwb(path) -> dict:
     from pynwb.icephys import CurrentClampSeries
 
     out = {"spikes": None, "voltages": None}
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"NWB file {path} does not exist"
+                                + (" (it is a folder)" if path.is_dir() else ""))
+    try:
+        return _read_nwb(pynwb, CurrentClampSeries, path, out)
+    except (ParameterError, ImportError):
+        raise
+    except Exception as e:  # h5py/hdmf errors: name the file instead
+        raise InputFileError(f"NWB file {path} cannot be read: not a complete NWB file written "
+                             f"by write_nwb ({type(e).__name__}: "
+                             f"{str(e).splitlines()[0] if str(e) else ''})") from e
+
+
+def _read_nwb(pynwb, CurrentClampSeries, path, out):
     with pynwb.NWBHDF5IO(str(path), "r") as io:
         nwb = io.read()
         if nwb.units is not None and len(nwb.units) > 0:

@@ -1,10 +1,12 @@
 """Density-mechanism protocol shared by pas, hh and user-defined channels.
 
 A density mechanism lives on membrane compartments (never on zero-area junctions) with
-per-compartment parameters.  Its numerical code is given as small Python source snippets that
-:mod:`connectome_sim.engine.cable_codegen` pastes into one specialised numba kernel.  Inside the
-snippets the parameters and states are plain local variables; ``v`` (mV), ``dt`` (ms) and
-``celsius`` (°C) are available, as are ``math`` and ``np``.
+per-compartment parameters.  Mechanisms that are linear with constant conductance (pas, hh's
+leak) are folded into the constant matrix terms (:meth:`DensityMechanism.linear`); the others
+are *kernel mechanisms*: a template in ``connectome_sim/engine/templates/`` renders their
+numba entry point, which the cable kernel calls through its address (see
+:mod:`connectome_sim.engine.cable_abi` for the interface and
+:mod:`connectome_sim.engine.cable_codegen` for the rendering).
 
 Units: conductances S/cm², potentials mV, time ms.
 """
@@ -28,44 +30,54 @@ def check_params(mech_name: str, given: dict, valid) -> None:
 
 
 class DensityMechanism:
-    """Base class: a membrane mechanism with parameters, states and code snippets.
+    """Base class: a membrane mechanism with parameters and states.
 
-    Subclasses set the class attributes below.  Parameters not inserted into the kernel's
-    per-instance arrays (``linear``) are folded into constant diagonal/right-hand-side terms.
+    Subclasses set the class attributes below.
 
     Attributes
     ----------
     name : str
-        Identifier (``'hh'``), also the prefix of generated helper names.
+        Identifier (``'hh'``), the name used with ``CompartmentModel.insert``.
     defaults : dict
         Parameter name -> default value (NEURON units, see each subclass).
     state_names : tuple of str
-        Gating states (dimensionless), recordable with ``add_state_record``.
-    helpers, prelude, code_init, code_current, code_states : str
-        Source snippets (see :mod:`connectome_sim.engine.cable_codegen`).
+        States (e.g. gates, dimensionless), recordable with ``add_state_record``.
+    folded : bool
+        True if the whole mechanism is linear with constant conductance: it is folded into
+        the matrix constants and has no kernel.
+    kernel_template : str
+        Template file (in ``connectome_sim/engine/templates``) of the kernel entry point.
+    kernel_rows : int
+        Per-instance kernel state rows: the states first, then the kernel's work rows.
+    kernel_globals : int
+        Length of the kernel's per-run constants (rate factors, tables).
     """
 
     name: str = "base"
     defaults: dict = {}
     state_names: tuple = ()
-    helpers: str = ""
-    prelude: str = ""
-    code_init: str = ""
-    code_current: str = "g_ = 0.0\nge_ = 0.0"
-    code_states: str = ""
-    #: True if the whole mechanism is linear with constant conductance (folded, no kernel code)
     folded: bool = False
+    kernel_template: str = ""
+    kernel_rows: int = 0
+    kernel_globals: int = 1
 
     @property
     def param_names(self) -> tuple:
         return tuple(self.defaults)
+
+    def kernel_context(self) -> dict:
+        """Names the kernel template needs (rendered with undefined names as errors)."""
+        return {}
 
     def validate(self, params: dict) -> dict:
         """Return full parameters (defaults updated by ``params``); reject unknown names."""
         check_params(self.name, params, self.defaults)
         out = dict(self.defaults)
         for k, val in params.items():
-            val = float(val)
+            try:
+                val = float(val)
+            except (TypeError, ValueError):
+                raise ParameterError(f"{self.name}.{k} must be a number, got {val!r}") from None
             if not np.isfinite(val):
                 raise ParameterError(f"{self.name}.{k} must be finite, got {val}")
             out[k] = val
@@ -74,12 +86,6 @@ class DensityMechanism:
     def linear(self, params: dict) -> tuple[float, float]:
         """Constant conductance part ``(g, g*e)`` in (S/cm², S/cm²·mV) folded into constants."""
         return 0.0, 0.0
-
-    def signature(self) -> str:
-        """Text identifying the generated code (used for kernel caching)."""
-        return "\n".join([self.name, ",".join(self.param_names), ",".join(self.state_names),
-                          self.helpers, self.prelude, self.code_init, self.code_current,
-                          self.code_states])
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} '{self.name}' params={self.defaults}>"

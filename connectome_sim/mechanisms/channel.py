@@ -1,4 +1,4 @@
-"""User-defined ion channels written in Python, compiled by numba into the cable kernel.
+"""User-defined ion channels written in Python, compiled by numba into their own kernel.
 
 A :class:`Channel` is ``i = gbar * prod(gate ** power) * (v - e)`` where each :class:`Gate`
 follows first-order kinetics given either by ``alpha(v)``/``beta(v)`` (1/ms) or by
@@ -7,28 +7,31 @@ Gates start at their steady state at ``v_init`` and advance with the exponential
 update ``x += (1 - exp(-dt/tau)) (inf - x)`` using the voltage at the end of the step, like
 NEURON's hh.  Rates may be scaled by ``q10 ** ((celsius - celsius_ref) / 10)``.
 
-The rate functions must be plain module-level ``def`` functions of one argument that use only
-``math`` (and ``np``) and arithmetic: their source is pasted into the generated kernel module and
-compiled by numba, so no NMODL and no compiler step is visible to the user.  Example: see
+Rate functions are ordinary Python: a ``def`` in a file or notebook cell, a ``lambda`` or a
+closure, using numbers, ``math``/``numpy`` functions and other such functions (see
+:mod:`connectome_sim.mechanisms.rates`); they are compiled into the channel's own kernel
+(``connectome_sim/engine/templates/cable_channel.py.j2``), once per install, and the cable
+kernel calls it.  No NMODL and no compiler step is visible to the user.  Example:
 :mod:`connectome_sim.mechanisms.examples.a_type_k`.
 """
 
 from __future__ import annotations
 
-import ast
-import inspect
-import keyword
-import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
+from connectome_sim.engine.codegen import check_identifier
 from connectome_sim.errors import ParameterError
 
 from .base import DensityMechanism
 from .hh import HH
 from .pas import Pas
+from .rates import rate_function_sources
 
 __all__ = ["Gate", "Channel", "MECHANISMS", "get_mechanism", "register_mechanism"]
+
+#: keywords of ``CompartmentModel.insert`` itself, so not usable as parameter names
+_INSERT_KEYWORDS = ("mechanism", "subset")
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Gate:
     Parameters
     ----------
     power : int
-        Exponent of the gate in the conductance (e.g. 3 for hh's m).
+        Exponent of the gate in the conductance (e.g. 3 for hh's m), 0 to 16.
     alpha, beta : callable, optional
         Opening/closing rates (1/ms) as functions of v (mV).
     inf, tau : callable, optional
@@ -64,34 +67,35 @@ class Gate:
                              "v in mV)")
 
 
-def _function_source(fn: Callable, new_name: str) -> str:
-    """Source of ``fn`` as an njit function called ``new_name``."""
+def _name(name, what, channel, extra=()):
+    """``name`` checked as a user identifier (see codegen.check_identifier)."""
     try:
-        src = textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError) as exc:
-        raise ParameterError(
-            f"cannot read the source of rate function {fn!r}: define it with 'def' in a file or "
-            f"notebook cell (lambdas and builtins cannot be compiled into the kernel)") from exc
-    tree = ast.parse(src)
-    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
-    if len(defs) != 1 or len(defs[0].args.args) != 1:
-        raise ParameterError(f"rate function {getattr(fn, '__name__', fn)!r} must be a single "
-                             f"'def f(v): ...' of one argument (v in mV)")
-    node = defs[0]
-    node.name = new_name
-    node.decorator_list = []
-    return "@njit(cache=True, inline='always')\n" + ast.unparse(node) + "\n"
+        return check_identifier(name, what, extra_reserved=extra)
+    except ValueError as exc:
+        where = f" of channel {channel!r}" if channel is not None else ""
+        raise ParameterError(f"{exc}{where}") from None
+
+
+def _number(value, what):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{what} must be a number, got {value!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ParameterError(f"{what} must be finite, got {value}")
+    return value
 
 
 class Channel(DensityMechanism):
-    """A user-defined voltage-gated channel compiled into the kernel.
+    """A user-defined voltage-gated channel with its own compiled kernel.
 
     Parameters
     ----------
     name : str
-        Mechanism name used with ``CompartmentModel.insert(name, ...)``.
+        Mechanism name used with ``CompartmentModel.insert(name, ...)``: letters, digits and
+        underscores, not starting or ending with ``_``, no Python keyword or builtin.
     gates : dict of str -> Gate
-        Gating variables; their names are the recordable states.
+        Gating variables; their names (same rules) are the recordable states.
     gbar : float
         Default maximal conductance (S/cm²).
     e : float
@@ -100,50 +104,82 @@ class Channel(DensityMechanism):
         Temperature coefficient of the rates (1 = none).
     celsius_ref : float
         Temperature (°C) at which the rate functions are given.
+    gbar_name, e_name : str
+        Names of the two per-instance parameters (default ``gbar`` and ``e``; e.g.
+        ``gkabar`` and ``ek`` as in NEURON's mod files).
 
-    Per-instance parameters are ``gbar`` (S/cm²) and ``e`` (mV).
+    Raises
+    ------
+    ParameterError
+        For a name that is not a valid identifier or is reserved (the message names it and
+        the channel), a gate without rates, a power that is not a small integer, or a rate
+        function whose source cannot be compiled (see
+        :func:`connectome_sim.mechanisms.rates.rate_function_sources`).
     """
 
+    kernel_template = "cable_channel.py.j2"
+    kernel_globals = 1
+
     def __init__(self, name: str, gates: dict, gbar: float, e: float, q10: float = 1.0,
-                 celsius_ref: float = 6.3):
-        if not name.isidentifier() or keyword.iskeyword(name) or name.endswith("_"):
-            raise ParameterError(f"channel name {name!r} must be a Python identifier not ending "
-                                 f"with '_'")
-        if not gates:
-            raise ParameterError(f"channel {name!r} needs at least one Gate")
+                 celsius_ref: float = 6.3, gbar_name: str = "gbar", e_name: str = "e"):
+        self.name = _name(name, "channel name", None)
+        if not isinstance(gates, dict) or not gates:
+            raise ParameterError(f"channel {name!r} needs a dict of at least one Gate "
+                                 "(name -> Gate)")
+        params = [_name(gbar_name, "parameter name", name, _INSERT_KEYWORDS),
+                  _name(e_name, "parameter name", name, _INSERT_KEYWORDS)]
+        if params[0] == params[1]:
+            raise ParameterError(f"channel {name!r}: gbar_name and e_name are both "
+                                 f"{params[0]!r}")
         for g in gates:
-            if not g.isidentifier() or g.endswith("_") or g in ("gbar", "e", "v", "dt",
-                                                                  "celsius", "i", "k"):
-                raise ParameterError(f"gate name {g!r} of channel {name!r} is not allowed")
-        self.name = name
+            _name(g, "gate name", name)
+            if g in params:
+                raise ParameterError(f"gate name {g!r} of channel {name!r} is also a "
+                                     "parameter name; rename one of them")
         self.gates = dict(gates)
-        self.defaults = {"gbar": float(gbar), "e": float(e)}
+        self.defaults = {params[0]: _number(gbar, f"{name}.{params[0]}"),
+                         params[1]: _number(e, f"{name}.{params[1]}")}
         self.state_names = tuple(self.gates)
-        self.q10 = float(q10)
-        self.celsius_ref = float(celsius_ref)
-        helpers, rates = [], []
-        for g, gate in self.gates.items():
-            kind = gate.kind()
-            fa, fb = (gate.alpha, gate.beta) if kind == "ab" else (gate.inf, gate.tau)
-            na, nb = f"{name}_{g}_{'alpha' if kind == 'ab' else 'inf'}", \
-                f"{name}_{g}_{'beta' if kind == 'ab' else 'tau'}"
-            helpers += [_function_source(fa, na), _function_source(fb, nb)]
-            if kind == "ab":
-                rates.append(f"a_ = {na}(v)\nb_ = {nb}(v)\n{g}_inf_ = a_ / (a_ + b_)\n"
-                             f"{g}_tau_ = 1.0 / ({name}_phi_ * (a_ + b_))\n")
-            else:
-                rates.append(f"{g}_inf_ = {na}(v)\n{g}_tau_ = {nb}(v) / {name}_phi_\n")
-        self.helpers = "\n".join(helpers)
-        self.prelude = (f"{name}_phi_ = {self.q10!r} ** ((celsius - {self.celsius_ref!r}) "
-                        f"/ 10.0)\n")
-        rates_src = "".join(rates)
-        self.code_init = rates_src + "".join(f"{g} = {g}_inf_\n" for g in self.gates)
-        prod = " * ".join(" * ".join([g] * int(gate.power)) for g, gate in self.gates.items()
-                          if int(gate.power) > 0) or "1.0"
-        self.code_current = f"g_ = gbar * {prod}\nge_ = g_ * e\n"
-        self.code_states = rates_src + "".join(
-            f"{g} = {g} + (1.0 - math.exp(-dt / {g}_tau_)) * ({g}_inf_ - {g})\n"
-            for g in self.gates)
+        self.q10 = _number(q10, f"q10 of channel {name!r}")
+        self.celsius_ref = _number(celsius_ref, f"celsius_ref of channel {name!r}")
+        if self.q10 <= 0:
+            raise ParameterError(f"q10 of channel {name!r} must be > 0, got {self.q10}")
+        self.kernel_rows = 3 * len(gates) + 3
+        self._context = self._render_context()
+
+    def _render_context(self) -> dict:
+        functions, spec, emitted = [], [], {}
+        for i, (g, gate) in enumerate(self.gates.items()):
+            if not isinstance(gate, Gate):
+                raise ParameterError(f"gate {g!r} of channel {self.name!r} must be a Gate, "
+                                     f"got {type(gate).__name__}")
+            try:
+                kind = gate.kind()
+            except ParameterError as exc:
+                raise ParameterError(f"gate {g!r} of channel {self.name!r}: {exc}") from None
+            power = gate.power
+            if isinstance(power, float) and power.is_integer():
+                power = int(power)
+            if isinstance(power, bool) or not isinstance(power, int) or not 0 <= power <= 16:
+                raise ParameterError(f"gate {g!r} of channel {self.name!r}: power must be an "
+                                     f"integer from 0 to 16, got {gate.power!r}")
+            pair = ("alpha", "beta") if kind == "ab" else ("inf", "tau")
+            names = []
+            for which in pair:
+                kname = f"rate_{i}_{which}_"
+                functions += rate_function_sources(
+                    getattr(gate, which), kname,
+                    f"rate function {which!r} of gate {g!r} of channel {self.name!r}",
+                    _emitted=emitted)
+                names.append(kname)
+            spec.append({"kind": kind, "f1": names[0], "f2": names[1], "power": power,
+                         "row": i})
+        return {"gates": spec, "functions": functions,
+                "q10": repr(self.q10), "celsius_ref": repr(self.celsius_ref),
+                "rows": self.kernel_rows}
+
+    def kernel_context(self) -> dict:
+        return self._context
 
 
 #: Registered mechanisms by name (``insert('hh')``); extend with :func:`register_mechanism`.

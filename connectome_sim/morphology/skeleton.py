@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import RadiusError, SkeletonError, UnitsError
+from ..errors import IDError, RadiusError, SkeletonError, UnitsError
+from ..ids import as_id, as_ids, common_ids
 
 __all__ = ["Morphology", "load_morphology"]
 
@@ -33,7 +34,7 @@ _MAX_LISTED = 20
 
 def _fmt_ids(ids) -> str:
     """Format up to ``_MAX_LISTED`` IDs for an error message."""
-    ids = list(ids)
+    ids = list(np.atleast_1d(ids))
     head = ", ".join(str(int(i)) if isinstance(i, (int, np.integer)) else str(i)
                      for i in ids[:_MAX_LISTED])
     more = f" (and {len(ids) - _MAX_LISTED} more)" if len(ids) > _MAX_LISTED else ""
@@ -66,6 +67,8 @@ class Morphology:
         Label of the source neuron (for messages).
     log : list of str
         What loading changed (unit conversion, rerooting, healing, radius repair).
+    source_row : np.ndarray of int64, optional
+        Row of the input table (file order for SWC files) of each node.
     """
 
     node_ids: np.ndarray
@@ -74,9 +77,10 @@ class Morphology:
     radius: np.ndarray
     labels: pd.DataFrame
     connectors: pd.DataFrame
-    soma: int | None = None
+    soma: object = None
     name: str = "skeleton"
     log: list = field(default_factory=list)
+    source_row: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -91,7 +95,11 @@ class Morphology:
     @property
     def nodes(self) -> pd.DataFrame:
         """Node table (node_id, parent_id, x, y, z, radius in µm, + label columns)."""
-        pid = np.where(self.parent >= 0, self.node_ids[np.maximum(self.parent, 0)], -1)
+        if self.node_ids.dtype == np.uint64:   # -1 and IDs above 2**63 share no dtype
+            pid = pd.Series([int(self.node_ids[p]) if p >= 0 else -1 for p in self.parent],
+                            dtype=object)
+        else:
+            pid = np.where(self.parent >= 0, self.node_ids[np.maximum(self.parent, 0)], -1)
         df = pd.DataFrame({"node_id": self.node_ids, "parent_id": pid,
                            "x": self.xyz[:, 0], "y": self.xyz[:, 1], "z": self.xyz[:, 2],
                            "radius": self.radius})
@@ -124,36 +132,96 @@ class Morphology:
 
 
 # --------------------------------------------------------------------------- input
-def _from_input(skeleton, units):
-    """Return (node table, connector table, scale to µm or None, soma, name)."""
-    import navis
+@dataclass
+class Source:
+    """What a skeleton argument holds, before validation.
+
+    ``kind`` is 'navis', 'table', 'swc' (an SWC file), 'morphio' (ASC/HDF5 through MorphIO)
+    or 'morphology'; ``swc`` keeps the file's lines and types, ``morphio`` the MorphIO file.
+    """
+
+    nodes: pd.DataFrame
+    conn: pd.DataFrame | None
+    scale: float | None
+    soma: object
+    name: str
+    kind: str
+    swc: object = None
+    morphio: object = None
+    notes: list = field(default_factory=list)
+
+
+def read_source(skeleton, units=None) -> Source:
+    """Turn any accepted skeleton argument into a :class:`Source` (no validation yet)."""
+    from .files import MORPHIO_SUFFIXES, SWC_SUFFIXES, read_morphio_file, read_swc_file
 
     soma = None
     name = "skeleton"
     scale = None
+    kind = "table"
+    swc = mio = None
+    notes: list = []
+    if isinstance(skeleton, (str, os.PathLike)):
+        path = os.fspath(skeleton)
+        name = os.path.basename(path)
+        low = path.lower()
+        if low.endswith(SWC_SUFFIXES):
+            swc = read_swc_file(path)
+            nodes, conn, kind = swc.nodes, None, "swc"
+            is_soma = swc.nodes["label"].to_numpy() == 1
+            if is_soma.any():   # navis.read_swc: the first soma-labelled node
+                soma = swc.nodes["node_id"].to_numpy()[int(np.argmax(is_soma))]
+            if swc.units is not None:
+                scale = _units_scale(swc.units)
+                notes.append(f"units {swc.units!r} from the file's header")
+            notes.extend(swc.notes)
+        elif low.endswith(MORPHIO_SUFFIXES):
+            from .import3d import morphio_import3d
+
+            mio = read_morphio_file(path)
+            cell, pieces = morphio_import3d(mio.sections, mio.soma_points, mio.soma_diameters,
+                                            mio.soma_type, path)
+            mio.cell = cell
+            pid = np.where(pieces["parent"] >= 0,
+                           pieces["node_id"][np.maximum(pieces["parent"], 0)], -1)
+            nodes = pd.DataFrame({"node_id": pieces["node_id"], "parent_id": pid,
+                                  "x": pieces["xyz"][:, 0], "y": pieces["xyz"][:, 1],
+                                  "z": pieces["xyz"][:, 2], "radius": pieces["radius"],
+                                  "label": pieces["type"]})
+            conn, kind = None, "morphio"
+            soma = 1 if cell.soma_kind != "none" else None
+            notes.extend(mio.notes + cell.notes)
+        else:
+            if not os.path.exists(path):
+                raise SkeletonError(f"morphology file {path!r} does not exist.")
+            raise SkeletonError(
+                f"{path!r}: unknown morphology format {os.path.splitext(path)[1]!r}; read "
+                "SWC (.swc), Neurolucida (.asc) or HDF5 (.h5) files, or pass a node table "
+                "DataFrame (node_id, parent_id, x, y, z, radius).")
+        if units is not None:
+            scale = _units_scale(units)
+        return Source(nodes, conn, scale, soma, name, kind, swc, mio, notes)
+
+    import navis
+
     if isinstance(skeleton, navis.NeuronList):
         if len(skeleton) != 1:
             raise SkeletonError(
                 f"Got a NeuronList of {len(skeleton)} neurons; build_geometry takes one "
                 "neuron. Pass nl[i] (or loop over the list).")
         skeleton = skeleton[0]
-    if isinstance(skeleton, (str, os.PathLike)):
-        path = os.fspath(skeleton)
-        if not os.path.exists(path):
-            raise SkeletonError(f"SWC file {path!r} does not exist.")
-        skeleton = navis.read_swc(path)
-        name = os.path.basename(path)
     if isinstance(skeleton, navis.TreeNeuron):
         nodes = skeleton.nodes
         conn = skeleton.connectors if skeleton.has_connectors else None
         name = str(getattr(skeleton, "name", None) or getattr(skeleton, "id", name))
+        kind = "navis"
         s = skeleton.soma
         if s is not None:
             s = np.atleast_1d(s)
             if len(s) > 1:
                 log.info("%s declares %d soma nodes %s; rooting at the first.",
                          name, len(s), list(s))
-            soma = int(s[0]) if len(s) else None
+            soma = s[0] if len(s) else None
         u = getattr(skeleton, "units", None)
         try:
             if u is not None and not u.dimensionless:
@@ -166,11 +234,11 @@ def _from_input(skeleton, units):
     else:
         raise SkeletonError(
             f"Cannot build a geometry from a {type(skeleton).__name__}: pass a navis "
-            "TreeNeuron, a NeuronList of one neuron, an SWC path, or a DataFrame with "
-            "node_id, parent_id, x, y, z, radius.")
+            "TreeNeuron, a NeuronList of one neuron, a morphology file path (.swc, .asc, "
+            ".h5), or a DataFrame with node_id, parent_id, x, y, z, radius.")
     if units is not None:
         scale = _units_scale(units)
-    return nodes, conn, scale, soma, name
+    return Source(nodes, conn, scale, soma, name, kind, notes=notes)
 
 
 def _units_scale(units) -> float:
@@ -199,25 +267,61 @@ def _check_columns(nodes: pd.DataFrame, name: str):
                             "parent_id, x, y, z, radius (µm).")
 
 
-def _topology(node_ids: np.ndarray, parent_ids: np.ndarray, name: str):
-    """Validate IDs/parents; return parent index array (-1 for roots)."""
+def _node_ids(nodes: pd.DataFrame, name: str) -> np.ndarray:
+    """Node IDs under the package's ID policy (exact int64/uint64); strings are refused."""
+    try:
+        ids = as_ids(nodes["node_id"], f"{name}: node_id")
+    except IDError as exc:
+        raise SkeletonError(str(exc)) from None
+    if ids.dtype == object:
+        raise SkeletonError(f"{name}: node IDs must be integers (skeleton parents are given as "
+                            f"IDs with -1 for a root), got strings such as {list(ids[:3])}.")
+    if ids.dtype.kind == "i" and (ids < 0).any():
+        raise SkeletonError(f"{name}: node IDs must be >= 0 (a negative parent_id marks a "
+                            f"root), got {_fmt_ids(ids[ids < 0])}.")
+    return ids
+
+
+def _parent_index(node_ids: np.ndarray, parent_col, name: str) -> np.ndarray:
+    """Parent position of each node (-1 for roots: a negative, NaN or None parent)."""
+    col = pd.Series(parent_col).reset_index(drop=True)
+    vals = col.to_numpy()
+    if vals.dtype.kind in "iu":
+        is_root = vals < 0 if vals.dtype.kind == "i" else np.zeros(len(vals), bool)
+    elif vals.dtype.kind == "f":
+        is_root = np.isnan(vals) | (vals < 0)
+    else:
+        is_root = np.array([v is None or (isinstance(v, float) and np.isnan(v))
+                            or (isinstance(v, (int, np.integer, float, np.floating))
+                                and not isinstance(v, (bool, np.bool_)) and v < 0)
+                            for v in vals], dtype=bool)
+    parent = np.full(len(vals), -1, dtype=np.int64)
+    if (~is_root).any():
+        try:
+            pq = as_ids(vals[~is_root], f"{name}: parent_id")
+            pq, nid = common_ids(pq, node_ids, what=f"{name}: parent_id and node_id")
+        except IDError as exc:
+            raise SkeletonError(str(exc)) from None
+        order = np.argsort(nid, kind="stable")
+        srt = nid[order]
+        pos = np.minimum(np.searchsorted(srt, pq), len(srt) - 1)
+        found = srt[pos] == pq
+        if not found.all():
+            kids = node_ids[~is_root][~found]
+            raise SkeletonError(
+                f"{name}: node(s) {_fmt_ids(kids)} have parent(s) "
+                f"{_fmt_ids(np.unique(pq[~found]))} that do not exist. Fix the node table "
+                "(set parent_id = -1 for a root) or prune those nodes.")
+        parent[~is_root] = order[pos]
+    return parent
+
+
+def _topology(node_ids: np.ndarray, parent: np.ndarray, name: str):
+    """Validate IDs (unique) and parent links (no cycles); returns ``parent``."""
     uniq, counts = np.unique(node_ids, return_counts=True)
     if (counts > 1).any():
         raise SkeletonError(f"{name}: duplicate node IDs {_fmt_ids(uniq[counts > 1])}; "
                             "node IDs must be unique.")
-    order = np.argsort(node_ids)
-    sorted_ids = node_ids[order]
-    pos = np.searchsorted(sorted_ids, parent_ids)
-    pos = np.minimum(pos, len(sorted_ids) - 1)
-    found = sorted_ids[pos] == parent_ids
-    is_root = parent_ids < 0
-    bad = ~found & ~is_root
-    if bad.any():
-        raise SkeletonError(
-            f"{name}: node(s) {_fmt_ids(node_ids[bad])} have parent(s) "
-            f"{_fmt_ids(np.unique(parent_ids[bad]))} that do not exist. Fix the node table "
-            "(set parent_id = -1 for a root) or prune those nodes.")
-    parent = np.where(is_root, -1, order[pos]).astype(np.int64)
     self_loop = parent == np.arange(len(parent))
     if self_loop.any():
         raise SkeletonError(f"{name}: node(s) {_fmt_ids(node_ids[self_loop])} are their own "
@@ -354,15 +458,18 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
 
     Parameters
     ----------
-    skeleton : navis.TreeNeuron, navis.NeuronList (of one), str/path (SWC) or DataFrame
-        Node table columns: ``node_id``, ``parent_id`` (-1 or <0 for the root), ``x``,
-        ``y``, ``z``, ``radius``; any other columns (except navis's derived ``type``) are
-        kept as labels.
+    skeleton : navis.TreeNeuron, navis.NeuronList (of one), path or DataFrame
+        A navis neuron, a morphology file (SWC ``.swc``, Neurolucida ``.asc`` or HDF5 ``.h5``;
+        see :mod:`connectome_sim.morphology.files`) or a node table with columns
+        ``node_id``, ``parent_id`` (-1, <0 or NaN for the root), ``x``, ``y``, ``z``,
+        ``radius``; any other columns (except navis's derived ``type``) are kept as labels.
+        Node IDs are exact integers (int64, or uint64 above 2**63); booleans, rounded floats
+        and strings are refused (:mod:`connectome_sim.ids`).
     units : None, 'um', 'nm', float
         Override the coordinate units (µm per unit).  By default navis units are used
-        (nm neurons are converted, with a log message); unknown units are accepted as µm
-        unless the median edge length exceeds 20, which looks like nm (or voxels) and
-        is refused.
+        (nm neurons are converted, with a log message), as is a navis ``# Meta:`` units line
+        in an SWC header; unknown units are accepted as µm unless the median edge length
+        exceeds 20, which looks like nm (or voxels) and is refused.
     radius_policy : 'raise', 'neighbours' or float
         What to do with missing/NaN/<=0 radii: raise :class:`RadiusError` (default), fill
         each from the mean of its valid neighbours, or set them to this radius (µm).
@@ -380,33 +487,37 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
     Raises
     ------
     SkeletonError, UnitsError, RadiusError
-        With the offending node IDs in the message.
+        With the offending node IDs (and file lines) in the message.
     """
-    nodes, conn, scale, soma, name = _from_input(skeleton, units)
+    src = skeleton if isinstance(skeleton, Source) else read_source(skeleton, units)
+    return _load(src, radius_policy=radius_policy, root=root, heal=heal,
+                 reroot_soma=reroot_soma)
+
+
+def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
+          reroot_soma=True) -> Morphology:
+    nodes, conn, scale, soma, name = src.nodes, src.conn, src.scale, src.soma, src.name
     _check_columns(nodes, name)
-    logs: list = []
+    logs: list = list(src.notes)
     nodes = nodes.reset_index(drop=True)
-    node_ids = nodes["node_id"].to_numpy().astype(np.int64)
-    parent_ids = pd.to_numeric(nodes["parent_id"], errors="coerce").fillna(-1)
-    parent_ids = parent_ids.to_numpy().astype(np.int64)
+    node_ids = _node_ids(nodes, name)
     if len(node_ids) < 2:
         raise SkeletonError(f"{name}: a cable model needs at least 2 nodes, got "
                             f"{len(node_ids)} (node(s) {_fmt_ids(node_ids)}).")
-    parent = _topology(node_ids, parent_ids, name)
+    parent = _topology(node_ids, _parent_index(node_ids, nodes["parent_id"], name), name)
     roots = np.flatnonzero(parent < 0)
     if len(roots) > 1:
         if not heal:
             frag = _fragments(parent)
             sizes = np.bincount(frag, minlength=len(parent))[roots]
-            desc = ", ".join(f"{int(node_ids[r])} ({int(s)} nodes)"
+            desc = ", ".join(f"{node_ids[r]} ({int(s)} nodes)"
                              for r, s in list(zip(roots, sizes))[:_MAX_LISTED])
             raise SkeletonError(
                 f"{name} is in {len(roots)} fragments, rooted at node(s) {desc}. A cable "
                 "model needs one tree: heal it first (navis.heal_skeleton(neuron)), pass "
                 "heal=True to join the fragments the same way, or keep one fragment.")
         nodes = _heal(nodes, name, logs)
-        parent_ids = nodes["parent_id"].to_numpy().astype(np.int64)
-        parent = _topology(node_ids, parent_ids, name)
+        parent = _topology(node_ids, _parent_index(node_ids, nodes["parent_id"], name), name)
         roots = np.flatnonzero(parent < 0)
 
     xyz = nodes[["x", "y", "z"]].to_numpy(dtype=np.float64)
@@ -428,11 +539,13 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
             raise UnitsError(
                 f"{name}: units are not declared and the median edge length is {med:.4g}, "
                 f"which looks like nanometres (µm skeletons have edges of ~0.1-5; the longest, "
-                f"node {int(node_ids[k])} -> parent {int(node_ids[parent[k]])}, is "
+                f"node {node_ids[k]} -> parent {node_ids[parent[k]]}, is "
                 f"{float(el.max()):.4g}). Convert "
                 "first (navis: neuron.convert_units('um')), or pass units='nm' (or units=<µm "
                 "per unit>), or units='um' if these really are µm.")
         scale = 1.0
+    elif not (np.isfinite(scale) and scale > 0):
+        raise UnitsError(f"{name}: units must be a positive length, got {scale} µm per unit.")
     elif scale != 1.0:
         msg = f"converted {name} from {scale:g} µm per unit to µm (coordinates and radii)"
         log.info(msg)
@@ -444,19 +557,22 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
     root_idx = int(roots[0])
     want = root if root is not None else (soma if reroot_soma else None)
     if want is not None:
-        hit = np.flatnonzero(node_ids == int(want))
+        try:
+            hit = np.flatnonzero(node_ids == as_id(want, "root"))
+        except IDError as exc:
+            raise SkeletonError(str(exc)) from None
         if len(hit) == 0:
             raise SkeletonError(f"{name}: root/soma node {want} is not in the skeleton.")
         if hit[0] != root_idx:
             parent = _reroot(parent, int(hit[0]))
             msg = (f"rerooted {name} at {'node' if root is not None else 'soma node'} "
-                   f"{int(want)} (was {int(node_ids[root_idx])})")
+                   f"{want} (was {node_ids[root_idx]})")
             log.info(msg)
             logs.append(msg)
             root_idx = int(hit[0])
-    elif soma is not None and not reroot_soma:
-        logs.append(f"kept root {int(node_ids[root_idx])}; soma {soma} not used as root "
-                    "(reroot_soma=False)")
+    elif soma is not None and not reroot_soma and soma != node_ids[root_idx]:
+        logs.append(f"kept the first node {node_ids[root_idx]} as the root, as NEURON's "
+                    f"Import3d does; the first soma node is {soma}")
 
     radius = _repair_radii(radius, parent, node_ids, radius_policy, name, logs)
 
@@ -470,22 +586,42 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
                   and c not in _IGNORED_COLUMNS]
     labels = nodes.loc[order, label_cols].copy()
     labels.index = pd.Index(node_ids[order], name="node_id")
+    if "label" in labels.columns and "region" not in labels.columns:
+        reg = _regions(labels["label"])
+        if reg is not None:
+            labels["region"] = reg
 
     if conn is not None and len(conn):
         conn = conn.copy()
         for c in ("x", "y", "z"):
             if c in conn.columns:
                 conn[c] = conn[c].astype(np.float64) * scale
-        unknown = ~np.isin(conn["node_id"].to_numpy(), node_ids)
+        try:
+            cnode = as_ids(conn["node_id"], f"{name}: connectors' node_id")
+            cnode, nid = common_ids(cnode, node_ids, what=f"{name}: connector node_id")
+        except IDError as exc:
+            raise SkeletonError(str(exc)) from None
+        unknown = ~np.isin(cnode, nid)
         if unknown.any():
             cid = conn["connector_id"].to_numpy()[unknown] if "connector_id" in conn else []
             raise SkeletonError(
                 f"{name}: connector(s) {_fmt_ids(cid)} sit on node(s) "
-                f"{_fmt_ids(conn['node_id'].to_numpy()[unknown])} that are not in the skeleton.")
+                f"{_fmt_ids(cnode[unknown])} that are not in the skeleton.")
     else:
         conn = pd.DataFrame({"connector_id": pd.Series(dtype=np.int64),
                              "node_id": pd.Series(dtype=np.int64),
                              "type": pd.Series(dtype=object)})
     return Morphology(node_ids=node_ids[order], parent=new_parent, xyz=xyz[order],
                       radius=radius[order], labels=labels, connectors=conn.reset_index(drop=True),
-                      soma=soma, name=name, log=logs)
+                      soma=soma, name=name, log=logs, source_row=order)
+
+
+def _regions(label: pd.Series):
+    """NEURON's region names ('soma', 'axon', 'dend', 'apic', 'dend_5'...) for an integer SWC
+    type column, or None when the column does not hold SWC types."""
+    from .import3d import region_name
+
+    v = pd.to_numeric(label, errors="coerce")
+    if v.isna().any() or not (v == np.round(v)).all():
+        return None
+    return [region_name(t) for t in v.astype(np.int64)]

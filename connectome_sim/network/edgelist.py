@@ -1,8 +1,9 @@
 """Fast build of a :class:`PointNetwork` from an edge list (FlyWire scale in about a second).
 
-The columns are found by :func:`connectome_sim.io.edges.detect_columns`; here the IDs are
-made exact (:mod:`connectome_sim.ids`: int64 and uint64 columns join without loss, floats
-only when exact, strings never mixed with integers), factorised once (one hash pass in numba
+Columns, signs, delays and gap-junction rows are resolved by
+:func:`connectome_sim.io.edges.load_edge_list` (the same detection as the command line); here
+the IDs are brought to one exact kind (:mod:`connectome_sim.ids`: int64 and uint64 columns
+join without loss, strings never meet integers), factorised once (one hash pass in numba
 over both ID columns, then a sort of the distinct IDs), and the synapses sorted into a CSR by
 a counting sort (:func:`connectome_sim.engine.network.build_csr`).  No Python loop runs over
 edges or neurons.  Weights stay synapse counts (signed); the conversion to each target's
@@ -19,7 +20,7 @@ import pandas as pd
 from ..engine import network as eng
 from ..errors import ParameterError
 from ..ids import as_ids, common_ids
-from ..io.edges import detect_columns, neurotransmitter_signs, read_edges
+from ..io.edges import load_edge_list
 from .models import get_model
 
 __all__ = ["build_from_edge_list", "factorize_ids"]
@@ -39,46 +40,8 @@ def factorize_ids(s: np.ndarray, t: np.ndarray):
     return np.asarray(u, dtype=object), codes[:s.size], codes[s.size:]
 
 
-def _weights(df, wc, sign_col, nt_col, inhibitory_nt):
-    if wc is None:
-        w = np.ones(len(df))
-    elif df[wc].dtype.kind in "iub":
-        w = df[wc].to_numpy(dtype=float)          # integers: finite by construction
-    else:
-        w = pd.to_numeric(df[wc], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(w)
-        if bad.any():
-            rows = np.flatnonzero(bad)[:10]
-            raise ParameterError(f"weight column {wc!r} has NaN/inf/non-numeric values in rows "
-                                 f"{list(df.index[rows])} (e.g. {df[wc].iloc[rows[0]]!r}); "
-                                 "drop or fix them")
-    if sign_col is not None:
-        sg = df[sign_col].to_numpy()
-        if sg.dtype == bool:
-            sg = np.where(sg, 1.0, -1.0)
-        else:
-            num = pd.to_numeric(df[sign_col], errors="coerce").to_numpy(dtype=float)
-            if not np.isfinite(num).all():
-                bad = np.flatnonzero(~np.isfinite(num))[:5]
-                raise ParameterError(f"sign column {sign_col!r} has non-numeric values in rows "
-                                     f"{list(df.index[bad])} (e.g. {df[sign_col].iloc[bad[0]]!r})")
-            sg = np.where(num < 0, -1.0, 1.0)
-        w = np.abs(w) * sg
-    if nt_col is not None:
-        w = np.abs(w) * neurotransmitter_signs(df[nt_col].to_numpy(), inhibitory_nt)
-    return w
-
-
-def _delays(df, delay, dflt):
-    if isinstance(delay, str):
-        d = pd.to_numeric(df[delay], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(d) | (d < 0)
-        if bad.any():
-            rows = np.flatnonzero(bad)[:5]
-            raise ParameterError(f"delay column {delay!r} has NaN/inf/negative/non-numeric "
-                                 f"values in rows {list(df.index[rows])} (e.g. "
-                                 f"{df[delay].iloc[rows[0]]!r}); delays are ms >= 0")
-        return d
+def _delays(_df, delay, _dflt):
+    """One delay for every edge (ms) as a 1-element array; None for the models' defaults."""
     if delay is None:
         return None
     try:
@@ -130,7 +93,7 @@ def _model_codes(net, model, ids, labels, neurons, model_by):
 def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_col, delay,
                          duplicates, sign_col, nt_col, inhibitory_nt, weight_scale, type_col,
                          gap_weight, labels, neurons, model_by, g_syn, g_gap, graded_current,
-                         max_memory, verbose, props):
+                         max_memory, verbose, props, neuron_nt=None):
     """The body of :meth:`PointNetwork.from_edge_list` (see there)."""
     t_start = time.perf_counter()
     stages = []
@@ -140,27 +103,25 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
 
     if duplicates not in ("sum", "raise"):
         raise ParameterError(f"duplicates must be 'sum' or 'raise', got {duplicates!r}")
-    df = read_edges(edges)
-    if len(df) == 0:
+    if isinstance(delay, str):
+        delay_col, delay = delay, None
+    else:
+        delay_col = False
+        _delays(None, delay, None)                      # checks a number given as delay=
+    el = load_edge_list(edges, source_col=source_col, target_col=target_col,
+                        weight_col=weight_col, sign_col=sign_col, nt_col=nt_col,
+                        delay_col=delay_col, type_col=type_col, inhibitory_nt=inhibitory_nt,
+                        neuron_nt=neuron_nt)
+    n_rows = len(el.source)
+    if n_rows == 0:
         raise ParameterError("the edge list is empty (no rows); a network needs at least one "
                              "connection, or build it with PointNetwork() and add_neurons()")
-    sc, tc, wc = detect_columns(df, source_col, target_col, weight_col)
-    for c in (sign_col, nt_col) + ((delay,) if isinstance(delay, str) else ()):
-        if c is not None and c not in df.columns:
-            raise ParameterError(f"edge list has no column {c!r}; columns: {list(df.columns)}")
-    s_ids = as_ids(df[sc], f"edge list column {sc!r}")
-    t_ids = as_ids(df[tc], f"edge list column {tc!r}")
-    s_ids, t_ids = common_ids(s_ids, t_ids, what=f"edge list columns {sc!r} and {tc!r}")
-    stage("ids")
-    w = _weights(df, wc, sign_col, nt_col, inhibitory_nt)
-    is_gap = None
-    tcol = [c for c in df.columns if str(c).lower() == str(type_col).lower()] if type_col else []
-    if tcol:
-        is_gap = df[tcol[0]].astype(str).str.lower().isin(
-            ["electrical", "gap", "gap_junction", "gapjunction"]).to_numpy()
-        if not is_gap.any():
-            is_gap = None
-    stage("weights")
+    s_ids, t_ids = common_ids(el.source, el.target,
+                              what=f"edge list columns {el.columns.source!r} and "
+                                   f"{el.columns.target!r}")
+    w = el.weight
+    is_gap = el.electrical if el.electrical.any() else None
+    stage("read")
     uniq, s_code, t_code = factorize_ids(s_ids, t_ids)
     del s_ids, t_ids
     stage("factorise")
@@ -207,7 +168,7 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
     elif weight_scale is not None and not isinstance(weight_scale, dict):
         raise ParameterError(f"weight_scale must be a number or a dict, got {weight_scale!r}")
     stage("neurons")
-    d = _delays(df, delay, None)
+    d = el.delay if el.delay is not None else _delays(None, delay, None)
     if d is None:           # each target model's default delay
         from .network import _default_delay
 
@@ -234,6 +195,6 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
         for name, t in stages:
             parts.append(f"{name} {t - prev:.3f} s")
             prev = t
-        print(f"from_edge_list: {len(df):,} rows, {n:,} neurons in "
-              f"{prev - t_start:.3f} s ({', '.join(parts)})")
+        print(f"from_edge_list: {n_rows:,} rows, {n:,} neurons in "
+              f"{prev - t_start:.3f} s ({', '.join(parts)}); {el.summary()}")
     return net

@@ -99,15 +99,24 @@ class RunState:
 
     @classmethod
     def load(cls, path) -> RunState:
-        """Read a state written by :meth:`save`."""
+        """Read a state written by :meth:`save`.
+
+        Raises
+        ------
+        FileNotFoundError
+            No such file.
+        InputFileError
+            The file is not a complete saved state (truncated, corrupt, another .npz); the
+            message names the path.
+        """
+        from ..errors import InputFileError
+
         path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"saved state {path} does not exist" +
+                                    (" (it is a folder)" if path.is_dir() else ""))
         try:
-            z = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as exc:
-            raise ParameterError(f"load_state: {path} is not a saved network state ({exc})") \
-                from None
-        with z:
-            try:
+            with np.load(path, allow_pickle=False) as z:
                 n = int(z["n_trials"])
                 ng = int(z["n_groups"])
                 S = [[z[f"S_{tr}_{g}"].copy() for g in range(ng)] for tr in range(n)]
@@ -115,9 +124,9 @@ class RunState:
                      for tr in range(n)]
                 return cls(int(z["step"]), float(z["dt"]), int(z["seed"]), S, d,
                            str(z["model"]), str(z["fingerprint"]))
-            except KeyError as exc:
-                raise ParameterError(f"load_state: {path} lacks {exc}; it is not a state "
-                                     "written by save_state") from None
+        except Exception as e:  # zipfile/numpy errors: name the file instead
+            raise InputFileError(f"saved state {path} cannot be read: it is not a complete "
+                                 f"state written by save_state ({type(e).__name__}: {e})") from e
 
 
 def fingerprint(net) -> str:

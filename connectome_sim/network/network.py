@@ -455,10 +455,10 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
     def from_edge_list(cls, edges, model="IntFire1", source_col=None, target_col=None,
                        weight_col=None, delay=None, duplicates="sum", sign_col=None,
                        nt_col=None, inhibitory_nt=INHIBITORY_NT, weight_scale=None,
-                       type_col="type", gap_weight=0.001, labels=None, neurons=None,
+                       type_col=None, gap_weight=0.001, labels=None, neurons=None,
                        model_by="label", g_syn=100.0, g_gap=100.0,
                        graded_current=GRADED_CURRENT, max_memory=None, verbose=False,
-                       **props):
+                       neuron_nt=None, **props):
         """Build a network from an edge list (DataFrame, CSV or parquet path).
 
         Parameters
@@ -470,27 +470,30 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
             a cell-type column of ``neurons``) to a model name; the key ``'*'`` covers every
             other neuron (without it, unmatched neurons are an error).
         source_col, target_col, weight_col : str, optional
-            Column names; auto-detected when None (source/target/weight, pre/post, neuPrint
+            Column names; detected when None (source/target/weight, pre/post, neuPrint
             ``bodyId_pre``/``bodyId_post``, FlyWire ``pre_root_id``/``post_root_id``/
             ``syn_count``, Shiu ``Presynaptic_ID``/``Postsynaptic_ID``/``Excitatory x
-            Connectivity``).  No weight column: weight 1 per row.
+            Connectivity``; see :func:`connectome_sim.io.edges.load_edge_list`, which reports
+            its choices).  ``weight_col=False``: weight 1 per row.
         delay : float or str, optional
             Synaptic delay (ms, finite, >= 0) or the name of a delay column; default 5 ms
             (navis), 1.8 ms for LIF (Shiu et al.).
         duplicates : {'sum', 'raise'}
             Sum repeated (source, target) rows or refuse them.
         sign_col : str, optional
-            Column of +1/-1 (or True = excitatory) signs multiplied into ``|weight|``.
+            Column of +1/-1 (or True = excitatory) signs multiplied into ``|weight|``;
+            detected when None, none when False.
         nt_col : str, optional
-            Neurotransmitter column; ``inhibitory_nt`` (default GABA, Glu) become negative.
+            Neurotransmitter column (e.g. FlyWire ``nt_type``); ``inhibitory_nt`` (default
+            GABA, Glu) become negative.  Detected when None, none when False.
         weight_scale : float or dict, optional
             Factor from edge-list weights to the target's weight unit: one number for every
             pair, or ``{target model: factor}`` / ``{(source model, target model): factor}``
             (the rest by :func:`pair_scale`).  One number is refused when the models of the
             network use different weight units.
-        type_col : str
-            If present, rows whose type is ``'electrical'`` become gap junctions; other rows
-            are chemical synapses.  Each junction is undirected: rows listing it in both
+        type_col : str, optional
+            Synapse-type column (detected when None, none when False): rows whose type is
+            ``'electrical'`` become gap junctions; other rows are chemical synapses.  Each junction is undirected: rows listing it in both
             directions (as C. elegans tables do) are averaged, not added.
         gap_weight : float
             µS per synapse of gap junctions (those touching a graded neuron: ``g_gap`` pS).
@@ -503,7 +506,9 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
         g_syn, g_gap, graded_current, max_memory
             See :class:`PointNetwork`.
         verbose : bool
-            Print the time of each build stage.
+            Print the time of each build stage and the column choices.
+        neuron_nt : pandas.Series, optional
+            Transmitter per neuron (indexed by ID), for the signs when the edge list has none.
         **props
             Model parameters for every neuron (scalar) or per neuron (array in ID order).
         """
@@ -515,7 +520,7 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
             nt_col=nt_col, inhibitory_nt=inhibitory_nt, weight_scale=weight_scale,
             type_col=type_col, gap_weight=gap_weight, labels=labels, neurons=neurons,
             model_by=model_by, g_syn=g_syn, g_gap=g_gap, graded_current=graded_current,
-            max_memory=max_memory, verbose=verbose, props=props)
+            max_memory=max_memory, verbose=verbose, props=props, neuron_nt=neuron_nt)
 
     @classmethod
     def from_networkx(cls, G, model="IntFire1", weight="weight", delay=None, label=None, **kw):

@@ -177,3 +177,24 @@ def test_api_shapes_and_errors(neuron1):
     bare = CompartmentModel(neuron1, res=10)  # no membrane conductance: no DC resistance
     with pytest.raises(ParameterError, match="pas"):
         an.input_resistance(bare, [SOMA])
+
+
+def test_input_resistance_at_v_rest_with_a_user_channel(neuron1):
+    """A user channel linearised at v_rest (its compiled kernel, gates at steady state) equals
+    the same extra conductance folded into pas (gbar a_inf^3 b_inf at v_rest, from the
+    channel's own Python rate functions), whose impedance is checked against NEURON above.
+    Once raised NameError: njit."""
+    from connectome_sim.mechanisms.examples import A_TYPE_K
+    from connectome_sim.mechanisms.examples.a_type_k import a_inf, b_inf
+
+    v_rest, gbar = -60.0, 0.003
+    m = _seed_model(neuron1)
+    m.insert(A_TYPE_K, gbar=gbar)
+    ours = an.input_resistance(m, [SOMA, AXON_TIP, DEND_BASE], v_rest=v_rest)
+    g_ka = gbar * a_inf(v_rest) ** 3 * b_inf(v_rest)  # S/cm², frozen gates
+    ref_model = CompartmentModel(neuron1, res=10)
+    ref_model.Ra, ref_model.cm = 266.1, 0.8
+    ref_model.insert("pas", g=1 / 20800 + g_ka, e=-60)
+    ref = an.input_resistance(ref_model, [SOMA, AXON_TIP, DEND_BASE])
+    np.testing.assert_allclose(ours.to_numpy(), ref.to_numpy(), rtol=1e-9)
+    assert (ours < an.input_resistance(m, [SOMA, AXON_TIP, DEND_BASE]) * 0.99).all()

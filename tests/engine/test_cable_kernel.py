@@ -6,7 +6,7 @@ import numba
 import numpy as np
 import pytest
 
-from connectome_sim.engine.cable_run import CableArrays, EventArrays, run_cable
+from connectome_sim.engine.cable_run import CableArrays, EventArrays, MechanismArrays, run_cable
 from connectome_sim.mechanisms import HH
 from connectome_sim.mechanisms.point import exp2syn_factor
 
@@ -26,7 +26,7 @@ def _one_comp(area):
         parent=np.array([-1]), gax=np.zeros(1), cap=np.array([area * 1e-5]),
         gconst=np.array([p["gl"] * area * 1e-2]),
         econst=np.array([p["gl"] * p["el"] * area * 1e-2]),
-        mechs=[(hh, np.array([0]), row)],
+        mechs=[MechanismArrays(hh, np.array([0]), row)],
         icl_comp=np.array([0]), icl_par=np.array([[1.0, 0.5, 0.3]]),
         alp_comp=np.array([0]), alp_par=np.array([[12.0, 0.5, 2e-3, 0.0]]),
         syn_comp=np.array([0, 0]), syn_par=np.array([[t1, t2, -80.0, f, f],
@@ -73,7 +73,7 @@ def test_single_compartment_matches_neuron(method, celsius):
     ev = EventArrays(np.array([0, 3]), np.array([7.3, 15.01, 15.2]), np.array([1, 1, 1]),
                      np.full(3, 4e-3))
     out = run_cable(_one_comp(area), ev, 1000, 0.025, -65.0, method=method, celsius=celsius,
-                    rec_v=[0], rec_s=[0])
+                    rec_v=[0], rec_s=[(0, 0, 0)])
     assert np.abs(out["rec"][0, 0] - nv).max() < 1e-6
     assert np.abs(out["rec"][0, 1] - nm).max() < 1e-8
     ours = out["spk_step"][0, :out["spk_n"][0]] * 0.025
@@ -98,7 +98,7 @@ def test_forest_equals_separate_cells():
         n = len(c["parent"])
         arr = CableArrays(parent=c["parent"], gax=c["gax"], cap=c["cap"], gconst=c["gconst"],
                           econst=c["econst"],
-                          mechs=[(c["hh"], np.arange(n), np.repeat(c["row"], n, 0))],
+                          mechs=[MechanismArrays(c["hh"], np.arange(n), np.repeat(c["row"], n, 0))],
                           icl_comp=np.array([0]), icl_par=np.array([[1.0, 2.0, amp]]))
         runs.append(run_cable(arr, EventArrays.empty(1), 400, 0.025, -65.0,
                               rec_v=np.arange(n))["rec"][0])
@@ -107,7 +107,8 @@ def test_forest_equals_separate_cells():
     cat = (lambda k: np.concatenate([a[k], b[k]]))
     arr = CableArrays(parent=par, gax=cat("gax"), cap=cat("cap"), gconst=cat("gconst"),
                       econst=cat("econst"),
-                      mechs=[(a["hh"], np.arange(na + nb), np.repeat(a["row"], na + nb, 0))],
+                      mechs=[MechanismArrays(a["hh"], np.arange(na + nb),
+                                            np.repeat(a["row"], na + nb, 0))],
                       icl_comp=np.array([0, na]), icl_par=np.array([[1.0, 2.0, 0.4],
                                                                     [1.0, 2.0, 0.2]]))
     both = run_cable(arr, EventArrays.empty(1), 400, 0.025, -65.0,
@@ -131,11 +132,12 @@ def test_trials_bit_identical_across_thread_counts():
     c = _cable(6)
     t1, t2, f = exp2syn_factor(0.2, 3.0)
     arr = CableArrays(parent=c["parent"], gax=c["gax"], cap=c["cap"], gconst=c["gconst"],
-                      econst=c["econst"], mechs=[(c["hh"], np.arange(6), np.repeat(c["row"], 6, 0))],
+                      econst=c["econst"],
+                      mechs=[MechanismArrays(c["hh"], np.arange(6), np.repeat(c["row"], 6, 0))],
                       syn_comp=np.array([5]), syn_par=np.array([[t1, t2, 0.0, f, f]]),
                       det_comp=np.array([0]), det_thr=np.array([-20.0]))
     ev = _trial_events(4, np.random.default_rng(3))
-    kw = dict(rec_v=[0, 5], rec_s=[0])
+    kw = dict(rec_v=[0, 5], rec_s=[(0, 0, 0)])
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(1)

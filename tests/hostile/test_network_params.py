@@ -37,15 +37,16 @@ EDGE_CASES = [
     ("delay_column_negative", lambda: PointNetwork.from_edge_list(
         E.assign(lag=[1.0, -3.0, 2.0]), delay="lag"), ParameterError, r"delay column 'lag'"),
     ("delay_column_text", lambda: PointNetwork.from_edge_list(
-        E.assign(lag=["1", "x", "2"]), delay="lag"), ParameterError, r"'x'"),
+        E.assign(lag=["1", "x", "2"]), delay="lag"), ParameterError,
+     r"delay column 'lag'.*non-numeric.*rows \[1\]"),
     ("weight_nan", lambda: PointNetwork.from_edge_list(E.assign(weight=[1, np.nan, 2])),
      ParameterError, r"weight column 'weight'.*rows \[1\]"),
     ("weight_inf", lambda: PointNetwork.from_edge_list(E.assign(weight=[1, np.inf, 2])),
-     ParameterError, r"NaN/inf"),
+     ParameterError, r"weight column 'weight' has NaN, inf.*rows \[1\]"),
     ("weight_text", lambda: PointNetwork.from_edge_list(E.assign(weight=["1", "two", "2"])),
-     ParameterError, r"'two'"),
-    ("sign_text", lambda: PointNetwork.from_edge_list(E.assign(s=["+", "-", "+"]), sign_col="s"),
-     ParameterError, r"sign column 's'"),
+     ParameterError, r"weight column 'weight'.*non-numeric values in rows \[1\]"),
+    ("sign_words", lambda: PointNetwork.from_edge_list(E.assign(s=["+", "maybe", "+"]),
+                                                       sign_col="s"), ParameterError, r"'s'"),
     ("sign_missing_column", lambda: PointNetwork.from_edge_list(E, sign_col="sgn"),
      ParameterError, r"no column 'sgn'"),
     ("duplicates_mode", lambda: PointNetwork.from_edge_list(E, duplicates="first"),
@@ -119,6 +120,13 @@ def test_model_parameters_checked_when_given(name, model, props, rx):
     net.add_neurons(["x", "y"])
     with pytest.raises(ParameterError, match=rx):
         net.set_params(["y"], **props)
+
+
+def test_sign_symbols_are_signs():
+    net = PointNetwork.from_edge_list(E.assign(s=["+", "-", "+"]), sign_col="s", model="LIF")
+    from connectome_sim.network.compile import compile_network
+
+    assert np.allclose(np.sort(compile_network(net).w), [-0.55, 0.825, 1.1])
 
 
 def test_bad_per_neuron_value_names_the_neuron():

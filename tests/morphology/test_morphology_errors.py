@@ -140,7 +140,7 @@ def test_bad_types_and_paths(tmp_path):
 
 def test_unknown_ids_listed():
     g = build_geometry(table(GOOD))
-    with pytest.raises(UnknownIDError, match=r"\[77, 88\]"):
+    with pytest.raises(UnknownIDError, match=r"\[88, 77\]"):  # in the order given
         g.node_to_compartment([1, 88, 77])
     with pytest.raises(UnknownIDError, match=r"\[5\]"):
         g.select(connectors=[5])

@@ -29,7 +29,8 @@ def test_inputs_agree(n1, g1, tmp_path):
         assert np.allclose(g.area, g1.area, rtol=1e-12) and np.allclose(g.ri_unit, g1.ri_unit)
     path = tmp_path / "n1.swc"
     node_map = navis.write_swc(n1, path, return_node_map=True)
-    g_swc = build_geometry(path, res=10.0, root=node_map[n1.soma])
+    # read as navis reads it (the default for files is NEURON's Import3d reading)
+    g_swc = build_geometry(path, res=10.0, root=node_map[n1.soma], soma="navis")
     assert g_swc.n_comp == g1.n_comp
     assert g_swc.length.sum() == pytest.approx(g1.length.sum(), rel=1e-5)
     assert g_swc.area.sum() == pytest.approx(g1.area.sum(), rel=1e-5)

@@ -16,6 +16,7 @@ default on coordinates that are already float32-representable.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import navis
 import numpy as np
@@ -23,7 +24,10 @@ import pandas as pd
 import pytest
 from neuron import h
 
+from connectome_sim.errors import ParameterError
 from connectome_sim.morphology import build_geometry
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "morphologies"
 
 TOL = 1e-6
 
@@ -184,37 +188,31 @@ def test_tutorial_soma_children_all_connected(clean_neuron):
     assert max(ea, er, ej) < TOL
 
 
-def test_sphere_soma_equal_neuron(clean_neuron):
-    """soma='sphere': NEURON built from our sections' 3-D points (children at soma(0.5))
-    gives the same segment areas and resistances, and the soma area is 4πr²."""
+def test_sphere_soma_option_removed():
+    """soma='sphere' claimed to be NEURON's convention and was not: it is refused, naming
+    the conventions that exist."""
     n = navis.example_neurons(1, kind="skeleton").convert_units("um")
-    n.soma = 20
-    n.reroot(20, inplace=True)
-    geom = build_geometry(n, res=10.0, soma="sphere", float32_pt3d=True)
-    secs = []
-    for s, row in geom.sections.iterrows():
-        sec = h.Section(name=f"sph_{s}")
-        for x, y, z, d in geom.pt3d[s]:
-            h.pt3dadd(x, y, z, d, sec=sec)
-        sec.Ra, sec.nseg = 35.4, int(row.nseg)
-        if row.parent_section >= 0:
-            sec.connect(secs[int(row.parent_section)](row.parent_x), 0)
-        secs.append(sec)
-    assert len(list(secs[0].wholetree())) == len(secs)
-    r = float(n.nodes.set_index("node_id").radius[20])
-    # float32 pt3d (x ± r at ~300 µm from the origin): 4πr² only to ~1e-4 here; the exact
-    # 4πr² of the float64 default is checked in the property tests
-    assert secs[0](0.5).area() == pytest.approx(4 * np.pi * r * r, rel=1e-4)
-    for i in range(geom.n_comp):
-        sec = secs[geom.section[i]]
-        seg = sec(geom.x[i])
-        if not geom.is_junction[i]:
-            assert geom.area[i] == pytest.approx(seg.area(), rel=TOL)
-            if i > 0:
-                assert geom.ri[i] == pytest.approx(seg.ri(), rel=TOL)
-        else:
-            assert geom.ri[i] == pytest.approx(sec(1).ri(), rel=TOL)
-    # the soma's children link straight to the soma compartment
-    kids = np.flatnonzero(geom.sections.parent_section.to_numpy() == 0)
-    first = [np.flatnonzero(geom.section == k)[0] for k in kids]
-    assert len(kids) == 3 and (geom.parent[first] == 0).all()
+    with pytest.raises(ParameterError, match=r"soma='sphere'.*soma='neuron'.*soma='navis'"):
+        build_geometry(n, soma="sphere")
+
+
+def test_navis_neuron_with_neuron_convention_equals_file_reading():
+    """A navis neuron read from an SWC file (its 'label' column holds the SWC types), built
+    with soma='neuron', gives the same cable as the file itself (NEURON's Import3d reading,
+    checked against NEURON in test_import3d_parity.py)."""
+    path = DATA / "hemibrain_1734350788_soma_root.swc"
+    # navis stores coordinates in float32: compare both readings in float32 3-D points
+    from_file = build_geometry(path, res=10.0, float32_pt3d=True)
+    n = navis.read_swc(path)
+    from_navis = build_geometry(n, res=10.0, soma="neuron", float32_pt3d=True)
+    assert from_navis.convention == from_file.convention == "neuron"
+    assert from_navis.soma_kind == from_file.soma_kind == "single point"
+    assert list(from_navis.sections.name) == list(from_file.sections.name)
+    assert np.array_equal(from_navis.parent, from_file.parent)
+    # (the soma cylinder's ends, x ± d/2, are computed before the float32 rounding)
+    np.testing.assert_allclose(from_navis.area, from_file.area, rtol=1e-4)
+    np.testing.assert_allclose(from_navis.ri_unit, from_file.ri_unit, rtol=1e-4)
+    # and differs from the navis reading of the same neuron (soma as a 3-D point)
+    navis_reading = build_geometry(n, res=10.0)
+    assert navis_reading.convention == "navis"
+    assert abs(navis_reading.area.sum() - from_file.area.sum()) > 1e-3

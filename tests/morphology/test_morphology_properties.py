@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from connectome_sim.morphology import build_geometry
@@ -98,12 +99,42 @@ def test_totals_and_maps(tree, res, use_dlambda):
 
 
 @SETTINGS
-@given(random_trees())
-def test_sphere_soma_adds_4pi_r2(tree):
+@given(random_trees(), st.booleans())
+def test_neuron_reading_of_typeless_tree_is_navis_reading(tree, use_dlambda):
+    """Without SWC types (no soma, one type), NEURON's Import3d rules cut the same sections
+    as the navis reading (root children at the root's x=0), so every number agrees.
+    (Trees with zero-length sections differ: Import3d deletes two-point zero-length sections
+    with their annulus of membrane, the navis reading keeps that area.)"""
     df, root = tree
-    g = build_geometry(df, root=root, soma="sphere", res=5.0)
-    L_exp, A_exp = expected_totals(df)
-    r = float(df.set_index("node_id").radius[g.morphology.root])
+    kw = dict(d_lambda=0.1, Ra=100.0) if use_dlambda else dict(res=2.0)
+    a = build_geometry(df, root=root, soma="navis", **kw)
+    assume(not any("zero-length" in m for m in a.morphology.log))
+    b = build_geometry(df, root=root, soma="neuron", **kw)
+    assert b.convention == "neuron" and b.soma_kind == "none"
+    assert np.array_equal(a.parent, b.parent)
+    np.testing.assert_allclose(a.area, b.area, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a.ri_unit, b.ri_unit, rtol=1e-12, atol=1e-15)
+    assert (a.node_table.compartment == b.node_table.compartment).all()
+
+
+@SETTINGS
+@given(random_trees())
+def test_single_point_soma_is_4pi_r2(tree):
+    """A root of SWC type 1 among type-3 nodes: NEURON's single-point soma, a cylinder of
+    L = diam along x (area 4πr² exactly in the float64 default)."""
+    df, root = tree
+    df = df.copy()
+    rid = root if root is not None else int(df.node_id[df.parent_id < 0].iloc[0])
+    df["label"] = np.where(df.node_id == rid, 1, 3)
+    g = build_geometry(df, root=root, soma="neuron", res=5.0)
+    # (zero-length sections merged at the soma bring their annulus of membrane with them)
+    assume(not any("merged" in m for m in g.morphology.log))
+    r = float(df.set_index("node_id").radius[rid])
+    assert g.soma_kind == "single point" and g.sections.name[0] == "soma[0]"
     assert abs(g.area[g.section == 0].sum() - 4 * np.pi * r * r) <= 1e-9 * 4 * np.pi * r * r
-    assert abs(g.length.sum() - (L_exp + 2 * r)) <= 1e-9 * (L_exp + 2 * r)
-    assert g.node_to_compartment([g.morphology.root])[0] == 0
+    assert g.sections.L[0] == pytest.approx(2 * r, rel=1e-12)
+    assert g.node_to_compartment([rid])[0] == g.locate("soma[0](0.5)")[0]
+    # neurites leave the soma centre (soma(0.5)) and every node maps somewhere
+    kids = g.sections.parent_section == 0
+    assert (g.sections.parent_x[kids] == 0.5).all()
+    assert sorted(g.node_table.index) == sorted(df.node_id)

@@ -10,8 +10,8 @@ Use it like any mechanism::
     model.insert(A_TYPE_K, subset="dendrite", gbar=0.02)
 
 or register it by name with :func:`connectome_sim.mechanisms.register_mechanism` and then
-``model.insert('ka')``.  The rate functions below are ordinary Python; their source is pasted
-into the generated kernel and compiled by numba together with the rest of the model.
+``model.insert('ka')``.  The rate functions below are ordinary Python; their source is compiled
+by numba into the channel's own kernel (once per install), which the cable kernel calls.
 """
 
 import math

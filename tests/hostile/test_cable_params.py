@@ -1,0 +1,189 @@
+"""Hostile stimulus, synapse and run parameters of CompartmentModel and the spike-train
+generators: each is refused where it is given, naming the keyword (see README.md here)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from connectome_sim.cable import CompartmentModel
+from connectome_sim.errors import ParameterError, StabilityError
+from connectome_sim.stimuli import (check_spike_times, netstim_times, netstim_trains,
+                                    poisson_times, regular_times)
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.fixture(scope="module")
+def tree():
+    rows = [(1, -1, 0, 0, 0, 5.0)] + [(2 + k, 1 + k, 10.0 * (k + 1), 0, 0, 1.0)
+                                      for k in range(4)]
+    rows += [(6, 1, 0, 12, 0, 0.8), (7, 6, 0, 24, 0, 0.8)]
+    return pd.DataFrame(rows, columns=["node_id", "parent_id", "x", "y", "z", "radius"])
+
+
+@pytest.fixture
+def model(tree):
+    m = CompartmentModel(tree, res=5)
+    m.insert("pas", g=1e-4, e=-65)
+    return m
+
+
+PULSES = [
+    (dict(start=-1), "start"), (dict(start=NAN), "start"), (dict(start=INF), "start"),
+    (dict(duration=-5), "duration"), (dict(duration=NAN), "duration"),
+    (dict(duration=INF), "duration"), (dict(current=NAN), "current"),
+    (dict(current=INF), "current"), (dict(current=-INF), "current"),
+    (dict(current="0.1nA"), "current"), (dict(current=True), "current"),
+    (dict(start=[1, 2]), "start"),
+]
+
+
+@pytest.mark.parametrize("kw,culprit", PULSES, ids=[str(k) for k, _ in PULSES])
+def test_inject_current_pulse(model, kw, culprit):
+    with pytest.raises(ParameterError, match=rf"^{culprit}="):
+        model.inject_current_pulse(3, **kw)
+    assert model._points == []          # nothing half-added
+
+
+ALPHA = [(dict(start=-2), "start"), (dict(tau=0), "tau"), (dict(tau=-1), "tau"),
+         (dict(tau=NAN), "tau"), (dict(rev_pot=NAN), "rev_pot"),
+         (dict(max_syn_cond=-0.1), "max_syn_cond"), (dict(max_syn_cond=INF), "max_syn_cond")]
+
+
+@pytest.mark.parametrize("kw,culprit", ALPHA, ids=[str(k) for k, _ in ALPHA])
+def test_add_synaptic_current(model, kw, culprit):
+    with pytest.raises(ParameterError, match=rf"^{culprit}="):
+        model.add_synaptic_current(3, **kw)
+
+
+SYN = [(dict(tau1=0), "tau1"), (dict(tau2=-3), "tau2"), (dict(e=NAN), "e"),
+       (dict(tau1=INF), "tau1")]
+
+
+@pytest.mark.parametrize("kw,culprit", SYN, ids=[str(k) for k, _ in SYN])
+def test_add_synapse(model, kw, culprit):
+    with pytest.raises(ParameterError, match=rf"^{culprit}="):
+        model.add_synapse(3, "Exp2Syn", **kw)
+
+
+INPUT = [(dict(start=NAN), "start"), (dict(start=-1), "start"),
+         (dict(spike_no=NAN), "spike_no"), (dict(spike_no=-2), "spike_no"),
+         (dict(spike_no=INF), "spike_no"), (dict(spike_int=0), "spike_int"),
+         (dict(spike_int=NAN), "spike_int"), (dict(spike_noise=NAN), "spike_noise"),
+         (dict(spike_noise=1.5), "spike_noise"), (dict(cn_delay=-1), "cn_delay"),
+         (dict(cn_delay=NAN), "cn_delay"), (dict(cn_weight=INF), "cn_weight"),
+         (dict(syn_tau1=0), "tau1"), (dict(syn_rev_pot=INF), "e")]
+
+
+@pytest.mark.parametrize("kw,culprit", INPUT, ids=[str(k) for k, _ in INPUT])
+def test_add_synaptic_input(model, kw, culprit):
+    with pytest.raises(ParameterError, match=rf"^{culprit}="):
+        model.add_synaptic_input(3, **kw)
+
+
+PRE = [([1.0, NAN], "NaN"), ([INF], "infinite"), ([-1.0, 2.0], "negative"),
+       (["a"], "spike times"), (True, "pre=True"), (2.5, "single float")]
+
+
+@pytest.mark.parametrize("pre,culprit", PRE, ids=[repr(p) for p, _ in PRE])
+def test_connect_bad_pre(model, pre, culprit):
+    with pytest.raises(ParameterError, match=culprit):
+        model.connect(pre, 3, cn_weight=0.01)
+    assert model._synapses == []        # refused before the synapse was added
+
+
+CONNECT = [(dict(cn_weight=NAN), "cn_weight"), (dict(cn_delay=-0.5), "cn_delay"),
+           (dict(cn_thresh=NAN), "cn_thresh")]
+
+
+@pytest.mark.parametrize("kw,culprit", CONNECT, ids=[str(k) for k, _ in CONNECT])
+def test_connect_bad_numbers(model, kw, culprit):
+    with pytest.raises(ParameterError, match=rf"^{culprit}="):
+        model.connect([1.0, 2.0], 3, **kw)
+
+
+NETSTIM = [({"start": NAN}, "start"), ({"start": -1}, "start"), ({"number": INF}, "number"),
+           ({"interval": 0}, "interval"), ({"noise": 2}, "noise"), ({"noise": NAN}, "noise")]
+
+
+@pytest.mark.parametrize("pre,culprit", NETSTIM, ids=[str(k) for k, _ in NETSTIM])
+def test_drive_synapses_netstim_dict(model, pre, culprit):
+    syn = model.add_synapse(3)
+    with pytest.raises(ParameterError, match=rf"^{culprit}="):
+        model.drive_synapses(pre, syn, weight=0.01)
+
+
+@pytest.mark.parametrize("kw,culprit", [(dict(weight=NAN), "weight"),
+                                        (dict(weight=0.01, delay=INF), "delay"),
+                                        (dict(weight=0.01, threshold=NAN), "threshold")])
+def test_drive_synapses_numbers(model, kw, culprit):
+    syn = model.add_synapse(3)
+    with pytest.raises(ParameterError, match=rf"^{culprit}="):
+        model.drive_synapses([1.0], syn, **kw)
+
+
+def test_spike_times_are_delivered_exactly(model):
+    # the correct result beside the refusals: spike times given unsorted arrive sorted
+    syn = model.add_synapse(3)
+    model.drive_synapses([5.0, 1.0], syn, weight=0.01)
+    np.testing.assert_array_equal(model._sources[-1]["times"], [1.0, 5.0])
+
+
+@pytest.mark.parametrize("threshold", [NAN, INF, "high"])
+def test_spike_detector_threshold(model, threshold):
+    with pytest.raises(ParameterError, match="^threshold="):
+        model.add_spike_detector(3, threshold=threshold)
+
+
+RUNS = [(dict(duration=NAN), StabilityError, "duration"),
+        (dict(duration=INF), StabilityError, "duration"),
+        (dict(duration=0), StabilityError, "duration"),
+        (dict(duration=-5), StabilityError, "duration"),
+        (dict(dt=NAN), StabilityError, "dt"), (dict(dt=INF), StabilityError, "dt"),
+        (dict(dt=0), StabilityError, "dt"), (dict(dt=-0.025), StabilityError, "dt"),
+        (dict(v_init=NAN), ParameterError, "v_init"),
+        (dict(celsius=NAN), ParameterError, "celsius"),
+        (dict(celsius=-300), ParameterError, "celsius"),
+        (dict(n_trials=0), ParameterError, "n_trials"),
+        (dict(n_trials=2.5), ParameterError, "n_trials"),
+        (dict(record_every=0), ParameterError, "record_every"),
+        (dict(record_every=1.5), ParameterError, "record_every")]
+
+
+@pytest.mark.parametrize("kw,exc,culprit", RUNS, ids=[str(k) for k, _, _ in RUNS])
+def test_run_simulation(model, kw, exc, culprit):
+    model.add_voltage_record(1)
+    args = dict(duration=5.0)
+    args.update(kw)
+    with pytest.raises(exc, match=culprit):
+        model.run_simulation(**args)
+
+
+# ------------------------------------------------------------------ generators
+GEN = [
+    (lambda: netstim_times(NAN, 5, 10), "start"),
+    (lambda: netstim_times(0, NAN, 10), "number"),
+    (lambda: netstim_times(0, INF, 10), "number"),
+    (lambda: netstim_times(0, 5, NAN), "interval"),
+    (lambda: netstim_times(0, 5, 10, noise=NAN), "noise"),
+    (lambda: netstim_trains(0, [1, 2], [10, NAN]), "intervals"),
+    (lambda: netstim_trains(NAN, [1, 2], [10, 10]), "start"),
+    (lambda: poisson_times(NAN, 0, 100, np.random.default_rng(0)), "rate"),
+    (lambda: poisson_times(-5, 0, 100, np.random.default_rng(0)), "rate"),
+    (lambda: poisson_times(10, 0, INF, np.random.default_rng(0)), "stop"),
+    (lambda: regular_times(0, NAN, 10), "stop"),
+    (lambda: regular_times(0, 100, NAN), "frequency"),
+    (lambda: check_spike_times([0.5, NAN], "spike_times"), "spike_times"),
+]
+
+
+@pytest.mark.parametrize("call,culprit", GEN, ids=[str(i) for i in range(len(GEN))])
+def test_generators(call, culprit):
+    with pytest.raises(ParameterError, match=culprit):
+        call()
+
+
+def test_netstim_number_1e9_idiom_is_bounded():
+    # NEURON users write number=1e9 for "forever"; only the events before stop are made
+    t = netstim_times(0.0, 1e9, 10.0, stop=100.0)
+    np.testing.assert_array_equal(t, np.arange(0.0, 100.0, 10.0))

@@ -1,0 +1,391 @@
+"""Hostile and unusual edge lists: public export formats, IDs, weights, signs, files.
+
+Each case asserts the exact resolved result (IDs, signed weights, chosen columns) or the
+exception type and the culprit its message names.  See tests/hostile/README.md.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from connectome_sim.errors import IDError, ParameterError
+from connectome_sim.io.edges import (detect_columns, detect_edge_columns, load_edge_list,
+                                     neurotransmitter_signs, read_edges, read_neuron_table)
+
+from hostile_files import BIG, FW, write
+
+
+# ------------------------------------------------------------------ public formats
+FORMATS = {
+    "plain": (pd.DataFrame({"source": [1, 2], "target": [2, 3], "weight": [4, 5]}),
+              ("source", "target", "weight", None, None), [4.0, 5.0]),
+    "neuprint": (pd.DataFrame({"bodyId_pre": [1, 1], "bodyId_post": [2, 2],
+                               "roi": ["AL(R)", "LH(R)"], "weight": [3, 4]}),
+                 ("bodyId_pre", "bodyId_post", "weight", None, None), [3.0, 4.0]),
+    "neuprint_simple": (pd.DataFrame({"bodyId_pre": [1], "bodyId_post": [2], "weight": [3],
+                                      "type_pre": ["DA1_lPN"], "type_post": ["KC"]}),
+                        ("bodyId_pre", "bodyId_post", "weight", None, None), [3.0]),
+    "codex": (pd.DataFrame({"pre_root_id": FW[:2], "post_root_id": FW[1:],
+                            "neuropil": ["AL_L", "LH_R"], "syn_count": [5, 7],
+                            "nt_type": ["GLUT", "ACH"]}),
+              ("pre_root_id", "post_root_id", "syn_count", None, "nt_type"), [-5.0, 7.0]),
+    "codex_gaba_lower": (pd.DataFrame({"pre_root_id": FW[:2], "post_root_id": FW[1:],
+                                       "syn_count": [5, 7], "nt_type": ["gaba", "DA"]}),
+                         ("pre_root_id", "post_root_id", "syn_count", None, "nt_type"),
+                         [-5.0, 7.0]),
+    "codex_all_nt": (pd.DataFrame({"pre_root_id": [1, 2, 3, 4, 5, 6, 7],
+                                   "post_root_id": [9] * 7, "syn_count": [1] * 7,
+                                   "nt_type": ["ACH", "GABA", "GLUT", "DA", "SER", "OCT",
+                                               None]}),
+                     ("pre_root_id", "post_root_id", "syn_count", None, "nt_type"),
+                     [1, -1, -1, 1, 1, 1, 1]),
+    "shiu_product": (pd.DataFrame({"Presynaptic_ID": FW[:2], "Postsynaptic_ID": FW[1:],
+                                   "Presynaptic_Index": [0, 1], "Postsynaptic_Index": [1, 2],
+                                   "Connectivity": [3, 4], "Excitatory": [1, -1],
+                                   "Excitatory x Connectivity": [3, -4]}),
+                     ("Presynaptic_ID", "Postsynaptic_ID", "Excitatory x Connectivity", None,
+                      None), [3.0, -4.0]),
+    "shiu_no_product": (pd.DataFrame({"Presynaptic_ID": FW[:2], "Postsynaptic_ID": FW[1:],
+                                      "Presynaptic_Index": [0, 1],
+                                      "Postsynaptic_Index": [1, 2],
+                                      "Connectivity": [3, 4], "Excitatory": [1, -1]}),
+                        ("Presynaptic_ID", "Postsynaptic_ID", "Connectivity", "Excitatory",
+                         None), [3.0, -4.0]),
+    "n_synapses": (pd.DataFrame({"pre": [1], "post": [2], "n_synapses": [9]}),
+                   ("pre", "post", "n_synapses", None, None), [9.0]),
+    "strength": (pd.DataFrame({"pre": [1], "post": [2], "strength": [2.5]}),
+                 ("pre", "post", "strength", None, None), [2.5]),
+    "count": (pd.DataFrame({"from": ["a"], "to": ["b"], "count": [3]}),
+              ("from", "to", "count", None, None), [3.0]),
+    "synapse_count_spaces": (pd.DataFrame({"Pre ID": [1], "Post ID": [2],
+                                           "Synapse Count": [6]}),
+                             ("Pre ID", "Post ID", "Synapse Count", None, None), [6.0]),
+    "sign_words": (pd.DataFrame({"source": ["a", "b"], "target": ["b", "a"], "weight": [2, 2],
+                                 "sign": ["excitatory", "inhibitory"]}),
+                   ("source", "target", "weight", "sign", None), [2.0, -2.0]),
+    "sign_bool": (pd.DataFrame({"source": ["a", "b"], "target": ["b", "a"], "weight": [2, 2],
+                                "is_excitatory": [True, False]}),
+                  ("source", "target", "weight", "is_excitatory", None), [2.0, -2.0]),
+    "neuprint_predicted_nt": (pd.DataFrame({"bodyId_pre": [1, 2], "bodyId_post": [2, 1],
+                                            "weight": [3, 3],
+                                            "predictedNt": ["glutamate", "acetylcholine"]}),
+                              ("bodyId_pre", "bodyId_post", "weight", None, "predictedNt"),
+                              [-3.0, 3.0]),
+    "no_weight_column": (pd.DataFrame({"pre": [1, 1], "post": [2, 3], "roi": ["a", "b"]}),
+                         ("pre", "post", None, None, None), [1.0, 1.0]),
+    "celegans_varshney": (pd.DataFrame({"Neuron 1": ["ADAL", "ADAL"],
+                                        "Neuron 2": ["AIBL", "ADAR"], "Type": ["S", "EJ"],
+                                        "Nbr": [2, 1]}),
+                          ("Neuron 1", "Neuron 2", "Nbr", None, None), [2.0, 1.0]),
+}
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_public_formats(name):
+    df, (s, t, w, sg, nt), weights = FORMATS[name]
+    el = load_edge_list(df)
+    c = el.columns
+    assert (c.source, c.target, c.weight, c.sign, c.nt) == (s, t, w, sg, nt)
+    np.testing.assert_array_equal(el.weight, np.asarray(weights, float))
+    np.testing.assert_array_equal(el.source, df[s].to_numpy())   # IDs untouched
+
+
+def test_shipped_celegans_table():
+    from connectome_sim.datasets import load_celegans
+
+    df = load_celegans()
+    el = load_edge_list(df)
+    assert el.columns.type == "type"
+    assert el.electrical.sum() == (df["type"] == "electrical").sum() == 2196
+    assert el.source.dtype == object and el.source[0] == "I1L"
+
+
+def test_celegans_signs_from_neuron_table():
+    from connectome_sim.datasets import data_dir, load_celegans
+
+    table = read_neuron_table(data_dir() / "celegans" / "cook2019_herm_neuron_table.csv")
+    df = load_celegans()
+    el = load_edge_list(df, neuron_nt=table["transmitter"], inhibitory_nt=("gaba",))
+    chem = df["type"] == "chemical"
+    gaba_pre = df["pre"].isin(table.index[table["transmitter"] == "GABA"])
+    expect = np.where(chem & gaba_pre, -df["weight"], df["weight"]).astype(float)
+    np.testing.assert_array_equal(el.weight, expect)
+    assert (el.weight[~chem.to_numpy()] > 0).all()     # gap junctions keep their sign
+    assert "inhibitory" in el.summary()
+
+
+def test_neuron_table_ids_of_other_kind_refused():
+    table = pd.Series(["GABA"], index=pd.Index([1]))
+    with pytest.raises(IDError, match="different kinds"):
+        load_edge_list(pd.DataFrame({"pre": ["a"], "post": ["b"], "weight": [1]}),
+                       neuron_nt=table)
+
+
+def test_receive_rows_refused():
+    df = pd.DataFrame({"Neuron 1": ["A", "B"], "Neuron 2": ["B", "A"], "Type": ["S", "R"],
+                       "Nbr": [1, 1]})
+    with pytest.raises(ParameterError, match="'R'/'Rp'"):
+        load_edge_list(df)
+
+
+def test_unknown_type_values_refused():
+    df = pd.DataFrame({"pre": ["A"], "post": ["B"], "synapse_type": ["chemical"],
+                       "weight": [1]})
+    df.loc[0, "synapse_type"] = "electric?"
+    with pytest.raises(ParameterError, match="electric"):
+        load_edge_list(df, type_col="synapse_type")
+
+
+def test_cell_type_column_named_type_is_not_a_synapse_type():
+    df = pd.DataFrame({"pre": ["A"], "post": ["B"], "type": ["KC"], "weight": [1]})
+    assert load_edge_list(df).columns.type is None
+
+
+# ------------------------------------------------------------------ weight errors
+@pytest.mark.parametrize("col", ["strength2", "Nsyn_total", "value", "w_mV"])
+def test_unknown_numeric_column_is_an_error(col):
+    df = pd.DataFrame({"pre": [1, 2], "post": [2, 3], col: [3.0, 4.0]})
+    with pytest.raises(ParameterError, match=f"'{col}'"):
+        detect_columns(df)
+
+
+def test_unknown_numeric_column_explicit_choices():
+    df = pd.DataFrame({"pre": [1, 2], "post": [2, 3], "value": [3.0, 4.0]})
+    assert load_edge_list(df, weight_col="value").weight.tolist() == [3.0, 4.0]
+    assert load_edge_list(df, weight_col=False).weight.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, "x"])
+def test_bad_weights_name_column_and_row(bad):
+    df = pd.DataFrame({"pre": [1, 2], "post": [2, 3], "weight": [1.0, 2.0]}).astype(object)
+    df.loc[1, "weight"] = bad
+    with pytest.raises(ParameterError, match=r"'weight'.*\[1\]"):
+        load_edge_list(df)
+
+
+@pytest.mark.parametrize("bad", [0, np.nan, "maybe"])
+def test_bad_signs_name_column(bad):
+    df = pd.DataFrame({"pre": [1, 2], "post": [2, 3], "weight": [1, 1],
+                       "sign": pd.Series([1, bad], dtype=object)})
+    if not isinstance(bad, str):
+        df["sign"] = df["sign"].astype(float)
+    with pytest.raises(ParameterError, match="'sign'"):
+        load_edge_list(df)
+
+
+@pytest.mark.parametrize("bad", [np.nan, -1.0, np.inf])
+def test_bad_delay_column(bad):
+    df = pd.DataFrame({"pre": [1, 2], "post": [2, 3], "weight": [1, 1], "delay": [1.0, bad]})
+    with pytest.raises(ParameterError, match=r"'delay'.*\[1\]"):
+        load_edge_list(df)
+
+
+def test_delay_column_detected():
+    df = pd.DataFrame({"pre": [1, 2], "post": [2, 3], "weight": [1, 1], "delay_ms": [1.5, 2]})
+    el = load_edge_list(df)
+    assert el.columns.delay == "delay_ms" and el.delay.tolist() == [1.5, 2.0]
+
+
+def test_negative_electrical_weight_refused():
+    df = pd.DataFrame({"pre": ["A"], "post": ["B"], "type": ["electrical"], "weight": [-1]})
+    with pytest.raises(ParameterError, match="electrical"):
+        load_edge_list(df)
+
+
+@pytest.mark.parametrize("kw,col", [("source_col", "nope"), ("weight_col", "syn"),
+                                    ("sign_col", "Excit"), ("nt_col", "nt"),
+                                    ("delay_col", "d"), ("type_col", "kind")])
+def test_missing_named_column(kw, col):
+    df = pd.DataFrame({"pre": [1], "post": [2], "weight": [1]})
+    with pytest.raises(ParameterError, match=f"'{col}'.*{kw}"):
+        load_edge_list(df, **{kw: col})
+
+
+@pytest.mark.parametrize("cols", [["a", "b", "c"], ["pre", "target"], ["x"]])
+def test_source_target_not_found(cols):
+    df = pd.DataFrame({c: [1] for c in cols})
+    with pytest.raises(ParameterError, match="source_col"):
+        detect_edge_columns(df)
+
+
+def test_detected_columns_are_logged(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="connectome_sim.io.edges"):
+        load_edge_list(FORMATS["codex"][0])
+    assert "'syn_count' (detected)" in caplog.text and "nt_type" in caplog.text
+
+
+# ------------------------------------------------------------------ transmitters
+@pytest.mark.parametrize("nt,sign", [("GABA", -1), ("GLUT", -1), ("Glutamate", -1),
+                                     ("glu", -1), (" gaba ", -1), ("ACH", 1), ("DA", 1),
+                                     ("SER", 1), ("OCT", 1), ("", 1), (None, 1)])
+def test_transmitter_signs(nt, sign):
+    assert neurotransmitter_signs([nt]).tolist() == [sign]
+
+
+def test_inhibitory_set_is_configurable():
+    assert neurotransmitter_signs(["GLUT", "GABA"], inhibitory=("gaba",)).tolist() == [1, -1]
+
+
+# ------------------------------------------------------------------ IDs
+def test_uint64_pre_int64_post_keep_identity():
+    df = pd.DataFrame({"pre": np.array([BIG, FW[0]], np.uint64),
+                       "post": np.array(FW[1:], np.int64), "weight": [1, 2]})
+    el = load_edge_list(df)
+    assert el.source.dtype == np.uint64 and el.source.tolist() == [BIG, FW[0]]
+    assert el.target.dtype == np.int64 and el.target.tolist() == FW[1:]
+
+
+def test_float_ids_above_2_53_refused():
+    df = pd.DataFrame({"pre": np.array(FW[:2], float), "post": [1.0, 2.0], "weight": [1, 1]})
+    with pytest.raises(IDError, match="2\\*\\*53"):
+        load_edge_list(df)
+
+
+@pytest.mark.parametrize("ids,culprit", [([1.2, 2.0], "1.2"), ([True, False], "boolean"),
+                                         ([1, "1"], "mixes strings"),
+                                         ([1, None], "missing")])
+def test_bad_id_values(ids, culprit):
+    df = pd.DataFrame({"pre": pd.Series(ids, dtype=object), "post": [5, 6], "weight": [1, 1]})
+    with pytest.raises(IDError, match=culprit):
+        load_edge_list(df)
+
+
+def test_csv_flywire_ids_never_float(tmp_path):
+    # a blank weight does not matter here; a blank ID cell makes pandas read floats
+    p = write(tmp_path, "e.csv", f"pre_root_id,post_root_id,syn_count\n{FW[0]},{FW[1]},3\n"
+                                 f"{FW[1]},{FW[2]},4\n")
+    df = read_edges(p)
+    assert df["pre_root_id"].dtype == np.int64 and df["pre_root_id"].tolist() == FW[:2]
+
+
+def test_csv_uint64_ids(tmp_path):
+    p = write(tmp_path, "e.csv", f"pre,post,weight\n{BIG},{FW[0]},3\n{FW[0]},{BIG},4\n")
+    el = load_edge_list(p)
+    assert el.source.tolist() == [BIG, FW[0]] and el.source.dtype == np.uint64
+
+
+def test_csv_blank_id_names_row(tmp_path):
+    p = write(tmp_path, "e.csv", f"pre,post,weight\n{FW[0]},{FW[1]},3\n,{FW[2]},4\n")
+    with pytest.raises(IDError, match=r"'pre'.*\[1\]"):
+        read_edges(p)
+
+
+def test_csv_string_ids(tmp_path):
+    p = write(tmp_path, "e.csv", "pre,post,weight\nAVAL,AVAR,3\n007,AVAL,1\n")
+    el = load_edge_list(p)
+    assert el.source.tolist() == ["AVAL", "007"]      # '007' stays a string, not 7
+
+
+def test_csv_decimal_ids_refused(tmp_path):
+    p = write(tmp_path, "e.csv", "pre,post,weight\n1.5,2,3\n2,3,\n")
+    with pytest.raises(IDError, match="whole numbers"):
+        read_edges(p)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2 ** 64 - 1), min_size=1, max_size=8))
+def test_any_64bit_ids_roundtrip_through_csv(tmp_path_factory, ids):
+    p = tmp_path_factory.mktemp("ids") / "e.csv"
+    pd.DataFrame({"pre": [str(i) for i in ids], "post": [str(i) for i in ids[::-1]],
+                  "weight": 1}).to_csv(p, index=False)
+    el = load_edge_list(p)
+    assert [int(v) for v in el.source] == ids
+    assert [int(v) for v in el.target] == ids[::-1]
+
+
+# ------------------------------------------------------------------ files
+def test_headerless_three_columns(tmp_path):
+    p = write(tmp_path, "e.csv", f"{FW[0]},{FW[1]},3\n{FW[1]},{FW[2]},4\n")
+    el = load_edge_list(p)
+    assert el.source.tolist() == FW[:2] and el.weight.tolist() == [3.0, 4.0]
+
+
+def test_headerless_names(tmp_path):
+    p = write(tmp_path, "e.csv", "AVAL,AVAR,3\nAVAR,AVAL,4\n")
+    el = load_edge_list(p)
+    assert el.source.tolist() == ["AVAL", "AVAR"] and el.weight.tolist() == [3.0, 4.0]
+
+
+def test_headerless_two_columns(tmp_path):
+    p = write(tmp_path, "e.csv", "1,2\n2,3\n")
+    el = load_edge_list(p)
+    assert el.columns.weight is None and el.weight.tolist() == [1.0, 1.0]
+
+
+def test_explicit_no_header(tmp_path):
+    p = write(tmp_path, "e.csv", "A,B\nB,C\n")
+    el = load_edge_list(p, header=None)
+    assert el.source.tolist() == ["A", "B"]
+
+
+def test_csv_gz_and_tsv(tmp_path):
+    gz = write(tmp_path, "e.csv.gz", "pre_root_id,post_root_id,syn_count,nt_type\n"
+                                     f"{FW[0]},{FW[1]},3,GABA\n")
+    assert load_edge_list(gz).weight.tolist() == [-3.0]
+    tsv = write(tmp_path, "e.tsv", "source\ttarget\tweight\n1\t2\t3\n")
+    assert load_edge_list(tsv).weight.tolist() == [3.0]
+
+
+def test_parquet_shiu(tmp_path):
+    df = FORMATS["shiu_no_product"][0]
+    p = tmp_path / "Connectivity_783.parquet"
+    df.to_parquet(p)
+    el = load_edge_list(p)
+    assert el.weight.tolist() == [3.0, -4.0] and el.source.tolist() == FW[:2]
+
+
+@pytest.mark.parametrize("content,culprit", [
+    ("pre,post,weight\n", "no rows"),
+    ("", "empty"),
+    ("\n\n", "empty"),
+    ("just one column\nx\n", "at least source and target"),
+])
+def test_degenerate_csv(tmp_path, content, culprit):
+    p = write(tmp_path, "e.csv", content)
+    with pytest.raises(ParameterError, match=culprit) as e:
+        read_edges(p)
+    assert str(p) in str(e.value)
+
+
+def test_binary_file(tmp_path):
+    p = tmp_path / "e.csv"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(ParameterError, match="binary") as e:
+        read_edges(p)
+    assert str(p) in str(e.value)
+
+
+def test_corrupt_parquet(tmp_path):
+    p = tmp_path / "e.parquet"
+    p.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(ParameterError, match="parquet") as e:
+        read_edges(p)
+    assert str(p) in str(e.value)
+
+
+def test_unknown_suffix(tmp_path):
+    p = tmp_path / "e.xlsx"
+    p.write_bytes(b"x")
+    with pytest.raises(ParameterError, match="xlsx"):
+        read_edges(p)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        read_edges(tmp_path / "nope.csv")
+    with pytest.raises(ParameterError, match="folder"):
+        read_edges(tmp_path)
+
+
+def test_neuron_table_flywire_style(tmp_path):
+    p = write(tmp_path, "neurons.csv", f"root_id,group,nt_type\n{FW[0]},AL.AL,GABA\n"
+                                       f"{FW[1]},LH.LH,ACH\n")
+    t = read_neuron_table(p)
+    assert t.index.tolist() == FW[:2] and t.index.dtype == np.int64
+    with pytest.raises(ParameterError, match="more than once"):
+        read_neuron_table(pd.DataFrame({"neuron_id": [1, 1], "x": [0, 1]}))
+    with pytest.raises(ParameterError, match="no neuron ID column"):
+        read_neuron_table(pd.DataFrame({"cell": [1]}))
