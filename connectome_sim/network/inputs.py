@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_number
 from ..stimuli import make_rng, make_rngs, netstim_trains
 
 __all__ = ["Stimulus", "PoissonInput", "SpikeTimes", "Current", "InputsMixin", "id_words"]
@@ -184,25 +184,16 @@ def _per_neuron(value, n, what, low=None):
 
 
 def _time(value, what, allow_inf=False):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{what} must be a time in ms, got {value!r}") from None
-    if np.isnan(v) or (np.isinf(v) and not (allow_inf and v > 0)):
-        raise ParameterError(f"{what} must be a finite time in ms, got {value!r}")
-    if v < 0:
-        raise ParameterError(f"{what} must be >= 0 ms, got {value!r}")
-    return v
+    """A time >= 0 (ms), named ``what`` in the message (``what=value``)."""
+    return check_number(value, what, low=0.0, allow_inf=allow_inf, unit="ms")
 
 
 def _window(start, stop, what, duration=None):
-    start = _time(start, f"{what}(start)")
+    start = _time(start, "start")
     if duration is not None:
-        d = _time(duration, f"{what}(duration)", allow_inf=True)
-        if d <= 0:
-            raise ParameterError(f"{what}(duration) must be > 0 ms, got {duration!r}")
+        d = check_number(duration, "duration", low=0.0, strict=True, allow_inf=True, unit="ms")
         stop = start + d
-    stop = _time(stop, f"{what}(stop)", allow_inf=True)
+    stop = _time(stop, "stop", allow_inf=True)
     if stop <= start:
         raise ParameterError(f"{what}: stop ({stop:g} ms) must be after start ({start:g} ms)")
     return start, stop
@@ -300,7 +291,7 @@ class InputsMixin:
                                  "are Hz >= 0")
         w = self._stim_weight(rows, weight, "add_poisson_input")
         if refractory is not None:
-            refractory = _time(refractory, "add_poisson_input(refractory)")
+            refractory = _time(refractory, "refractory")
         self._stimuli.append(PoissonInput(rows, self._stim_keys(rows), rate, start, stop, w,
                                           label))
         if refractory is not None:

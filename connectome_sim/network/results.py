@@ -193,8 +193,8 @@ class ResultsMixin:
         from .memory import memory_budget
         from .simulate import check_time, run_trials
 
-        duration = check_time(duration, "run_simulation(duration)")
-        dt = check_time(dt, "run_simulation(dt)")
+        duration = check_time(duration, "duration")
+        dt = check_time(dt, "dt")
         if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
             raise ParameterError(f"run_simulation(n_trials) must be an integer >= 1, got "
                                  f"{n_trials!r}")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import network as eng
-from ..errors import ParameterError, SimulationError, StabilityError
+from ..errors import ParameterError, SimulationError, StabilityError, check_number
 from .compile import compile_network
 
 __all__ = ["EngineRun", "run_trials", "check_time", "stim_events", "current_events",
@@ -32,14 +32,9 @@ RUNAWAY_FIRE = 10_000          # event models: fires of one neuron within one wi
 
 
 def check_time(value, what) -> float:
-    """``value`` (ms) as a finite positive float, else ParameterError naming ``what``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{what} must be a number (ms), got {value!r}") from None
-    if not np.isfinite(v) or v <= 0:
-        raise ParameterError(f"{what} must be finite and > 0 ms, got {value!r}")
-    return v
+    """``value`` (ms) as a finite float > 0, else ParameterError naming ``what`` (as
+    ``what=value``, which the command line renders as its flag)."""
+    return check_number(value, what, low=0.0, strict=True, unit="ms")
 
 
 def choose_lanes(net, n_trials, threads):
