@@ -204,24 +204,6 @@ def flywire_edges(n=139_255, e=15_100_000, seed=0):
                          "syn_count": cnt * sign}), ids
 
 
-def _vm_hwm_reset():
-    """Reset the kernel's peak-RSS mark of this process (Linux); False if not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _status_kb(key):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
 def _load():
     return f"load average {os.getloadavg()[0]:.2f}"
 
@@ -244,12 +226,14 @@ def bench_flywire(heavy=True, threads=(1, 2)):
     edges, ids = flywire_edges()
     print(f"\n== Synthetic FlyWire scale: {len(ids)} neurons, {len(edges)} edges, random 64-bit "
           f"IDs, LIF (Shiu et al. 2024), 1 s at dt 0.1 ms; {_load()} ==")
-    rss0 = _status_kb("VmRSS")
-    exact = _vm_hwm_reset()
+    from connectome_sim.network.memory import proc_kib, reset_peak_rss
+
+    rss0 = proc_kib("/proc/self/status", "VmRSS")
+    exact = reset_peak_rss()
     t0 = time.perf_counter()
     net = PointNetwork.from_edge_list(edges, model="LIF", verbose=True)
     t_first = time.perf_counter() - t0
-    peak = (_status_kb("VmHWM") - rss0) / 1024
+    peak = (proc_kib("/proc/self/status", "VmHWM") - rss0) / 1024
     builds = []
     for _ in range(2):
         t0 = time.perf_counter()

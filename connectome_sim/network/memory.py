@@ -10,12 +10,11 @@ space limit (``ulimit -v``, ``RLIMIT_AS``), the room left below it.
 
 from __future__ import annotations
 
-import os
 import re
 
 from ..errors import ParameterError
 
-__all__ = ["memory_budget", "parse_bytes", "DEFAULT_FRACTION"]
+__all__ = ["memory_budget", "parse_bytes", "proc_kib", "reset_peak_rss", "DEFAULT_FRACTION"]
 
 #: share of the available memory a run may use by default
 DEFAULT_FRACTION = 0.4
@@ -40,26 +39,27 @@ def parse_bytes(value, what="max_memory") -> int:
     return int(b)
 
 
-def _meminfo_available():
+def proc_kib(path, key):
+    """The ``key:`` field (kB) of a /proc file (``/proc/meminfo``, ``/proc/self/status``),
+    or None where there is none (not Linux)."""
     try:
-        with open("/proc/meminfo") as fh:
+        with open(path) as fh:
             for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
     except OSError:
         pass
     return None
 
 
-def _vm_size():
+def reset_peak_rss() -> bool:
+    """Reset this process's peak-RSS mark (``VmHWM``; Linux), for measuring a stage's peak."""
     try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
     except OSError:
-        pass
-    return None
+        return False
 
 
 def memory_budget(max_memory=None) -> int:
@@ -68,15 +68,15 @@ def memory_budget(max_memory=None) -> int:
     if max_memory is not None:
         return parse_bytes(max_memory)
     room = []
-    avail = _meminfo_available()
+    avail = proc_kib("/proc/meminfo", "MemAvailable")
     if avail is not None:
-        room.append(avail)
+        room.append(avail * 1024)
     try:
         import resource
 
         soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
         if soft != resource.RLIM_INFINITY:
-            vm = _vm_size() or 0
+            vm = (proc_kib("/proc/self/status", "VmSize") or 0) * 1024
             room.append(max(soft - vm, 0))
     except (ImportError, ValueError, OSError):
         pass
@@ -84,5 +84,3 @@ def memory_budget(max_memory=None) -> int:
         room.append(4 * 2 ** 30)
     return max(int(DEFAULT_FRACTION * min(room)), 64 * 2 ** 20)
 
-
-_ = os
