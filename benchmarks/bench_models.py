@@ -5,19 +5,27 @@ neurons) with each model, drives 20 neurons with 150 Hz Poisson input for 1 s (d
 and prints build/run times and the throughput figure neurons x simulated seconds per wall
 second, LIF (Shiu et al. 2024) first as the reference.  The reduced neuron is
 ``reduce(navis example neuron 1)`` (4 compartments, backward Euler), synapses on its
-``dendrite`` compartment.  Runs are warm (one short run first compiles the kernels).
+``dendrite`` compartment; ``graded`` is Kunert et al. 2014's graded network (gap junctions
+included, the full connectome), ``threshold_linear`` the flyvis rate model, ``mixed`` the
+touch receptors as LIF in a graded network.  Runs are warm (one short run first compiles the
+kernels).  With ``--compile`` each model also runs once in a fresh process with empty kernel and
+numba caches: the cost of a model's first use after install (compilation included).
 
-Usage: ``python benchmarks/bench_models.py [--duration 1000]``.  Numbers on a shared machine
-are noisy; the script prints ``os.cpu_count()``.
+Usage: ``python benchmarks/bench_models.py [--duration 1000] [--compile]``.  Numbers on a
+shared machine are noisy; the script prints ``os.cpu_count()`` and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
+import pandas as pd
 
 
 def reduced_model():
@@ -41,6 +49,9 @@ CONFIGS = {
     "HH": (0.05, 0.5, {}),
     "WangBuzsakiHH": (0.05, 0.5, {}),
     "MorrisLecar": (0.5, 5.0, {}),
+    "graded": (30.0, 100.0, {}),
+    "threshold_linear": (0.02, 2.0, {}),
+    "mixed": (None, None, {}),
 }
 
 
@@ -50,8 +61,22 @@ def bench(model, edges, duration, seed=1):
     w_scale, w_stim, props = CONFIGS[model]
     t0 = time.perf_counter()
     kw = {} if w_scale is None else {"weight_scale": w_scale}
+    if model == "graded":
+        kw = {"g_syn": w_scale, "g_gap": 15.0}
+        edges = _full_celegans()
+    if model == "mixed":
+        from connectome_sim.plotting import celegans_cell_class
+
+        edges = _full_celegans()
+        ids = pd.unique(edges[["pre", "post"]].to_numpy().ravel())
+        labels = {i: celegans_cell_class(i) for i in ids}
+        kw = {"labels": labels, "g_syn": 30.0, "g_gap": 15.0}
+        model = {"ALM": "LIF", "AVM": "LIF", "PLM": "LIF", "PVM": "LIF", "*": "graded"}
     net = PointNetwork.from_edge_list(edges, model=model, **kw, **props)
+    model = model if isinstance(model, str) else "mixed"
     ids = np.sort(net.ids)[:20]
+    if model == "mixed":
+        ids = np.sort(net.ids[net.models.to_numpy() == "LIF"])
     net.add_poisson_input(ids, rate=150.0, weight=w_stim)
     t_build = time.perf_counter() - t0
     net.run_simulation(20.0, dt=0.1, seed=seed)          # compile / warm up
@@ -64,26 +89,68 @@ def bench(model, edges, duration, seed=1):
                 throughput=n * (duration / 1000.0) / t_run)
 
 
+def _full_celegans():
+    from connectome_sim.datasets import load_celegans
+    from connectome_sim.plotting import celegans_edge_signs
+
+    edges = load_celegans()
+    edges["sign"] = celegans_edge_signs(edges)
+    return edges
+
+
+_FIRST = """
+import time
+t0 = time.perf_counter()
+import sys
+sys.argv = ["bench_models"]
+sys.path.insert(0, {here!r})
+import bench_models as bm
+if {model!r} == "ReducedDA1":
+    bm.reduced_model()
+from connectome_sim.datasets import load_celegans
+bm.bench({model!r}, load_celegans(kind="chemical"), 100.0)
+print("FIRST", time.perf_counter() - t0)
+"""
+
+
+def first_use(model):
+    """Seconds for import + build + compile + a 100 ms run in a fresh process with empty
+    caches (``CONNECTOME_SIM_CACHE`` and ``NUMBA_CACHE_DIR`` pointed at new folders)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, CONNECTOME_SIM_CACHE=os.path.join(tmp, "k"),
+                   NUMBA_CACHE_DIR=os.path.join(tmp, "n"), CONNECTOME_SIM_QUIET="1")
+        here = os.path.dirname(os.path.abspath(__file__))
+        p = subprocess.run([sys.executable, "-c", _FIRST.format(here=here, model=model)],
+                           env=env, capture_output=True, text=True)
+        if p.returncode:
+            return float("nan")
+        return float(p.stdout.split("FIRST")[-1])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=1000.0, help="simulated ms")
     ap.add_argument("--models", nargs="*", default=list(CONFIGS))
+    ap.add_argument("--compile", action="store_true",
+                    help="also time each model's first use in a fresh process, empty caches")
     args = ap.parse_args(argv)
     from connectome_sim.datasets import load_celegans
 
     reduced_model()                                       # registers 'ReducedDA1'
     edges = load_celegans(kind="chemical")
-    print(f"C. elegans chemical network, {args.duration:g} ms at dt 0.1 ms, "
-          f"os.cpu_count() = {os.cpu_count()}")
-    print(f"{'model':>14} {'neurons':>8} {'edges':>7} {'build s':>8} {'run s':>8} "
-          f"{'spikes':>8} {'neuron*s/s':>11} {'vs LIF':>8}")
+    print(f"C. elegans network, {args.duration:g} ms at dt 0.1 ms, os.cpu_count() = "
+          f"{os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")
+    print(f"{'model':>16} {'neurons':>8} {'edges':>7} {'build s':>8} {'run s':>8} "
+          f"{'spikes':>8} {'neuron*s/s':>11} {'vs LIF':>8}"
+          + (f" {'first use s':>12}" if args.compile else ""))
     ref = None
     for m in args.models:
         r = bench(m, edges, args.duration)
         ref = ref or r["throughput"]
-        print(f"{r['model']:>14} {r['neurons']:>8} {r['edges']:>7} {r['build_s']:>8.3f} "
+        first = f" {first_use(m):>12.1f}" if args.compile and m != "mixed" else ""
+        print(f"{r['model']:>16} {r['neurons']:>8} {r['edges']:>7} {r['build_s']:>8.3f} "
               f"{r['run_s']:>8.3f} {r['spikes']:>8} {r['throughput']:>11.0f} "
-              f"{r['throughput'] / ref:>8.3f}")
+              f"{r['throughput'] / ref:>8.3f}{first}")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,20 @@
-"""Point-network benchmarks: connectome_sim vs navis/NEURON, Brian2, and a FlyWire-scale run.
+"""Point-network benchmarks: connectome_sim vs navis/NEURON, Brian2, and FlyWire scale.
 
 Usage: python benchmarks/bench_network.py [--skip-neuron] [--skip-brian2] [--skip-flywire]
-                                          [--standalone]
-Prints absolute times (s), ratios and os.cpu_count().  Numbers on a shared machine are noisy.
+       [--skip-heavy] [--skip-mixed] [--standalone] [--brian2-flywire]
+
+FlyWire scale (synthetic, 139,255 neurons, 15.1M edges, random 64-bit IDs): build time with
+its breakdown and peak memory beyond the input frame; warm 1 s runs with 20 and 200 driven
+neurons; the heavy run (20,000 driven, every neuron active) on 1 and 2 threads with ns per
+synaptic event (and, with --brian2-flywire, Brian2 cpp_standalone on the same network); a
+mixed LIF + AdEx network against the sum of its parts.  Prints absolute times (s), ratios,
+os.cpu_count() and the load average; numbers on a shared machine are noisy.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import resource
 import time
@@ -176,7 +183,9 @@ def _bench_standalone(edges, ids, sens, ours_warm):
 
 
 def flywire_edges(n=139_255, e=15_100_000, seed=0):
-    """Synthetic FlyWire-scale graph: heavy-tailed out-degrees and synapse counts, 20 % inhibitory."""
+    """Synthetic FlyWire-scale graph: heavy-tailed out-degrees and synapse counts, 20 %
+    inhibitory sources, random 64-bit root IDs (unique, in random order; FlyWire's are
+    ~7.2e17) in ``pre_root_id``/``post_root_id``/``syn_count`` columns."""
     rng = np.random.default_rng(seed)
     # out-degrees: heavy-tailed (lognormal), mean ~108 partners, capped at 5000 as in FlyWire
     deg = rng.lognormal(0.0, 1.0, n)
@@ -189,29 +198,180 @@ def flywire_edges(n=139_255, e=15_100_000, seed=0):
     # synapse counts: lognormal, median ~4.5, mean ~7, capped at 1000 (heavy-tailed like FlyWire)
     cnt = np.minimum(np.ceil(rng.lognormal(1.5, 1.0, src.size)), 1000).astype(np.int32)
     sign = np.where(rng.random(n) < 0.2, -1, 1)[src]
-    ids = 720575940600000000 + np.arange(n, dtype=np.int64)
+    ids = np.unique(rng.integers(2 ** 59, 2 ** 63 - 1, int(n * 1.01)))
+    ids = rng.permutation(ids)[:n]
     return pd.DataFrame({"pre_root_id": ids[src], "post_root_id": ids[tgt],
                          "syn_count": cnt * sign}), ids
 
 
-def bench_flywire():
+def _load():
+    return f"load average {os.getloadavg()[0]:.2f}"
+
+
+def _events(net, sp_rows):
+    """Synaptic events delivered for spikes of the network rows ``sp_rows`` (out-degree sum)."""
+    from connectome_sim.network.compile import compile_network
+
+    comp = compile_network(net)
+    deg_eng = np.zeros(comp.n, np.int64)
+    src = np.repeat(np.arange(comp.n), np.diff(comp.seg_ptr))
+    np.add.at(deg_eng, src, comp.seg_end - comp.seg_start)
+    return int(deg_eng[comp.engine_row[sp_rows]].sum())
+
+
+def bench_flywire(heavy=True, threads=(1, 2)):
     from connectome_sim.network import PointNetwork
 
+    gc.collect()
     edges, ids = flywire_edges()
-    print(f"\n== Synthetic FlyWire scale: {len(ids)} neurons, {len(edges)} edges, LIF, 20 driven "
-          "at 150 Hz, 1 s ==")
+    print(f"\n== Synthetic FlyWire scale: {len(ids)} neurons, {len(edges)} edges, random 64-bit "
+          f"IDs, LIF (Shiu et al. 2024), 1 s at dt 0.1 ms; {_load()} ==")
+    from connectome_sim.network.memory import proc_kib, reset_peak_rss
+
+    rss0 = proc_kib("/proc/self/status", "VmRSS")
+    exact = reset_peak_rss()
     t0 = time.perf_counter()
-    net = PointNetwork.from_edge_list(edges, model="LIF")
-    t1 = time.perf_counter()
-    net.add_poisson_input(list(ids[:20]), rate=150.0)
-    net.run_simulation(1000, seed=1)
-    t2 = time.perf_counter()
-    net.run_simulation(1000, seed=2)
-    t3 = time.perf_counter()
-    print(f"build {t1 - t0:.2f} s (target <= 5), first run {t2 - t1:.2f} s, warm run "
-          f"{t3 - t2:.2f} s (target <= 2), {len(net.spikes)} spikes, "
-          f"{(net.spikes.neuron_id.nunique())} active neurons, peak RSS {_peak_mb():.0f} MB "
-          "(target <= 4096)")
+    net = PointNetwork.from_edge_list(edges, model="LIF", verbose=True)
+    t_first = time.perf_counter() - t0
+    peak = (proc_kib("/proc/self/status", "VmHWM") - rss0) / 1024
+    builds = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        PointNetwork.from_edge_list(edges, model="LIF", verbose=True)
+        builds.append(time.perf_counter() - t0)
+    print(f"build: first {t_first:.2f} s (numba compile on a fresh install), warm "
+          f"{min(builds):.2f} s (target <= 2 s); peak memory {peak:.0f} MB beyond the input "
+          f"frame{'' if exact else ' (VmHWM not resettable: upper bound)'} (target <= 2048)")
+    rows = {}
+    for n_driven in (20, 200):
+        net.clear_stimuli()
+        net.add_poisson_input(ids[:n_driven], rate=150.0)
+        net.run_simulation(50, seed=0, threads=1)
+        walls = []
+        for seed in range(1, 4):
+            t0 = time.perf_counter()
+            sp = net.run_simulation(1000, seed=seed, threads=1)
+            walls.append(time.perf_counter() - t0)
+        rows[n_driven] = (min(walls), len(sp))
+        print(f"{n_driven} driven at 150 Hz: warm 1 s run {min(walls):.3f} s (best of 3, one "
+              f"thread), {len(sp)} spikes{' (target <= 0.1 s)' if n_driven == 20 else ''}")
+    if not heavy:
+        return
+    net.clear_stimuli()
+    net.add_poisson_input(ids[:20000], rate=150.0)
+    ref = None
+    for thr in threads:
+        net.run_simulation(20, seed=5, threads=thr)          # compile this variant first
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        sp = net.run_simulation(1000, seed=5, threads=thr)
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        rows_ = net._rows(sp.neuron_id.to_numpy(), "spikes")
+        ev = _events(net, rows_)
+        same = "" if ref is None else f", bits identical to 1 thread: {sp.equals(ref)}"
+        ref = sp if ref is None else ref
+        print(f"20,000 driven (every neuron active), {thr} thread(s): {wall:.2f} s wall, "
+              f"{cpu:.2f} s CPU, {len(sp):,} spikes, {ev:,} synaptic events = "
+              f"{wall * 1e9 / ev:.2f} ns wall / {cpu * 1e9 / ev:.2f} ns CPU per event{same} "
+              f"(target <= 15 s on 2 cores; {_load()})")
+
+
+def bench_mixed(n_lif=20_000, n_adex=2_000, duration=1000.0):
+    """A mixed network runs within 10 % of the sum of its parts (disconnected LIF and AdEx
+    populations, each also run alone)."""
+    from connectome_sim.network import PointNetwork
+
+    rng = np.random.default_rng(1)
+
+    def pop(prefix, n, m):
+        s, t = rng.integers(0, n, m), rng.integers(0, n, m)
+        return pd.DataFrame({"pre": prefix * 10 ** 7 + s, "post": prefix * 10 ** 7 + t,
+                             "weight": rng.integers(1, 6, m)})
+
+    a, b = pop(1, n_lif, n_lif * 50), pop(2, n_adex, n_adex * 50)
+
+    def timed(edges, model, labels=None):
+        # AdEx: 0.2 mV-equivalents per synapse and a 2 ms refractory period keep it from
+        # running away (its weights are currents in R·I units, BrainPy's form)
+        net = PointNetwork.from_edge_list(edges, model=model, labels=labels,
+                                          weight_scale={"AdEx": 0.2, "LIF": 0.275})
+        if "AdEx" in set(net.models):
+            net.set_params(net.ids[net.models.to_numpy() == "AdEx"], tau_ref=2.0)
+        for m in net.models.unique():
+            ids = net.ids[net.models.to_numpy() == m][:200]
+            net.add_poisson_input(ids, rate=150.0, weight=None if m == "LIF" else 20.0,
+                                  refractory=None)
+        net.run_simulation(50, seed=0, threads=1)
+        best = np.inf
+        for seed in range(1, 4):
+            t0 = time.perf_counter()
+            net.run_simulation(duration, seed=seed, threads=1)
+            best = min(best, time.perf_counter() - t0)
+        return best, len(net.spikes)
+
+    tl, nl = timed(a, "LIF")
+    ta, na = timed(b, "AdEx")
+    both = pd.concat([a, b], ignore_index=True)
+    labels = {i: str(i // 10 ** 7) for i in pd.unique(both[["pre", "post"]].to_numpy().ravel())}
+    tm, nm = timed(both, {"1": "LIF", "2": "AdEx"}, labels=labels)
+    print(f"\n== Mixed network: {n_lif} LIF + {n_adex} AdEx (disconnected), 200 driven each, "
+          f"{duration:g} ms; {_load()} ==")
+    print(f"LIF alone {tl:.3f} s ({nl} spikes), AdEx alone {ta:.3f} s ({na} spikes), sum "
+          f"{tl + ta:.3f} s; mixed {tm:.3f} s ({nm} spikes) = {tm / (tl + ta):.2f}x the sum "
+          "(target <= 1.10)")
+
+
+def bench_flywire_brian2(n_driven=20000):
+    """Brian2 cpp_standalone on the same FlyWire-scale network (one thread): process time of
+    the simulation, for ns per synaptic event beside ours.  Needs a C++ compiler and ~10 GB."""
+    import tempfile
+
+    import brian2 as b2
+
+    edges, ids = flywire_edges()
+    idx = pd.Index(ids)
+    print(f"\n== Brian2 cpp_standalone, FlyWire scale, {n_driven} driven, 1 s; {_load()} ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        b2.set_device("cpp_standalone", directory=tmp, build_on_run=False)
+        try:
+            b2.defaultclock.dt = 0.1 * b2.ms
+            eqs = """dv/dt = (v_0 - v + g) / t_mbr : volt (unless refractory)
+                     dg/dt = -g / tau : volt (unless refractory)
+                     rfc : second"""
+            ns = dict(v_0=-52 * b2.mV, v_rst=-52 * b2.mV, v_th=-45 * b2.mV, t_mbr=20 * b2.ms,
+                      tau=5 * b2.ms)
+            neu = b2.NeuronGroup(len(ids), eqs, threshold="v > v_th",
+                                 reset="v = v_rst; g = 0*mV", refractory="rfc",
+                                 method="linear", namespace=ns)
+            neu.v = -52 * b2.mV
+            neu.rfc = 2.2 * b2.ms
+            syn = b2.Synapses(neu, neu, "w : volt", on_pre="g += w", delay=1.8 * b2.ms)
+            syn.connect(i=idx.get_indexer(edges.pre_root_id),
+                        j=idx.get_indexer(edges.post_root_id))
+            syn.w = edges.syn_count.to_numpy() * 0.275 * b2.mV
+            drive = idx.get_indexer(ids[:n_driven])
+            neu.rfc[drive] = 0 * b2.ms
+            pg = b2.PoissonGroup(drive.size, 150 * b2.Hz)
+            s2 = b2.Synapses(pg, neu, on_pre="v += 68.75*mV")
+            s2.connect(i=np.arange(drive.size), j=drive)
+            mon = b2.SpikeMonitor(neu)
+            net = b2.Network(neu, syn, pg, s2, mon)
+            net.run(1000 * b2.ms)
+            b2.device.build(directory=tmp, compile=True, run=False, with_output=False)
+            t0 = time.perf_counter()
+            b2.device.run(directory=tmp, with_output=False, run_args=[])
+            wall = time.perf_counter() - t0
+            sim = getattr(b2.device, "_last_run_time", float("nan"))
+            i = np.asarray(mon.i)
+        finally:
+            b2.device.reinit()
+            b2.device.activate()
+            b2.set_device("runtime")
+    deg = edges.groupby("pre_root_id").size().reindex(ids).fillna(0).to_numpy(np.int64)
+    ev = int(deg[i].sum())
+    print(f"Brian2 cpp_standalone: simulation loop {sim:.2f} s (process {wall:.2f} s), "
+          f"{i.size:,} spikes, {ev:,} events = {sim * 1e9 / ev:.2f} ns per event")
 
 
 def main():
@@ -219,13 +379,21 @@ def main():
     ap.add_argument("--skip-neuron", action="store_true")
     ap.add_argument("--skip-brian2", action="store_true")
     ap.add_argument("--skip-flywire", action="store_true")
+    ap.add_argument("--skip-heavy", action="store_true",
+                    help="FlyWire scale without the 20,000-driven run")
+    ap.add_argument("--skip-mixed", action="store_true")
     ap.add_argument("--standalone", action="store_true",
                     help="also Brian2 cpp_standalone on the larva (needs a C++ compiler; ~10 s compile)")
+    ap.add_argument("--brian2-flywire", action="store_true",
+                    help="also Brian2 cpp_standalone on the heavy FlyWire-scale run (~10 GB, minutes)")
     a = ap.parse_args()
-    print(f"os.cpu_count() = {os.cpu_count()}, load average {os.getloadavg()} "
-          "(shared machine: wall times are noisy)")
+    print(f"os.cpu_count() = {os.cpu_count()}, {_load()} (shared machine: wall times are noisy)")
     if not a.skip_flywire:
-        bench_flywire()
+        bench_flywire(heavy=not a.skip_heavy)
+    if a.brian2_flywire:
+        bench_flywire_brian2()
+    if not a.skip_mixed:
+        bench_mixed()
     if not a.skip_neuron:
         bench_neuron()
     if not a.skip_brian2:

@@ -55,7 +55,8 @@ def _words(x: int) -> list:
 
 
 def _pcg64_states(seed: int, keys: tuple, last: np.ndarray) -> list:
-    """PCG64 ``(state, inc)`` of ``default_rng(SeedSequence([seed, *keys, l]))`` for each ``l``.
+    """PCG64 ``(state, inc)`` of ``default_rng(SeedSequence([seed, *keys, *l]))`` for each row
+    ``l`` of ``last`` (shape ``(M, k)``, 32-bit words).
 
     SeedSequence's entropy mixing and ``generate_state(4, uint64)`` evaluated in numpy for all
     streams at once (uint32 arithmetic), then PCG64's ``srandom`` (128-bit, Python ints).
@@ -63,10 +64,10 @@ def _pcg64_states(seed: int, keys: tuple, last: np.ndarray) -> list:
     head = _words(int(seed))
     for k in keys:
         head += _words(int(k))
-    M = last.size
-    ent = np.empty((len(head) + 1, M), np.uint64)
-    ent[:-1] = np.array(head, np.uint64)[:, None]
-    ent[-1] = last
+    M, n_last = last.shape
+    ent = np.empty((len(head) + n_last, M), np.uint64)
+    ent[:len(head)] = np.array(head, np.uint64)[:, None]
+    ent[len(head):] = last.T
     hc = [_INIT_A]
 
     def hashmix(v):
@@ -120,18 +121,20 @@ def make_rngs(seed: int | None, *keys: int, last):
         Base seed (``None``: fresh entropy per stream, as :func:`make_rng`).
     *keys : int
         Leading stream keys (e.g. trial, stimulus index).
-    last : sequence of int
-        Last key of each stream (e.g. the neuron's position).
+    last : sequence of int, or 2-D array of shape (streams, k)
+        Last key of each stream (e.g. the neuron's position), or the last ``k`` keys of each
+        stream (e.g. a stimulus count and the two 32-bit halves of a 64-bit neuron ID).
 
     Yields
     ------
     numpy.random.Generator
     """
-    last = np.asarray(last, dtype=np.int64).ravel()
+    last = np.asarray(last, dtype=np.int64)
+    last = last.reshape(-1, 1) if last.ndim < 2 else last
     if (seed is None or int(seed) < 0 or any(int(k) < 0 for k in keys) or last.size == 0
             or last.min() < 0 or last.max() > _M32):
         for x in last.tolist():
-            yield make_rng(seed, *keys, x)
+            yield make_rng(seed, *keys, *x)
         return
     bg = np.random.PCG64()
     gen = np.random.Generator(bg)

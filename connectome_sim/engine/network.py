@@ -1,44 +1,70 @@
-"""Numba kernels of the point-network engine (numpy + numba only; no IDs, no pandas).
+"""Point-network engine: the model-independent kernels and the loader of the per-model ones.
 
-Connectivity is a CSR matrix by source neuron whose rows are split into *segments* of equal
-delay, so that a spike is queued once per (source, delay) pair, not once per edge.  A ring
-buffer of segment indices, one slot per time step, holds the spikes in flight; memory is
-O(N + E) for the network plus O(spikes in flight) for the queue.
+Numpy and numba only; no IDs, no pandas.  Units: ms, mV, nA (plus each model's own weight
+unit).
 
-Two run loops:
+Layout
+------
+Neurons are numbered in *engine order*: grouped by model, each group a contiguous range of
+rows, and each group split into one or more *lanes* (contiguous row ranges a thread advances
+on its own).  A group's state ``S``, parameters ``P`` and summed input ``I`` are the arrays of
+its model's contract (:mod:`connectome_sim.network.models.base`), indexed by group-local row.
 
-* :func:`run_clock` for time-stepped models (``PointModel.kind == 'clock'``).  Only *awake*
-  neurons are stepped: a neuron whose model says it cannot spike without new input
-  (``can_sleep``) is put to sleep and brought up to date exactly (``catch_up``) when input
-  arrives, so the work scales with activity, not with ``N x steps`` (whole-brain networks,
-  where ~0.1 % of the neurons are awake).  When many neurons are awake (the larva: ~17 %)
-  stepping them one by one through an index list costs more than one branch-free,
-  vectorised pass over all of them (the model's ``step_all``, ~15-20x cheaper per neuron),
-  so the kernel switches between the two passes every ``BLOCK`` steps from the work it
-  measured; both give the same per-neuron arithmetic.
-* :func:`run_event` for NEURON ``ARTIFICIAL_CELL``-style models (``kind == 'event'``): events
-  carry exact times (ms); each neuron's events of a step are delivered in time order,
-  interleaved with its self-event.
+Spikes travel through a CSR of the event edges by source row whose rows are cut into
+*segments* of equal delay and equal target lane, so that a spike is queued once per
+(source, delay, lane), never per edge.  Each lane has a ring buffer of segment indices with
+one slot per time step (``rb[lane, slot, :rb_n[lane, slot]]``, each entry the segment's edge
+range ``(start, end)``, so that delivering needs no look-up of segment tables) and, for
+event-driven targets, the exact arrival time of each entry (``rb_t``).
 
-Both are serial within one trial (deterministic); trials run in parallel threads
-(``nogil=True``).  Units: ms, mV, nA.
+Epochs
+------
+Time advances in *epochs* of ``E`` steps, ``E`` = the shortest delay in steps (Morrison et al.
+2005; the "min-delay" communication interval of NEST and Arbor).  A spike emitted inside an
+epoch cannot arrive before the epoch ends, so within an epoch every lane runs alone: lanes of
+one group run in parallel threads, and groups of different models run one after another,
+each by its own compiled kernel (``templates/network_*.py.j2``).  After each epoch
+:func:`route` queues the epoch's spikes, in (step, engine row) order, into the target lanes'
+rings.  That order, and every decision the kernels take (dense or sparse pass), depends on
+the simulated state only, never on the number of lanes, so a run gives the same bits on one
+thread or several.  Continuous (graded) outputs into other groups and gap junctions between
+groups are exchanged by :func:`route` as well (the latter with ``E = 1``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import sys
+import threading
+
 import numba
 import numpy as np
-from numba.typed import List
 
-__all__ = ["build_csr", "make_segments", "run_clock", "run_event",
-           "STATUS_OK", "STATUS_MAX_SPIKES", "STATUS_RUNAWAY", "STATUS_NONFINITE"]
+__all__ = ["build_csr", "csr", "lane_segments", "factorize_ints", "route", "kernel",
+           "STATUS_OK", "STATUS_MAX_SPIKES", "STATUS_RUNAWAY", "STATUS_NONFINITE",
+           "STATUS_MEMORY", "BLOCK", "DENSE_RATIO", "WAKE_COST", "PAR_WORK"]
 
 STATUS_OK = 0
 STATUS_MAX_SPIKES = 1
 STATUS_RUNAWAY = 2
 STATUS_NONFINITE = 3
+STATUS_MEMORY = 4
+
+# Choice between the sparse pass (awake neurons only) and the dense pass (the model's
+# ``step_all`` over every neuron, vectorised), taken for a whole group every ~BLOCK steps from
+# the work of the block.  Costs measured on the larva LIF network: a neuron in the dense pass
+# ~1-1.5 ns; an awake neuron-step in the sparse pass ~20-30 ns (gathers by index,
+# bookkeeping), so the dense pass pays when more than ~1/DENSE_RATIO of the neurons are awake;
+# waking a sleeping neuron costs ~WAKE_COST awake neuron-steps.
+BLOCK = 64
+DENSE_RATIO = 16
+WAKE_COST = 3
+#: work units (deliveries + neuron-steps) of an epoch above which its lanes run in threads
+PAR_WORK = 200_000
 
 
+# ----------------------------------------------------------------------------- connectivity
 @numba.njit(cache=True)
 def build_csr(n, src, tgt, w, dly, merge):
     """Sort edges into a CSR by source (O(E) counting sort; rows keep the input order).
@@ -47,12 +73,12 @@ def build_csr(n, src, tgt, w, dly, merge):
     ----------
     n : int
         Number of neurons.
-    src, tgt : int64[E]
+    src, tgt : int32 or int64 [E]
         Source / target row indices.
     w : float64[E]
         Weights.
-    dly : float64[E]
-        Delays (ms).
+    dly : float64[E] or float64[1]
+        Delays (ms); one value for all edges when of size 1.
     merge : bool
         Sum duplicate (source, target) edges of equal delay; if False, duplicates are
         reported instead.
@@ -62,732 +88,574 @@ def build_csr(n, src, tgt, w, dly, merge):
     indptr : int64[n + 1]
     out_tgt : int32[E']
     out_w : float64[E']
-    out_d : float64[E']
+    out_d : float64[E'] (or [1] when ``dly`` was uniform)
     dup : int64
         Index (into the input) of the first duplicate edge when ``merge`` is False, else -1.
     """
     E = src.size
+    uni = dly.size == 1
     indptr = np.zeros(n + 1, np.int64)
     for e in range(E):
         indptr[src[e] + 1] += 1
     for i in range(n):
         indptr[i + 1] += indptr[i]
-    pos = indptr[:-1].copy()
-    perm = np.empty(E, np.int64)
-    for e in range(E):
-        s = src[e]
-        perm[pos[s]] = e
-        pos[s] += 1
+    ordered = True
+    for e in range(1, E):
+        if src[e] < src[e - 1]:
+            ordered = False
+            break
+    perm = np.empty(0 if ordered else E, np.int64)     # (sorted input: the identity)
+    if not ordered:
+        pos = indptr[:-1].copy()
+        for e in range(E):
+            s = src[e]
+            perm[pos[s]] = e
+            pos[s] += 1
     out_tgt = np.empty(E, np.int32)
     out_w = np.empty(E, np.float64)
-    out_d = np.empty(E, np.float64)
+    out_d = np.empty(1 if uni else E, np.float64)
+    if uni:
+        out_d[0] = dly[0]
     new_ptr = np.zeros(n + 1, np.int64)
     # duplicates found with a per-target marker (row of the last visit, output slot)
-    mark_row = np.full(n, -1, np.int64)
+    mark_row = np.full(n, -1, np.int32)
     mark_pos = np.empty(n, np.int64)
     m = 0
     dup = -1
     for i in range(n):
         for q in range(indptr[i], indptr[i + 1]):
-            e = perm[q]
+            e = q if ordered else perm[q]
             t = tgt[e]
-            if mark_row[t] == i and out_d[mark_pos[t]] == dly[e]:
-                if merge:
-                    out_w[mark_pos[t]] += w[e]
-                    continue
-                elif dup < 0:
-                    dup = e
+            d = dly[0] if uni else dly[e]
+            if mark_row[t] == i:
+                hit = mark_pos[t]
+                if not uni and out_d[hit] != d:
+                    # the pair again with another delay: look for an entry of this delay
+                    hit = -1
+                    for q2 in range(new_ptr[i], m):
+                        if out_tgt[q2] == t and out_d[q2] == d:
+                            hit = q2
+                            break
+                if hit >= 0:
+                    if merge:
+                        out_w[hit] += w[e]
+                        continue
+                    elif dup < 0:
+                        dup = e
             mark_row[t] = i
             mark_pos[t] = m
             out_tgt[m] = t
             out_w[m] = w[e]
-            out_d[m] = dly[e]
+            if not uni:
+                out_d[m] = d
             m += 1
         new_ptr[i + 1] = m
     if m == E:
         return new_ptr, out_tgt, out_w, out_d, dup
-    return new_ptr, out_tgt[:m].copy(), out_w[:m].copy(), out_d[:m].copy(), dup
+    return (new_ptr, out_tgt[:m].copy(), out_w[:m].copy(),
+            out_d[:m].copy() if not uni else out_d, dup)
+
+
+def csr(n, src, tgt, w, dly, merge):
+    """:func:`build_csr` with the same result; small edge lists are sorted with numpy (no
+    numba compilation on a first run)."""
+    if src.size > 200_000:
+        return build_csr(n, src, tgt, w, dly, merge)
+    E = src.size
+    uni = dly.size == 1
+    order = np.argsort(src, kind="stable")             # rows keep the input order
+    s, t, ww = src[order], tgt[order], w[order]
+    dd = np.zeros(E) if uni else dly[order]
+    grp = np.lexsort((np.arange(E), dd, t, s))          # duplicates adjacent, in row order
+    gs, gt, gd = s[grp], t[grp], dd[grp]
+    new = np.ones(E, bool)
+    new[1:] = (gs[1:] != gs[:-1]) | (gt[1:] != gt[:-1]) | (gd[1:] != gd[:-1])
+    starts = np.flatnonzero(new)
+    dup = -1
+    if starts.size < E and not merge:
+        second = grp[np.flatnonzero(~new)].min()
+        dup = int(order[second])
+    first = grp[starts]                                  # representative: first occurrence
+    rep = first[np.cumsum(new) - 1]                      # representative of each (grp order)
+    wsum = np.zeros(E)
+    np.add.at(wsum, rep, ww[grp])                        # sequential, in encounter order
+    keep = np.sort(first)
+    indptr = np.zeros(n + 1, np.int64)
+    np.add.at(indptr, s[keep] + 1, 1)
+    indptr = np.cumsum(indptr)
+    out_d = dly.astype(float) if uni else dd[keep]
+    if merge or dup < 0:
+        return indptr, t[keep].astype(np.int32), wsum[keep], out_d, -1 if merge else dup
+    return indptr, t.astype(np.int32), ww, dly.astype(float) if uni else dd, dup
 
 
 @numba.njit(cache=True)
-def make_segments(indptr, tgt, w, ch, dly):
-    """Reorder each row by delay and split it into equal-delay segments.
+def lane_segments(indptr, tgt, w, ch, dly, lane_of, n_lanes):
+    """Order each CSR row by (target lane, delay) and cut it into segments.
 
-    Returns ``(tgt, w, ch, seg_ptr, seg_start, seg_end, seg_delay)``: row ``i``'s segments are
-    ``seg_ptr[i]:seg_ptr[i+1]``; segment ``s`` covers edges ``seg_start[s]:seg_end[s]`` with
-    delay ``seg_delay[s]`` (ms).
+    ``lane_of[t]`` is the lane of target row ``t``; ``dly`` has one delay per edge (ms) or one
+    for all.  Within a segment the edges keep their CSR order.
+
+    Returns ``(tgt, w, ch, seg_ptr, seg_start, seg_end, seg_delay, seg_lane)``: row ``i``'s
+    segments are ``seg_ptr[i]:seg_ptr[i+1]``; segment ``s`` covers edges
+    ``seg_start[s]:seg_end[s]`` of delay ``seg_delay[s]`` (ms) onto lane ``seg_lane[s]``.
     """
     n = indptr.size - 1
     E = tgt.size
+    uni = dly.size == 1
     t2 = np.empty(E, np.int32)
     w2 = np.empty(E, np.float64)
     c2 = np.empty(E, np.int8)
     seg_ptr = np.zeros(n + 1, np.int64)
-    # count segments first
+    key = np.empty(E, np.float64)
+    for i in range(n):
+        a = indptr[i]
+        b = indptr[i + 1]
+        for q in range(a, b):
+            # (lane, delay) as one sortable number: delays are >= 0 and < 1e12 ms
+            key[q] = lane_of[tgt[q]] * 1e12 + (dly[0] if uni else dly[q])
     nseg = 0
     for i in range(n):
         a = indptr[i]
         b = indptr[i + 1]
         if b > a:
-            d = np.sort(dly[a:b])
             nseg += 1
-            for q in range(1, b - a):
-                if d[q] != d[q - 1]:
-                    nseg += 1
+            for q in range(a + 1, b):
+                if key[q] != key[a]:
+                    nseg += b - a      # upper bound; trimmed below
+                    break
     seg_start = np.empty(nseg, np.int64)
     seg_end = np.empty(nseg, np.int64)
     seg_delay = np.empty(nseg, np.float64)
+    seg_lane = np.empty(nseg, np.int32)
     s = 0
     for i in range(n):
         a = indptr[i]
         b = indptr[i + 1]
-        if b > a:
-            o = np.argsort(dly[a:b], kind="mergesort")
-            for q in range(b - a):
-                e = a + o[q]
-                t2[a + q] = tgt[e]
-                w2[a + q] = w[e]
-                c2[a + q] = ch[e]
-                d = dly[e]
-                if q == 0 or d != seg_delay[s - 1]:
-                    if q > 0:
-                        seg_end[s - 1] = a + q
-                    seg_start[s] = a + q
-                    seg_delay[s] = d
-                    s += 1
-            seg_end[s - 1] = b
+        if b == a:
+            seg_ptr[i + 1] = s
+            continue
+        same = True
+        for q in range(a + 1, b):
+            if key[q] != key[a]:
+                same = False
+                break
+        if same:
+            o = np.arange(b - a)
+        else:
+            o = np.argsort(key[a:b], kind="mergesort")
+        for q in range(b - a):
+            e = a + o[q]
+            t2[a + q] = tgt[e]
+            w2[a + q] = w[e]
+            c2[a + q] = ch[e]
+            if q == 0 or key[e] != key[a + o[q - 1]]:
+                if q > 0:
+                    seg_end[s - 1] = a + q
+                seg_start[s] = a + q
+                seg_delay[s] = dly[0] if uni else dly[e]
+                seg_lane[s] = lane_of[tgt[e]]
+                s += 1
+        seg_end[s - 1] = b
         seg_ptr[i + 1] = s
-    return t2, w2, c2, seg_ptr, seg_start, seg_end, seg_delay
+    return (t2, w2, c2, seg_ptr, seg_start[:s].copy(), seg_end[:s].copy(),
+            seg_delay[:s].copy(), seg_lane[:s].copy())
+
+
+@numba.njit(cache=True, inline="always")
+def _mix64(z):
+    """splitmix64's finaliser: every input bit reaches the low bits used as the slot."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
 @numba.njit(cache=True)
-def _ring_capacity(rb_n, seg_ptr, spikers, q0, q1, cap):
-    """Ring-buffer row capacity needed to queue the deliveries of ``spikers[q0:q1]``.
+def factorize_ints(a, b):
+    """Codes of the 64-bit integer IDs of ``a`` and ``b`` (one open-addressing hash pass).
 
-    ``rb_n[slot]`` is the fill of each delay slot; every spike adds its out-degree
-    (``seg_ptr`` rows) to at most every slot, so ``max(fill) + need`` bounds any slot.  Returns
-    ``cap`` when that fits, else ``cap`` doubled until it does (the caller copies its
-    buffers: array reassignment stays outside the per-event loops)."""
-    need = 0
-    for q in range(q0, q1):
-        i = spikers[q]
-        need += seg_ptr[i + 1] - seg_ptr[i]
-    fill = 0
-    for sl in range(rb_n.size):
-        if rb_n[sl] > fill:
-            fill = rb_n[sl]
-    cap2 = cap
-    while fill + need > cap2:
-        cap2 *= 2
-    return cap2
+    ``a`` and ``b`` are uint64 views of int64/uint64 ID columns.  Returns ``(codes_a,
+    codes_b, uniques)``: int32 codes (positions in ``uniques``, in order of first
+    appearance, ``a`` before ``b``) and the distinct IDs.  O(len(a) + len(b)).  The table
+    (key and code side by side, one cache line per probe) is kept at most half full; a run of
+    equal IDs (edge lists grouped by source) is looked up once.
+    """
+    size = 1 << 16
+    mask = np.uint64(size - 1)
+    table = np.zeros((size, 2), np.uint64)       # [key, code + 1] (0: empty)
+    uniq = np.empty(1024, np.uint64)
+    n_u = 0
+    codes_a = np.empty(a.size, np.int32)
+    codes_b = np.empty(b.size, np.int32)
+    for part in range(2):
+        x = a if part == 0 else b
+        out = codes_a if part == 0 else codes_b
+        last_key = np.uint64(0)
+        last_code = -1
+        for q in range(x.size):
+            key = x[q]
+            if last_code >= 0 and key == last_key:
+                out[q] = last_code
+                continue
+            slot = _mix64(key) & mask
+            while True:
+                v = table[slot, 1]
+                if v == 0:
+                    if n_u >= uniq.size:
+                        u2 = np.empty(2 * uniq.size, np.uint64)
+                        for r in range(n_u):
+                            u2[r] = uniq[r]
+                        uniq = u2
+                    table[slot, 0] = key
+                    table[slot, 1] = np.uint64(n_u + 1)
+                    uniq[n_u] = key
+                    code = n_u
+                    n_u += 1
+                    if 2 * n_u > size:                 # grow: rehash the distinct keys
+                        size *= 2
+                        mask = np.uint64(size - 1)
+                        table = np.zeros((size, 2), np.uint64)
+                        for r in range(n_u):
+                            sl = _mix64(uniq[r]) & mask
+                            while table[sl, 1] != 0:
+                                sl = (sl + np.uint64(1)) & mask
+                            table[sl, 0] = uniq[r]
+                            table[sl, 1] = np.uint64(r + 1)
+                    break
+                if table[slot, 0] == key:
+                    code = np.int64(v) - 1
+                    break
+                slot = (slot + np.uint64(1)) & mask
+            out[q] = code
+            last_key = key
+            last_code = code
+    return codes_a, codes_b, uniq[:n_u].copy()
 
 
 @numba.njit(cache=True)
-def _no_sleep(i, t, dt, S, P):
+def remap_codes(codes, perm):
+    """``perm[codes]`` as int32 (one pass, no temporary int64 array)."""
+    out = np.empty(codes.size, np.int32)
+    for q in range(codes.size):
+        out[q] = perm[codes[q]]
+    return out
+
+
+# ----------------------------------------------------------------------------- small helpers
+@numba.njit(cache=True)
+def sort_rows2(a, L, n):
+    """Sort ``a[L, :n]`` (int64) ascending in place: insertion sort when short, else
+    heapsort.  (``np.sort`` in a kernel costs ~1.5 s of compilation; this far less.)"""
+    if n <= 32:
+        for q in range(1, n):
+            x = a[L, q]
+            d = q - 1
+            while d >= 0 and a[L, d] > x:
+                a[L, d + 1] = a[L, d]
+                d -= 1
+            a[L, d + 1] = x
+        return
+    end = n
+    start = n // 2
+    while end > 1:
+        if start > 0:                   # heapify: sift down a[start - 1]
+            start -= 1
+            root = start
+        else:                           # move the maximum to the end, sift down a[0]
+            end -= 1
+            x = a[L, end]
+            a[L, end] = a[L, 0]
+            a[L, 0] = x
+            root = 0
+        while True:
+            c = 2 * root + 1
+            if c >= end:
+                break
+            if c + 1 < end and a[L, c] < a[L, c + 1]:
+                c += 1
+            if a[L, root] < a[L, c]:
+                x = a[L, root]
+                a[L, root] = a[L, c]
+                a[L, c] = x
+                root = c
+            else:
+                break
+
+
+@numba.njit(cache=True, fastmath={"reassoc"})
+def any_nonfinite(x, lo, hi):
+    """True if ``x[lo:hi]`` holds a NaN or an inf (a vectorised sum of ``x * 0``)."""
+    acc = 0.0
+    for i in range(lo, hi):
+        acc += x[i] * 0.0
+    return acc != acc
+
+
+# ----------------------------------------------------------------------------- routing
+@numba.njit(cache=True, nogil=True)
+def route(n_new, new_i, new_k, new_t, k_end, dt,
+          seg_ptr, seg_lane, seg_dsteps, seg_delay, seg_start, seg_end,
+          rb, rb_t, rb_n, lane_event,
+          sp_i, sp_t, n_sp, max_spikes, mem_left):
+    """Queue an epoch's spikes into the lanes' rings and append them to the spike table.
+
+    Parameters
+    ----------
+    new_i, new_k, new_t : int32, int64, float64 [>= n_new]
+        Engine rows, steps and exact times (ms) of the epoch's spikes, in (step, row) order.
+    k_end : int
+        First step after the epoch (nothing may be queued before it).
+    seg_* : the segments of the event CSR (see :func:`lane_segments`), ``seg_dsteps`` the
+        delays in steps.
+    rb, rb_t, rb_n : rings per lane and slot: edge ranges ``rb[L, slot, q] = (start, end)``,
+        arrival times (ms; ``rb_t`` is empty when no lane is event-driven) and fills.
+    lane_event : bool[lanes]
+        Lanes of event-driven models: their entries keep the exact arrival time ``t + delay``
+        and go to the slot of that time (never before ``k_end``); clock-driven lanes get
+        the slot ``k + delay in steps``.
+    sp_i, sp_t, n_sp : the run's spike table so far.
+    max_spikes : int
+        Spike-table bound.
+    mem_left : int
+        Bytes the rings and the spike table may still grow by.
+
+    Returns
+    -------
+    (rb, rb_t, sp_i, sp_t, n_sp, status, grown_bytes)
+    """
+    status = 0
+    grown = 0
+    use_t = rb_t.shape[0] > 0
+    if n_new == 0:
+        return rb, rb_t, sp_i, sp_t, n_sp, status, grown
+    if n_sp + n_new > max_spikes:
+        return rb, rb_t, sp_i, sp_t, n_sp, 1, grown
+    if n_sp + n_new > sp_i.size:
+        cap = sp_i.size
+        while cap < n_sp + n_new:
+            cap *= 2
+        cap = min(cap, max_spikes)
+        extra = (cap - sp_i.size) * 12
+        if extra > mem_left:
+            return rb, rb_t, sp_i, sp_t, n_sp, 4, grown
+        tmp_i = np.empty(cap, np.int32)
+        tmp_t = np.empty(cap, np.float64)
+        for q in range(n_sp):                # (loops: a slice assignment compiles numba's
+            tmp_i[q] = sp_i[q]                 # shape-error formatting, ~3 s)
+            tmp_t[q] = sp_t[q]
+        sp_i = tmp_i
+        sp_t = tmp_t
+        grown += extra
+        mem_left -= extra
+    n_lanes, n_slots, cap, _two = rb.shape
+    # room: every spike adds its segments to at most every slot of its lanes
+    if n_lanes > 0 and seg_ptr.size > 1:
+        need = np.zeros(n_lanes, np.int64)
+        for q in range(n_new):
+            i = new_i[q]
+            for s in range(seg_ptr[i], seg_ptr[i + 1]):
+                need[seg_lane[s]] += 1
+        cap2 = cap
+        for L in range(n_lanes):
+            fill = 0
+            for sl in range(n_slots):
+                if rb_n[L, sl] > fill:
+                    fill = rb_n[L, sl]
+            while fill + need[L] > cap2:
+                cap2 *= 2
+        if cap2 > cap:
+            extra = n_lanes * n_slots * (cap2 - cap) * (24 if use_t else 16)
+            if extra > mem_left:
+                return rb, rb_t, sp_i, sp_t, n_sp, 4, grown
+            r2 = np.empty((n_lanes, n_slots, cap2, 2), np.int64)
+            t2 = np.empty((n_lanes if use_t else 0, n_slots if use_t else 0, cap2), np.float64)
+            for L in range(n_lanes):
+                for sl in range(n_slots):
+                    for q in range(rb_n[L, sl]):
+                        r2[L, sl, q, 0] = rb[L, sl, q, 0]
+                        r2[L, sl, q, 1] = rb[L, sl, q, 1]
+                        if use_t:
+                            t2[L, sl, q] = rb_t[L, sl, q]
+            rb = r2
+            if use_t:
+                rb_t = t2
+            grown += extra
+            mem_left -= extra
+    for q in range(n_new):
+        i = new_i[q]
+        k = new_k[q]
+        t = new_t[q]
+        sp_i[n_sp] = i
+        sp_t[n_sp] = t
+        n_sp += 1
+        for s in range(seg_ptr[i], seg_ptr[i + 1]):
+            L = seg_lane[s]
+            if lane_event[L]:
+                ta = t + seg_delay[s]
+                ka = int(ta / dt)
+                if ka < k_end:
+                    ka = k_end
+                sl = ka % n_slots
+                rb_t[L, sl, rb_n[L, sl]] = ta
+            else:
+                sl = (k + seg_dsteps[s]) % n_slots
+            q2 = rb_n[L, sl]
+            rb[L, sl, q2, 0] = seg_start[s]
+            rb[L, sl, q2, 1] = seg_end[s]
+            rb_n[L, sl] = q2 + 1
+    return rb, rb_t, sp_i, sp_t, n_sp, status, grown
+
+
+@numba.njit(cache=True, nogil=True)
+def route_continuous(ka, kb, vals, out_rows, cx_ptr, cx_tgt, cx_w, cx_dsteps, cring):
+    """Queue continuous (graded) outputs of steps ``ka..kb-1`` into ``cring``.
+
+    ``vals[k - ka, q]`` is the output of engine row ``out_rows[q]`` at the end of step ``k``;
+    its edges ``cx_ptr[q]:cx_ptr[q+1]`` add ``w * value`` (nA) to ``cring[slot, target]``
+    ``cx_dsteps`` steps later.
+    """
+    n_slots = cring.shape[0]
+    for k in range(ka, kb):
+        for q in range(out_rows.size):
+            v = vals[k - ka, q]
+            if v == 0.0:
+                continue
+            for e in range(cx_ptr[q], cx_ptr[q + 1]):
+                cring[(k + cx_dsteps[e]) % n_slots, cx_tgt[e]] += cx_w[e] * v
+
+
+@numba.njit(cache=True, nogil=True)
+def cross_gap_currents(vx, xg_a, xg_b, xg_g, xgap):
+    """Gap junctions between groups from the voltages ``vx`` (mV, engine rows).
+
+    ``xg_*`` lists each junction once (µS).  ``xgap[0, i]`` receives ``sum g V_other`` (nA)
+    and ``xgap[1, i]`` ``sum g`` (µS), so that a group computes ``g (V_other - V_i)`` with
+    its own ``V_i`` explicitly (clock models) or implicitly (graded models)."""
+    for q in range(xg_a.size):
+        for r in range(2):
+            xgap[r, xg_a[q]] = 0.0
+            xgap[r, xg_b[q]] = 0.0
+    for q in range(xg_a.size):
+        a = xg_a[q]
+        b = xg_b[q]
+        g = xg_g[q]
+        xgap[0, a] += g * vx[b]
+        xgap[1, a] += g
+        xgap[0, b] += g * vx[a]
+        xgap[1, b] += g
+
+
+# ----------------------------------------------------------------------------- per-model kernels
+# numba cannot cache a kernel that receives jitted functions as arguments (the function type
+# is process-specific), so each model's kernel is rendered from a template file in which the
+# model's functions are imported by name, and loaded through codegen.load_module (which gives
+# it a file, so numba caches it on disk like any other module).
+_KERNELS: dict = {}
+_KERNEL_LOCK = threading.Lock()
+
+#: serialises the parallel kernels (numba's default 'workqueue' threading layer must not be
+#: entered from two threads at once); a run that finds it taken uses one lane instead
+PARALLEL_LOCK = threading.Lock()
+
+_FUNCS = {"clock": ("step", "step_population", "step_all", "can_sleep", "catch_up"),
+          "event": ("receive", "observe"),
+          "continuous": ("step_group",)}
+_FALLBACK = {"step_population": "no_population", "step_all": "no_step_all",
+             "can_sleep": "no_sleep", "catch_up": "no_catch_up"}
+
+
+@numba.njit(cache=True)
+def no_sleep(i, t, dt, S, P):
     return False
 
 
 @numba.njit(cache=True)
-def _no_catch_up(i, nsteps, dt, S, P):
+def no_catch_up(i, nsteps, dt, S, P):
     return None
 
 
 @numba.njit(cache=True)
-def _no_population(act, n_act, t, dt, S, P, I, iext, out):
+def no_population(act, n_act, t, dt, S, P, I, iext, out):
     return None
 
 
 @numba.njit(cache=True)
-def _no_step_all(t, dt, S, P, I, iext, out):
+def no_step_all(lo, hi, t, dt, S, P, I, iext, out):
     return 0
 
 
-# Choice between the sparse pass (awake neurons only) and the dense pass (``all_fn`` over every
-# neuron, vectorised), made every BLOCK steps from the work of the block.  Costs measured on
-# the larva LIF network (2 cores, noisy): a neuron in the dense pass ~1-1.5 ns; an awake
-# neuron-step in the sparse pass ~20-30 ns (gathers by index, bookkeeping), so the dense pass
-# pays when more than ~1/DENSE_RATIO of the neurons are awake; waking a sleeping neuron
-# (catch-up with two powers, a later sleep test) costs ~WAKE_COST awake neuron-steps.
-# The choice depends only on the simulated state, so results stay deterministic.
-BLOCK = 64
-DENSE_RATIO = 16
-WAKE_COST = 3
+def _source_hash(modules, template) -> str:
+    from .codegen import _TEMPLATE_DIR
+    import os
+
+    h = hashlib.sha1()
+    for mod in sorted(set(modules)):
+        h.update(inspect.getsource(sys.modules[mod]).encode())
+    with open(os.path.join(_TEMPLATE_DIR, template), "rb") as fh:
+        h.update(fh.read())
+    h.update(inspect.getsource(sys.modules[__name__]).encode())
+    return h.hexdigest()[:16]
 
 
-@numba.njit(cache=True, nogil=True)
-def run_clock(step_fn, pop_fn, all_fn, sleep_fn, catch_fn, use_pop, use_all, use_sleep,
-              k_start, n_steps, dt, S, P, n_ch,
-              tgt, w, ch, seg_ptr, seg_start, seg_end, seg_dsteps,
-              stim_k, stim_i, stim_w, stim_ch,
-              cur_k, cur_i, cur_amp,
-              gap_ptr, gap_j, gap_g, vrow, pinned,
-              rec_i, rec_row, max_spikes):
-    """Run a clock-driven network from step ``k_start`` to ``n_steps`` (exclusive).
+class Kernel:
+    """A loaded per-model kernel module; :meth:`__call__` runs its ``advance_`` and wraps the
+    first call in :func:`~connectome_sim.engine.codegen.compile_notice`."""
 
-    ``stim_*`` are external input events sorted by step ``stim_k``; ``cur_*`` are current
-    *changes* (nA, added to the neuron's current from step ``cur_k`` on), sorted by step.
-    ``pop_fn`` (used when ``use_pop``) steps all awake neurons ``act[:n_act]`` in one call and
-    writes their spike flags to ``out[:n_act]`` (faster than one ``step_fn`` call per neuron).
-    ``all_fn`` (used when ``use_all``) steps every neuron in one vectorised pass, writes
-    ``out[i]`` (uint8) and returns the number of spikes; the kernel switches between it
-    (dense) and the awake list (sparse) every ``BLOCK`` steps from the measured work (see
-    ``DENSE_RATIO``).  ``gap_*`` is a symmetric CSR of gap-junction conductances (µS) coupling
-    state row ``vrow``.  ``pinned`` neurons never sleep.  ``rec_i``/``rec_row`` select
-    recorded state values (sampled at the start of each step).
+    def __init__(self, mod, what):
+        self.mod = mod
+        self.what = what
+        self.fn = mod.advance_
+        self._called = False
 
-    Each step's spikes are queued in ascending neuron order whatever the pass, so the inputs
-    of a neuron are summed in the same order in both passes.
+    def __call__(self, *args):
+        if self._called:
+            return self.fn(*args)
+        from .codegen import compile_notice
 
-    Returns ``(spike_neuron int32[], spike_step int64[], rec float64[steps, n_rec], status,
-    step_reached, dense_steps)`` (``dense_steps``: steps run with the dense pass).
+        with compile_notice(self.what, self.mod):
+            out = self.fn(*args)
+        self._called = True
+        return out
+
+
+def kernel(model, parallel: bool = False) -> Kernel:
+    """The run kernel of ``model`` (a PointModel class), rendered and loaded once per process.
+
+    ``parallel`` selects the variant whose lanes run in numba's parallel threads (used for
+    large groups of clock-driven models).
     """
-    N = S.shape[1]
-    I = np.zeros((n_ch, N))
-    flags = np.zeros(N, np.bool_)
-    spk = np.empty(N, np.int64)      # this step's spiking neurons
-    base = np.zeros(N)
-    itot = np.zeros(N)
-    max_d = 1
-    for s in range(seg_dsteps.size):
-        if seg_dsteps[s] > max_d:
-            max_d = seg_dsteps[s]
-    n_slots = max_d + 1
-    cap = 256
-    rb = np.empty((n_slots, cap), np.int64)
-    rb_n = np.zeros(n_slots, np.int64)
-    active = np.zeros(N, np.bool_)
-    act = np.empty(N, np.int64)
-    last = np.full(N, k_start, np.int64)
-    n_act = 0
-    for i in range(N):
-        if pinned[i] or not use_sleep or not sleep_fn(i, k_start * dt, dt, S, P):
-            active[i] = True
-            act[n_act] = i
-            n_act += 1
-    gap_nodes = np.empty(N, np.int64)
-    n_gap = 0
-    for i in range(N):
-        if gap_ptr[i + 1] > gap_ptr[i]:
-            gap_nodes[n_gap] = i
-            n_gap += 1
-    # dense pass: spike flags padded to whole 8-byte words (scanned a word at a time);
-    # an empty external current tells all_fn that there is none
-    n8 = (N + 7) // 8
-    out8 = np.zeros(8 * n8, np.uint8)
-    out64 = out8.view(np.uint64)
-    iext_all = itot if (cur_k.size > 0 or n_gap > 0) else np.empty(0)
-    stay = np.zeros(N, np.bool_)
-    thr_work = N * BLOCK // DENSE_RATIO
-    blk_work = 0
-    n_dense = 0
-    dense = use_all and (not use_sleep or n_act * DENSE_RATIO > N)
-    if dense:
-        for i in range(N):
-            active[i] = True
-    sp_cap = 1024
-    sp_i = np.empty(sp_cap, np.int32)
-    sp_k = np.empty(sp_cap, np.int64)
-    n_sp = 0
-    n_rec = rec_i.size
-    rec = np.empty((n_steps - k_start, n_rec))
-    ps = 0
-    while ps < stim_k.size and stim_k[ps] < k_start:
-        ps += 1
-    pc = 0
-    status = STATUS_OK
-    k = k_start
-    while k < n_steps:
-        slot = k % n_slots
-        t = k * dt
-        if use_all and use_sleep and k > k_start and (k - k_start) % BLOCK == 0:
-            if not dense:
-                if blk_work > thr_work:
-                    # sparse -> dense: bring every sleeping neuron up to date
-                    for i in range(N):
-                        if not active[i]:
-                            catch_fn(i, k - last[i], dt, S, P)
-                            active[i] = True
-                    dense = True
-            elif WAKE_COST * blk_work < thr_work // 2:
-                # (the block's deliveries bound the wake-ups the sparse pass would have had;
-                # only when they are few is it worth testing every neuron for sleep)
-                n_stay = 0
-                for i in range(N):
-                    stay[i] = pinned[i] or not sleep_fn(i, t, dt, S, P)
-                    n_stay += stay[i]
-                if n_stay * BLOCK + WAKE_COST * blk_work < thr_work // 2:
-                    n_act = 0
-                    for i in range(N):
-                        if stay[i]:
-                            act[n_act] = i
-                            n_act += 1
-                        else:
-                            active[i] = False
-                            last[i] = k
-                    dense = False
-            blk_work = 0
-        while pc < cur_k.size and cur_k[pc] <= k:
-            base[cur_i[pc]] += cur_amp[pc]
-            itot[cur_i[pc]] = base[cur_i[pc]]
-            pc += 1
-        if n_gap > 0:
-            for q in range(n_gap):
-                i = gap_nodes[q]
-                acc = base[i]
-                vi = S[vrow, i]
-                for e in range(gap_ptr[i], gap_ptr[i + 1]):
-                    acc += gap_g[e] * (S[vrow, gap_j[e]] - vi)
-                itot[i] = acc
-        # deliver spikes due now
-        n_ring = rb_n[slot]
-        ps0 = ps
-        n_old = n_act       # act[n_old:n_act] will be the neurons woken in this step
-        if dense:
-            for q in range(n_ring):
-                s = rb[slot, q]
-                blk_work += seg_end[s] - seg_start[s]
-                for e in range(seg_start[s], seg_end[s]):
-                    I[ch[e], tgt[e]] += w[e]
-            while ps < stim_k.size and stim_k[ps] == k:
-                I[stim_ch[ps], stim_i[ps]] += stim_w[ps]
-                ps += 1
-            blk_work += ps - ps0
-        else:
-            for q in range(n_ring):
-                s = rb[slot, q]
-                for e in range(seg_start[s], seg_end[s]):
-                    j = tgt[e]
-                    if not active[j]:
-                        catch_fn(j, k - last[j], dt, S, P)
-                        active[j] = True
-                        act[n_act] = j
-                        n_act += 1
-                        blk_work += WAKE_COST
-                    I[ch[e], j] += w[e]
-            while ps < stim_k.size and stim_k[ps] == k:
-                j = stim_i[ps]
-                if not active[j]:
-                    catch_fn(j, k - last[j], dt, S, P)
-                    active[j] = True
-                    act[n_act] = j
-                    n_act += 1
-                    blk_work += WAKE_COST
-                I[stim_ch[ps], j] += stim_w[ps]
-                ps += 1
-        for r in range(n_rec):
-            rec[k - k_start, r] = S[rec_row, rec_i[r]]
-        n_new = 0
-        n_spk = 0
-        if dense:
-            n_dense += 1
-            n_all = all_fn(t, dt, S, P, I, iext_all, out8)
-            if n_all > 0:
-                for q in range(n8):
-                    if out64[q] != 0:
-                        for i in range(8 * q, 8 * q + 8):
-                            if out8[i] != 0:
-                                spk[n_spk] = i
-                                n_spk += 1
-                        if n_spk == n_all:
-                            break
-            # zero exactly the inputs delivered in this step
-            for q in range(n_ring):
-                s = rb[slot, q]
-                for e in range(seg_start[s], seg_end[s]):
-                    I[ch[e], tgt[e]] = 0.0
-            for q in range(ps0, ps):
-                I[stim_ch[q], stim_i[q]] = 0.0
-        else:
-            blk_work += n_act
-            if use_pop:
-                pop_fn(act, n_act, t, dt, S, P, I, itot, flags)
-            for a in range(n_act):
-                i = act[a]
-                if use_pop:
-                    spiked = flags[a]
-                else:
-                    spiked = step_fn(i, t, dt, S, P, I, itot)
-                for c in range(n_ch):
-                    I[c, i] = 0.0
-                if spiked:
-                    spk[n_spk] = i
-                    n_spk += 1
-                # the sleep test costs a few exp/log: try it right after a neuron was woken
-                # (most inputs leave it unable to spike: back to sleep at once; measured 40 %
-                # less work at FlyWire scale than waiting) and then every 8th step only
-                # (exact either way)
-                if (use_sleep and ((k & 7) == 0 or a >= n_old) and not pinned[i]
-                        and sleep_fn(i, t + dt, dt, S, P)):
-                    active[i] = False
-                    last[i] = k + 1
-                else:
-                    act[n_new] = i
-                    n_new += 1
-            # ascending neuron order, as the dense pass finds them
-            if n_spk > 16:
-                spk[:n_spk] = np.sort(spk[:n_spk])
-            else:
-                for q in range(1, n_spk):
-                    x = spk[q]
-                    d = q - 1
-                    while d >= 0 and spk[d] > x:
-                        spk[d + 1] = spk[d]
-                        d -= 1
-                    spk[d + 1] = x
-        rb_n[slot] = 0
-        # Record this step's spikes and queue their deliveries.  Buffers grow here, outside
-        # the per-neuron loop: an array variable reassigned inside that loop makes numba
-        # reference-count it on every iteration (measured: ~2.5x the whole step's cost).
-        if n_spk > 0:
-            if n_sp + n_spk > sp_cap:
-                if n_sp + n_spk > max_spikes:
-                    status = STATUS_MAX_SPIKES
-                    break
-                sp_cap = min(max(2 * sp_cap, n_sp + n_spk), max_spikes)
-                tmp_i = np.empty(sp_cap, np.int32)
-                tmp_k = np.empty(sp_cap, np.int64)
-                tmp_i[:n_sp] = sp_i[:n_sp]
-                tmp_k[:n_sp] = sp_k[:n_sp]
-                sp_i = tmp_i
-                sp_k = tmp_k
-            cap2 = _ring_capacity(rb_n, seg_ptr, spk, 0, n_spk, cap)
-            if cap2 > cap:
-                rb2 = np.empty((n_slots, cap2), np.int64)
-                rb2[:, :cap] = rb
-                rb = rb2
-                cap = cap2
-            for q in range(n_spk):
-                i = spk[q]
-                sp_i[n_sp] = i
-                sp_k[n_sp] = k
-                n_sp += 1
-                for s in range(seg_ptr[i], seg_ptr[i + 1]):
-                    sl = (k + seg_dsteps[s]) % n_slots
-                    rb[sl, rb_n[sl]] = s
-                    rb_n[sl] += 1
-        if status != STATUS_OK:
-            break
-        # a NaN/inf state means the integrator blew up
-        if vrow >= 0:
-            if dense:
-                # every 8th step (and the last) in the dense pass: a whole-row check costs
-                # ~15 % of the pass.  Exponent bits all set <=> inf or NaN; a max over the
-                # masked bits vectorises.
-                if (k & 7) == 7 or k == n_steps - 1:
-                    bits = S[vrow].view(np.uint64)
-                    top = np.uint64(0)
-                    for i in range(N):
-                        x = bits[i] & np.uint64(0x7FF0000000000000)
-                        top = x if x > top else top
-                    if top == np.uint64(0x7FF0000000000000):
-                        status = STATUS_NONFINITE
-            else:
-                for a in range(n_new):
-                    i = act[a]
-                    if not np.isfinite(S[vrow, i]):
-                        status = STATUS_NONFINITE
-        if status != STATUS_OK:
-            break
-        if not dense:
-            n_act = n_new
-        k += 1
-    for i in range(N):
-        if not active[i]:
-            catch_fn(i, k - last[i], dt, S, P)
-    return sp_i[:n_sp].copy(), sp_k[:n_sp].copy(), rec[:k - k_start], status, k, n_dense
+    from .codegen import load_module, render
 
-
-@numba.njit(cache=True, nogil=True)
-def run_event(recv_fn, obs_fn, n_steps, dt, S, P, Q,
-              tgt, w, ch, seg_ptr, seg_start, seg_end, seg_delay,
-              stim_t, stim_i, stim_w, stim_ch,
-              rec_i, max_spikes, max_fire_per_step):
-    """Run an event-driven (NEURON ARTIFICIAL_CELL-style) network for ``n_steps`` steps.
-
-    Events keep exact times (ms); the step ``dt`` only organises the queue.  ``Q`` holds each
-    neuron's self-event (time, flag).  ``stim_*`` are external events sorted by time.
-
-    Buffers grow only at step level, never inside the per-event or per-neuron loops: an array
-    variable reassigned inside a loop makes numba reference-count it on every iteration
-    (measured ~2.5x the whole run).  A step's spikes are queued for delivery after all its
-    neurons ran (delays >= dt, so nothing they send is due within the step).
-
-    Returns ``(spike_neuron int32[], spike_time float64[], rec float64[steps, n_rec], status,
-    step_reached)``.
-    """
-    N = S.shape[1]
-    max_d = 0.0
-    for s in range(seg_delay.size):
-        if seg_delay[s] > max_d:
-            max_d = seg_delay[s]
-    n_slots = int(max_d / dt) + 3
-    cap = 256
-    rb_s = np.empty((n_slots, cap), np.int64)
-    rb_t = np.empty((n_slots, cap), np.float64)
-    rb_n = np.zeros(n_slots, np.int64)
-    ev_cap = 1024
-    ev_i = np.empty(ev_cap, np.int64)
-    ev_t = np.empty(ev_cap, np.float64)
-    ev_w = np.empty(ev_cap, np.float64)
-    ev_c = np.empty(ev_cap, np.int64)
-    head = np.full(N, -1, np.int64)
-    nxt = np.empty(ev_cap, np.int64)
-    touched = np.empty(N, np.int64)
-    scratch = np.empty(ev_cap, np.int64)
-    sp_cap = 1024
-    sp_i = np.empty(sp_cap, np.int32)
-    sp_t = np.empty(sp_cap, np.float64)
-    ov_i = List.empty_list(numba.int64)      # spikes beyond sp_cap within one step (rare)
-    ov_t = List.empty_list(numba.float64)
-    n_sp = 0
-    n_rec = rec_i.size
-    rec = np.empty((n_steps, n_rec))
-    ps = 0
-    status = STATUS_OK
-    k = 0
-    while k < n_steps:
-        t0 = k * dt
-        t1 = (k + 1) * dt
-        for r in range(n_rec):
-            rec[k, r] = obs_fn(rec_i[r], t0, S, P)
-        slot = k % n_slots
-        n_ring = rb_n[slot]
-        # room for this step's events (ring segments + external stimuli), grown here
-        need = 0
-        for q in range(n_ring):
-            s = rb_s[slot, q]
-            need += seg_end[s] - seg_start[s]
-        p2 = ps
-        while p2 < stim_t.size and stim_t[p2] < t1:
-            p2 += 1
-        need += p2 - ps
-        if need > ev_cap:
-            ev_cap = max(2 * ev_cap, need)
-            ev_i = np.empty(ev_cap, np.int64)
-            ev_t = np.empty(ev_cap, np.float64)
-            ev_w = np.empty(ev_cap, np.float64)
-            ev_c = np.empty(ev_cap, np.int64)
-            nxt = np.empty(ev_cap, np.int64)
-            scratch = np.empty(ev_cap, np.int64)
-        # room for as many spikes as events + self-events (more go to ov_*)
-        if n_sp + need + N > sp_cap:
-            sp_cap = max(2 * sp_cap, n_sp + need + N)
-            tmp_i = np.empty(sp_cap, np.int32)
-            tmp_t = np.empty(sp_cap, np.float64)
-            tmp_i[:n_sp] = sp_i[:n_sp]
-            tmp_t[:n_sp] = sp_t[:n_sp]
-            sp_i = tmp_i
-            sp_t = tmp_t
-        n_ev = 0
-        n_touch = 0
-        # gather events of this step (ring first, then external stimuli), linked per target
-        q = 0
-        while True:
-            if q < n_ring:
-                s = rb_s[slot, q]
-                ta = rb_t[slot, q]
-                e0 = seg_start[s]
-                e1 = seg_end[s]
-                q += 1
-            elif ps < stim_t.size and stim_t[ps] < t1:
-                e0 = -1
-                e1 = 0
-                ta = stim_t[ps]
-            else:
-                break
-            e = e0
-            while e < e1:
-                if e0 < 0:
-                    j = stim_i[ps]
-                    ev_w[n_ev] = stim_w[ps]
-                    ev_c[n_ev] = stim_ch[ps]
-                    ps += 1
-                    e = e1
-                else:
-                    j = tgt[e]
-                    ev_w[n_ev] = w[e]
-                    ev_c[n_ev] = ch[e]
-                    e += 1
-                ev_i[n_ev] = j
-                ev_t[n_ev] = ta
-                if head[j] < 0:
-                    touched[n_touch] = j
-                    n_touch += 1
-                nxt[n_ev] = head[j]
-                head[j] = n_ev
-                n_ev += 1
-        rb_n[slot] = 0
-        # neurons with a self-event due in this step
-        for i in range(N):
-            if Q[0, i] < t1 and head[i] < 0:
-                touched[n_touch] = i
-                n_touch += 1
-                head[i] = -2
-        sp0 = n_sp
-        for a in range(n_touch):
-            i = touched[a]
-            # collect this neuron's events, in time order (stable on arrival order)
-            cnt = 0
-            q = head[i]
-            while q >= 0:
-                cnt += 1
-                q = nxt[q]
-            idx = scratch
-            q = head[i]
-            c = cnt - 1
-            while q >= 0:
-                idx[c] = q
-                c -= 1
-                q = nxt[q]
-            head[i] = -1
-            # stable insertion sort by time (a neuron gets few events per step)
-            for c in range(1, cnt):
-                x = idx[c]
-                tx = ev_t[x]
-                d = c - 1
-                while d >= 0 and ev_t[idx[d]] > tx:
-                    idx[d + 1] = idx[d]
-                    d -= 1
-                idx[d + 1] = x
-            p = 0
-            nf = 0
-            while True:
-                ts = Q[0, i]
-                te = ev_t[idx[p]] if p < cnt else np.inf
-                if ts < t1 and ts <= te:
-                    flag = Q[1, i]
-                    Q[0, i] = np.inf
-                    tev = ts
-                    fired = recv_fn(i, ts, 0.0, 0, flag, S, P, Q)
-                elif p < cnt:
-                    q = idx[p]
-                    tev = ev_t[q]
-                    fired = recv_fn(i, tev, ev_w[q], ev_c[q], 0.0, S, P, Q)
-                    p += 1
-                else:
-                    break
-                if fired:
-                    nf += 1
-                    if nf > max_fire_per_step:
-                        status = STATUS_RUNAWAY
-                        break
-                    if n_sp < sp_cap:
-                        sp_i[n_sp] = i
-                        sp_t[n_sp] = tev
-                        n_sp += 1
-                    else:
-                        ov_i.append(i)
-                        ov_t.append(tev)
-            if status != STATUS_OK:
-                break
-        if status != STATUS_OK:
-            break
-        if len(ov_i) > 0:
-            sp_cap = 2 * (n_sp + len(ov_i))
-            tmp_i = np.empty(sp_cap, np.int32)
-            tmp_t = np.empty(sp_cap, np.float64)
-            tmp_i[:n_sp] = sp_i[:n_sp]
-            tmp_t[:n_sp] = sp_t[:n_sp]
-            for q in range(len(ov_i)):
-                tmp_i[n_sp] = ov_i[q]
-                tmp_t[n_sp] = ov_t[q]
-                n_sp += 1
-            sp_i = tmp_i
-            sp_t = tmp_t
-            ov_i.clear()
-            ov_t.clear()
-        if n_sp > max_spikes:
-            n_sp = max_spikes
-            status = STATUS_MAX_SPIKES
-            break
-        # queue this step's spikes (in emission order); grow the ring first if needed
-        if n_sp > sp0:
-            cap2 = _ring_capacity(rb_n, seg_ptr, sp_i, sp0, n_sp, cap)
-            if cap2 > cap:
-                r2 = np.empty((n_slots, cap2), np.int64)
-                r2[:, :cap] = rb_s
-                rb_s = r2
-                r3 = np.empty((n_slots, cap2), np.float64)
-                r3[:, :cap] = rb_t
-                rb_t = r3
-                cap = cap2
-            for q in range(sp0, n_sp):
-                i = sp_i[q]
-                tev = sp_t[q]
-                for s in range(seg_ptr[i], seg_ptr[i + 1]):
-                    ta = tev + seg_delay[s]
-                    ka = int(ta / dt)
-                    if ka <= k:
-                        ka = k + 1
-                    sl = ka % n_slots
-                    rb_s[sl, rb_n[sl]] = s
-                    rb_t[sl, rb_n[sl]] = ta
-                    rb_n[sl] += 1
-        k += 1
-    return sp_i[:n_sp].copy(), sp_t[:n_sp].copy(), rec[:k], status, k
-
-
-# ----------------------------------------------------------------------------- specialisation
-# numba cannot cache a kernel that receives jitted functions as arguments (the function type
-# is process-specific), so each model gets a small generated module in which the model's
-# functions are globals; those modules are cached on disk like any other.
-_HEADER = '''# generated by connectome_sim.engine.network.specialise -- do not edit
-# source hash: {hash}
-import numba
-import numpy as np
-from numba.typed import List
-from connectome_sim.engine.network import STATUS_OK, STATUS_MAX_SPIKES, STATUS_RUNAWAY, STATUS_NONFINITE
-from connectome_sim.engine.network import BLOCK, DENSE_RATIO, WAKE_COST, _ring_capacity
-{imports}
-'''
-_SPECIALISED = {}
-
-
-def specialise(kind, fns):
-    """Return the run kernel of ``kind`` ('clock' or 'event') bound to the model functions.
-
-    ``fns`` maps the kernel's function-parameter names (``step_fn``, ``pop_fn``, ``all_fn``,
-    ``sleep_fn``, ``catch_fn`` / ``recv_fn``, ``obs_fn``) to numba dispatchers.
-    """
-    import hashlib
-    import inspect
-    import sys
-
-    from .codegen import load_module
-
-    if kind == "clock" and "pop_fn" not in fns:
-        # callers written before step_population existed: same kernel, use_pop = False
-        full = specialise(kind, {"step_fn": fns["step_fn"], "pop_fn": _no_population,
-                                 "all_fn": _no_step_all,
-                                 "sleep_fn": fns["sleep_fn"], "catch_fn": fns["catch_fn"]})
-        return lambda *args: full(False, False, *args)
-    if kind == "clock" and "all_fn" not in fns:
-        # callers written before step_all existed: use_all = False
-        full = specialise(kind, {"step_fn": fns["step_fn"], "pop_fn": fns["pop_fn"],
-                                 "all_fn": _no_step_all,
-                                 "sleep_fn": fns["sleep_fn"], "catch_fn": fns["catch_fn"]})
-        return lambda use_pop, *args: full(use_pop, False, *args)
-    key = (kind,) + tuple((k, id(v)) for k, v in sorted(fns.items()))
-    if key in _SPECIALISED:
-        return _SPECIALISED[key]
-    base = run_clock if kind == "clock" else run_event
-    src = inspect.getsource(base.py_func)
-    params = list(fns)
-    for p in params:
-        src = src.replace(f"{p}, ", "", 1)
-    imports = []
-    dep_src = ""
-    for p, f in fns.items():
-        py = f.py_func
-        imports.append(f"from {py.__module__} import {py.__name__} as {p}")
-        dep_src += inspect.getsource(sys.modules[py.__module__])
-    # the whole engine module is hashed too: numba's cache of the generated module does not
-    # notice a changed helper imported from here (e.g. _ring_capacity)
-    dep_src += inspect.getsource(sys.modules[__name__])
-    h = hashlib.sha1((src + dep_src).encode()).hexdigest()[:16]
-    text = _HEADER.format(hash=h, imports="\n".join(imports)) + "\n\n" + src
-    name = f"cs_{kind}_" + "_".join(f.py_func.__name__ for f in fns.values())
-    mod = load_module(text, name)
-    fn = getattr(mod, base.py_func.__name__)
-    _SPECIALISED[key] = fn
-    return fn
+    kind = model.kind
+    key = (kind, id(model.step), id(model.step_population), id(model.step_all),
+           id(model.can_sleep), id(model.catch_up), id(model.receive),
+           id(getattr(model, "step_group", None)), bool(parallel))
+    k = _KERNELS.get(key)
+    if k is not None:
+        return k
+    with _KERNEL_LOCK:
+        k = _KERNELS.get(key)
+        if k is not None:
+            return k
+        imports, modules = [], [__name__]
+        for name in _FUNCS[kind]:
+            fn = getattr(model, name, None)
+            if fn is None:
+                if name not in _FALLBACK:
+                    raise ValueError(f"model {model.name} ({kind}) has no {name} function")
+                imports.append((__name__, _FALLBACK[name], name))
+                continue
+            py = fn.py_func
+            imports.append((py.__module__, py.__name__, name))
+            modules.append(py.__module__)
+        template = f"network_{kind}.py.j2"
+        src = render(template, imports=imports, parallel=bool(parallel),
+                     source_hash=_source_hash(modules, template),
+                     has_pop=getattr(model, "step_population", None) is not None,
+                     has_all=getattr(model, "step_all", None) is not None)
+        tag = "_".join(dict.fromkeys(name for _, name, _a in imports))[:80]
+        mod = load_module(src, f"cs_net_{kind}{'_par' if parallel else ''}_{tag}")
+        k = Kernel(mod, f"{model.name} network kernel ({kind}"
+                        f"{', parallel' if parallel else ''})")
+        _KERNELS[key] = k
+        return k

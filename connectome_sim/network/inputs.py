@@ -1,90 +1,111 @@
-"""Inputs of a :class:`PointNetwork`: spike-train stimuli, Poisson input, currents, silencing.
+"""Inputs of a :class:`PointNetwork`: spike-train stimuli, Poisson input, spike times, currents,
+silencing.
 
-Stimuli are stored as specifications and turned into event arrays per trial at run time, with
-randomness from :func:`connectome_sim.stimuli.make_rng` keyed by (seed, trial, stimulus,
-neuron), so results do not depend on the number of threads.  The streams are built with
-:func:`~connectome_sim.stimuli.make_rngs` (the same streams, faster) and the trains are
-assembled for all neurons at once; only the random draws are per neuron.  Times in ms, rates in Hz,
-currents in nA, weights in the model's weight unit.
+Stimuli are stored as specifications and turned into event arrays per trial at run time.
+Randomness comes from :func:`connectome_sim.stimuli.make_rng` keyed by (seed, trial, the
+number of earlier stimuli on the neuron, the neuron's ID): a neuron's random input does not
+depend on which other neurons are in the network or driven, nor on the number of threads.
+The streams are built with :func:`~connectome_sim.stimuli.make_rngs` and the trains are
+assembled for all neurons at once; only the random draws are per neuron.  Times in ms, rates
+in Hz, currents in nA, weights in the target model's weight unit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_number
 from ..stimuli import make_rng, make_rngs, netstim_trains
 
-__all__ = ["Stimulus", "PoissonInput", "Current", "InputsMixin"]
+__all__ = ["Stimulus", "PoissonInput", "SpikeTimes", "Current", "InputsMixin", "id_words"]
+
+_SHARED = 0xFFFFFFFF       # stream key of shared (independent=False) trains
+
+
+def id_words(ids) -> np.ndarray:
+    """Two 32-bit words per neuron ID (int64/uint64 bits, or an 8-byte BLAKE2 hash of a
+    string ID), as stream keys: ``int64[n, 2]``."""
+    ids = np.asarray(ids)
+    if ids.dtype.kind in "iu":
+        u = ids.astype(np.int64).view(np.uint64) if ids.dtype.kind == "i" else ids.astype(np.uint64)
+    else:
+        u = np.array([int.from_bytes(hashlib.blake2b(str(s).encode(), digest_size=8).digest(),
+                                     "little") for s in ids], dtype=np.uint64)
+    return np.stack([(u >> np.uint64(32)).astype(np.int64),
+                     (u & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1)
 
 
 @dataclass
 class Stimulus:
     """NetStim-like spike trains (navis ``add_stimulus`` semantics)."""
 
-    neurons: np.ndarray          # row indices
+    neurons: np.ndarray          # network rows
+    keys: np.ndarray             # int64[n, 3]: (earlier stimuli on the neuron, ID words)
     start: float
     stop: float
     frequency: np.ndarray        # Hz per neuron
     randomness: float
     independent: bool
-    weight: float
+    weight: np.ndarray           # per neuron, target model's unit
     label: str | None = None
     kind: str = "netstim"
 
-    def events(self, seed, trial, index, duration, clock_dt):
-        """(times ms, neuron rows) of this stimulus for one trial (times < duration)."""
+    def events(self, net, seed, trial, index, duration, clock_dt):
+        """(times ms, network rows, weights) of this stimulus for one trial."""
         stop = min(self.stop, duration)
         pos = np.flatnonzero(self.frequency > 0)
-        keys = pos if self.independent else np.zeros(pos.size, np.int64)
-        rngs = make_rngs(seed, trial, index, last=keys) if self.randomness > 0 else None
+        rngs = None
+        if self.randomness > 0:
+            last = self.keys[pos] if self.independent else np.zeros((pos.size, 1), np.int64)
+            rngs = make_rngs(seed, trial, *(() if self.independent else (_SHARED, index)),
+                             last=last)
         f = self.frequency[pos]
         # NetStim's number = int(duration * f / 1000) (truncation, as int() per neuron)
         number = np.trunc((stop - self.start) * f / 1000.0).astype(np.int64)
         t, counts = netstim_trains(self.start, number, 1000.0 / f, self.randomness, rngs, stop)
-        return t, np.repeat(self.neurons[pos].astype(np.int64), counts)
+        return (t, np.repeat(self.neurons[pos].astype(np.int64), counts),
+                np.repeat(self.weight[pos], counts))
 
 
 @dataclass
 class PoissonInput:
     """Shiu et al.'s ``PoissonInput`` (N = 1): each step an event with probability rate*dt.
 
-    For clock-driven models this is a Bernoulli draw per time step (as Brian2 does); for
-    event-driven models a Poisson process in continuous time.
+    For clock-driven networks this is a Bernoulli draw per time step (as Brian2 does); for
+    networks of event-driven models only, a Poisson process in continuous time.
     """
 
     neurons: np.ndarray
+    keys: np.ndarray
     rate: np.ndarray             # Hz per neuron
     start: float
     stop: float
-    weight: float
+    weight: np.ndarray
     label: str | None = None
     kind: str = "poisson"
 
-    def events(self, seed, trial, index, duration, clock_dt):
-        """(times ms, neuron rows) of this input for one trial, neuron by neuron."""
+    def events(self, net, seed, trial, index, duration, clock_dt):
+        """(times ms, network rows, weights) of this input for one trial."""
         stop = min(self.stop, duration)
         if clock_dt is not None:
-            return self._clock_events(seed, trial, index, stop, clock_dt)
-        ts, ns = [], []
-        for pos, (row, r) in enumerate(zip(self.neurons, self.rate)):
-            if r <= 0 or stop <= self.start:
-                continue
-            rng = make_rng(seed, trial, index, pos)
-            n = rng.poisson(r * (stop - self.start) / 1000.0)
-            t = np.sort(rng.uniform(self.start, stop, size=n))
-            ts.append(t)
-            ns.append(np.full(t.size, row, np.int64))
-        if not ts:
-            return np.empty(0), np.empty(0, np.int64)
-        return np.concatenate(ts), np.concatenate(ns)
+            t, pos = self._clock_events(seed, trial, stop, clock_dt)
+        else:
+            ts, ps = [], []
+            for q in np.flatnonzero(self.rate > 0) if stop > self.start else []:
+                rng = make_rng(seed, trial, *self.keys[q])
+                n = rng.poisson(self.rate[q] * (stop - self.start) / 1000.0)
+                ts.append(np.sort(rng.uniform(self.start, stop, size=n)))
+                ps.append(np.full(n, q, np.int64))
+            t = np.concatenate(ts) if ts else np.empty(0)
+            pos = np.concatenate(ps) if ps else np.empty(0, np.int64)
+        return t, self.neurons[pos].astype(np.int64), self.weight[pos]
 
-    def _clock_events(self, seed, trial, index, stop, clock_dt):
-        # Bernoulli per step via geometric gaps (same law, O(events) work).  One stream per
-        # neuron (make_rng(seed, trial, index, position)); only the draws are per neuron, the
-        # rest is vectorised over the neurons (it was ~60 % of the time of this function).
+    def _clock_events(self, seed, trial, stop, clock_dt):
+        # Bernoulli per step via geometric gaps (same law, O(events) work); only the draws
+        # are per neuron, the rest is vectorised over the neurons
         pos = np.flatnonzero(self.rate > 0) if stop > self.start else np.empty(0, np.int64)
         if pos.size == 0:
             return np.empty(0), np.empty(0, np.int64)
@@ -94,16 +115,31 @@ class PoissonInput:
         p = np.minimum(self.rate[pos] * clock_dt / 1000.0, 1.0)
         est = (n * p + 10 * np.sqrt(n * p + 1) + 10).astype(np.int64)
         gaps = [rng.geometric(pq, size=e) if pq < 1 else np.ones(n, np.int64)
-                for rng, pq, e in zip(make_rngs(seed, trial, index, last=pos), p.tolist(),
+                for rng, pq, e in zip(make_rngs(seed, trial, last=self.keys[pos]), p.tolist(),
                                       est.tolist())]
         sizes = np.array([g.size for g in gaps], np.int64)
         cs = np.cumsum(np.concatenate(gaps))
-        # per-neuron cumulative sums: subtract the total of the neurons before
         before = np.concatenate(([0], cs[np.cumsum(sizes)[:-1] - 1]))
         steps = (k0 - 1) + cs - np.repeat(before, sizes)
         keep = steps < k1
-        rows = np.repeat(self.neurons[pos].astype(np.int64), sizes)
-        return steps[keep] * clock_dt, rows[keep]
+        return steps[keep] * clock_dt, np.repeat(pos, sizes)[keep]
+
+
+@dataclass
+class SpikeTimes:
+    """Given spike times (ms) delivered to neurons (Brian2's ``SpikeGeneratorGroup``)."""
+
+    neurons: np.ndarray          # network row of each event
+    times: np.ndarray            # ms
+    weight: np.ndarray           # per event
+    start: float = 0.0
+    stop: float = np.inf
+    label: str | None = None
+    kind: str = "spike_times"
+
+    def events(self, net, seed, trial, index, duration, clock_dt):
+        keep = self.times < duration
+        return self.times[keep], self.neurons[keep].astype(np.int64), self.weight[keep]
 
 
 @dataclass
@@ -131,19 +167,54 @@ class Current:
                 np.asarray(self.amplitude, float))
 
 
-def _per_neuron(value, n, what):
-    arr = np.asarray(value, dtype=float)
+def _per_neuron(value, n, what, low=None):
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{what}: expected numbers, got {value!r}") from None
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
         raise ParameterError(f"{what}: expected a scalar or {n} values, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{what} has NaN/inf values")
+        raise ParameterError(f"{what} has NaN/inf values; give finite numbers")
+    if low is not None and (arr < low).any():
+        raise ParameterError(f"{what} must be >= {low:g}, got {arr[arr < low][:3].tolist()}")
     return arr
 
 
+def _time(value, what, allow_inf=False):
+    """A time >= 0 (ms), named ``what`` in the message (``what=value``)."""
+    return check_number(value, what, low=0.0, allow_inf=allow_inf, unit="ms")
+
+
+def _window(start, stop, what, duration=None):
+    start = _time(start, "start")
+    if duration is not None:
+        d = check_number(duration, "duration", low=0.0, strict=True, allow_inf=True, unit="ms")
+        stop = start + d
+    stop = _time(stop, "stop", allow_inf=True)
+    if stop <= start:
+        raise ParameterError(f"{what}: stop ({stop:g} ms) must be after start ({start:g} ms)")
+    return start, stop
+
+
 class InputsMixin:
-    """Input methods of :class:`~connectome_sim.network.PointNetwork`."""
+    """Input methods of :class:`~connectome_sim.network.PointNetwork` (state declared in
+    ``PointNetwork.__init__``)."""
+
+    def _stim_keys(self, rows):
+        keys = np.empty((rows.size, 3), np.int64)
+        keys[:, 0] = self._stim_uses[rows]
+        keys[:, 1:] = id_words(self.ids[rows])
+        np.add.at(self._stim_uses, rows, 1)
+        return keys
+
+    def _stim_weight(self, rows, weight, what):
+        if weight is None:
+            sw = np.array([m.stimulus_weight for m in self._models], float)
+            return sw[self._model_of[rows]]
+        return _per_neuron(weight, rows.size, f"{what}(weight)")
 
     def add_stimulus(self, ids, start, frequency, stop=None, duration=None, randomness=0.5,
                      independent=True, label=None, weight=None):
@@ -153,33 +224,38 @@ class InputsMixin:
         ----------
         ids : neuron ID or list of IDs
         start : float
-            First event (ms) when ``randomness == 0``.
+            First event (ms, >= 0) when ``randomness == 0``.
         frequency : float or array
-            Mean rate per neuron (Hz); values <= 0 are skipped.
+            Mean rate per neuron (Hz, >= 0); 0 gives no events.
         stop, duration : float
-            End (ms) or length (ms) of the train; give exactly one.  NetStim ``number`` is
-            ``int(duration * frequency / 1000)``.
+            End (ms, after ``start``) or length (ms, > 0) of the train; give exactly one.
+            NetStim ``number`` is ``int(duration * frequency / 1000)``.
         randomness : float
             NetStim ``noise`` in [0, 1] (1 = Poisson).
         independent : bool
             One train per neuron (True) or one train shared by all (False).
         label : str, optional
-        weight : float, optional
-            Weight of each event (model units); default ``model.stimulus_weight``.
+        weight : float or array, optional
+            Weight of each event (target model's unit); default each model's
+            ``stimulus_weight``.
         """
         if (stop is None) == (duration is None):
-            raise ValueError("add_stimulus: give exactly one of stop= or duration= (ms)")
-        if stop is None:
-            stop = start + duration
-        if not 0 <= randomness <= 1:
-            raise ValueError(f"add_stimulus: randomness must be in [0, 1], got {randomness}")
-        rows = self._rows(ids)
-        freq = _per_neuron(frequency, rows.size, "frequency")
+            raise ParameterError("add_stimulus: give exactly one of stop= or duration= (ms)")
+        start, stop = _window(start, stop if duration is None else None, "add_stimulus",
+                              duration)
+        try:
+            ok = 0 <= float(randomness) <= 1
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ParameterError(f"add_stimulus: randomness must be in [0, 1], got {randomness!r}")
+        rows = self._rows(ids, "add_stimulus(ids)")
+        freq = _per_neuron(frequency, rows.size, "add_stimulus(frequency)", low=0.0)
         if not independent:
             freq = np.full(rows.size, freq[0])
-        w = self.model.stimulus_weight if weight is None else float(weight)
-        self._stimuli.append(Stimulus(rows, float(start), float(stop), freq, float(randomness),
-                                      bool(independent), w, label))
+        w = self._stim_weight(rows, weight, "add_stimulus")
+        self._stimuli.append(Stimulus(rows, self._stim_keys(rows), start, stop, freq,
+                                      float(randomness), bool(independent), w, label))
         return self
 
     def add_background_noise(self, ids, frequency, randomness=0.5, independent=True, weight=None):
@@ -200,22 +276,63 @@ class InputsMixin:
         start, stop : float
             ms; ``stop=None`` runs to the end.
         weight : float, optional
-            Per event (model units); default ``model.stimulus_weight`` (68.75 mV for LIF).
+            Per event (target model's unit); default each model's ``stimulus_weight``
+            (68.75 mV for LIF).
         refractory : float or None
-            Set the driven neurons' refractory period to this (ms), as Shiu et al. do (0);
-            ``None`` leaves it unchanged.
+            Set the driven neurons' refractory period to this (ms, >= 0), as Shiu et al. do
+            (0); ``None`` leaves it unchanged.
         """
-        rows = self._rows(ids)
-        rate = _per_neuron(rate, rows.size, "rate")
+        start, stop = _window(start, np.inf if stop is None else stop, "add_poisson_input")
+        rows = self._rows(ids, "add_poisson_input(ids)")
+        rate = _per_neuron(rate, rows.size, "add_poisson_input(rate)")
         if np.any(rate < 0):
-            bad = [self._ids[r] for r in rows[rate < 0]]
-            raise ValueError(f"add_poisson_input: negative rates for neurons {bad}; rates are Hz >= 0")
-        w = self.model.stimulus_weight if weight is None else float(weight)
-        self._stimuli.append(PoissonInput(rows, rate, float(start),
-                                          np.inf if stop is None else float(stop), w, label))
-        rp = self.model.refractory_param
-        if refractory is not None and rp is not None:
-            self._props[rp][rows] = float(refractory)
+            bad = list(self.ids[rows[rate < 0]][:5])
+            raise ParameterError(f"add_poisson_input: negative rates for neurons {bad}; rates "
+                                 "are Hz >= 0")
+        w = self._stim_weight(rows, weight, "add_poisson_input")
+        if refractory is not None:
+            refractory = _time(refractory, "refractory")
+        self._stimuli.append(PoissonInput(rows, self._stim_keys(rows), rate, start, stop, w,
+                                          label))
+        if refractory is not None:
+            for c in np.unique(self._model_of[rows]):
+                m = self._models[c]
+                rp = m.refractory_param
+                if rp is not None:
+                    sel = rows[self._model_of[rows] == c]
+                    self._props[m.name][rp][sel] = float(refractory)
+        return self
+
+    def add_spike_times(self, ids, times, weight=None, label=None):
+        """Deliver events at given times (ms) to ``ids`` (Brian2's ``SpikeGeneratorGroup``).
+
+        Parameters
+        ----------
+        ids : ID or list of IDs
+        times : array of float, or list of arrays
+            One array of times (ms, finite, >= 0) for every neuron, or one array per neuron.
+        weight : float, optional
+            Per event (target model's unit); default each model's ``stimulus_weight``.
+        """
+        rows = self._rows(ids, "add_spike_times(ids)")
+        if isinstance(times, (list, tuple)) and len(times) and np.ndim(times[0]) >= 1:
+            if len(times) != rows.size:
+                raise ParameterError(f"add_spike_times: {len(times)} arrays of times for "
+                                     f"{rows.size} neurons")
+            per = [np.atleast_1d(np.asarray(t, float)) for t in times]
+        else:
+            per = [np.atleast_1d(np.asarray(times, float))] * rows.size
+        for t in per:
+            bad = ~np.isfinite(t) | (t < 0)
+            if bad.any():
+                raise ParameterError(f"add_spike_times(times): NaN/inf/negative times "
+                                     f"{t[bad][:3].tolist()}; times are ms >= 0")
+        w = self._stim_weight(rows, weight, "add_spike_times")
+        t = np.concatenate(per)
+        n = np.concatenate([np.full(p.size, r, np.int64) for p, r in zip(per, rows)])
+        ww = np.concatenate([np.full(p.size, x) for p, x in zip(per, w)])
+        o = np.argsort(t, kind="stable")
+        self._stimuli.append(SpikeTimes(n[o], t[o], ww[o], label=label))
         return self
 
     def add_current(self, ids, amplitude, start=0.0, stop=np.inf, label=None,
@@ -227,28 +344,42 @@ class InputsMixin:
         the run's dt) starting at ``start`` (e.g. ``fi_curve.ramp_input``); see
         :class:`connectome_sim.network.fi_curve.WaveformCurrent`.
         """
-        if not self.model.supports_current:
-            raise ParameterError(f"model {self.model.name} takes no currents (event-driven); "
+        rows = self._rows(ids, "add_current(ids)")
+        bad = {self._models[c].name for c in np.unique(self._model_of[rows])
+               if not self._models[c].supports_current}
+        if bad:
+            raise ParameterError(f"model(s) {sorted(bad)} take no currents (event-driven); "
                                  "use add_stimulus instead")
-        rows = self._rows(ids)
+        start, stop = _window(start, stop, "add_current")
         if callable(amplitude) or sample_interval is not None or (
                 np.ndim(amplitude) >= 1 and np.shape(amplitude)[0] != rows.size) or np.ndim(amplitude) == 2:
             from .fi_curve import WaveformCurrent
-            self._currents.append(WaveformCurrent(rows, np.ones(rows.size), float(start),
-                                                  float(stop), label, amplitude, sample_interval))
+            if not callable(amplitude):
+                _per_neuron(np.ravel(amplitude), np.size(amplitude), "add_current(amplitude)")
+            self._currents.append(WaveformCurrent(rows, np.ones(rows.size), start, stop, label,
+                                                  amplitude, sample_interval))
             return self
-        amp = _per_neuron(amplitude, rows.size, "amplitude")
-        self._currents.append(Current(rows, amp, float(start), float(stop), label))
+        amp = _per_neuron(amplitude, rows.size, "add_current(amplitude)")
+        self._currents.append(Current(rows, amp, start, stop, label))
         return self
 
     def silence(self, ids):
         """Silence ``ids``: their outgoing weights become 0 (they still spike; Shiu et al.)."""
-        rows = self._rows(ids)
+        rows = self._rows(ids, "silence(ids)")
         self._silenced[rows] = True
+        self._changed()
+        return self
+
+    def unsilence(self, ids=None):
+        """Undo :meth:`silence` for ``ids`` (all by default)."""
+        rows = np.arange(self.n_neurons) if ids is None else self._rows(ids, "unsilence(ids)")
+        self._silenced[rows] = False
+        self._changed()
         return self
 
     def clear_stimuli(self):
-        """Remove every stimulus, Poisson input and current."""
+        """Remove every stimulus, Poisson input, spike-time input and current."""
         self._stimuli = []
         self._currents = []
+        self._stim_uses[:] = 0
         return self

@@ -1,28 +1,24 @@
 """Long runs of a :class:`~connectome_sim.network.PointNetwork`: streamed spikes, save/resume.
 
 ``run_simulation(..., spikes_to='spikes.parquet')`` and runs that continue a saved state go
-through :func:`run_extended`, which drives the same numba kernel as an ordinary run
-(``connectome_sim.engine.network.run_clock``, specialised per model) in chunks of ``chunk`` ms:
+through :func:`run_extended`, which advances the same engine state
+(:class:`~connectome_sim.network.simulate.EngineRun`) chunk by chunk:
 
-- after each chunk the spikes are appended to a parquet file (``pyarrow.parquet.
-  ParquetWriter``, one row group per chunk and trial) and dropped from memory, so memory stays
-  bounded by one chunk's spikes whatever the duration;
-- the engine's whole dynamic state is carried from one chunk to the next: the state rows ``S``
-  of every neuron (which the model contract requires to hold all of a neuron's state) and the
-  spikes still in flight in the delay queue.  The kernel returns when a chunk ends, so spikes
-  whose delivery falls after the chunk are kept as explicit deliveries ``(step, target, weight,
-  channel)`` and handed back to the next chunk ahead of the external stimuli of the same step,
-  the order in which the queue would have delivered them.
+- after each chunk the spikes are appended to a parquet file (one row group per chunk and
+  trial) and dropped from memory, so memory stays bounded by one chunk's spikes;
+- the file is written under a temporary name and renamed when the run completes; a run that
+  fails leaves its spikes in ``<name>.incomplete.parquet`` (with ``complete = false`` in the
+  file's metadata) and no file at the requested path;
+- :meth:`LongRunMixin.save_state` stores the state at the end of a run (``.npz``): each
+  model group's state rows and the spikes still in flight as explicit deliveries ``(step,
+  target, weight, channel)``; :meth:`LongRunMixin.load_state` makes the next run continue it,
+  delivering those ahead of the stimuli of the same step (the queue's order).  Stimulus events
+  are generated for the whole span ``[0, end)`` with the run's seed and sliced, so the
+  continued run sees the same input as an uninterrupted one.  Sleeping neurons are brought up
+  to date at each chunk end, which differs from one uninterrupted catch-up by rounding only.
 
-:meth:`save_state` stores that state (``.npz``) after any clock-driven run; :meth:`load_state`
-makes the next ``run_simulation`` continue from it.  Stimulus events are generated for the
-whole time span ``[0, end)`` with the run's seed and sliced, so the continued run sees the
-same input as an uninterrupted one and gives the same spikes.  (A neuron asleep across a chunk
-boundary is advanced in two catch-up calls instead of one; the two differ by rounding only —
-1e-15 mV — not in any spike unless a membrane potential lands within rounding of threshold.)
-
-Event-driven models (IntFire1/2/4) are not supported here yet: their engine loop has no
-restart entry point.  Units: ms, mV, nA, Hz.
+Event-driven models (IntFire1/2/4) and graded outputs into other models are not saved yet.
+Units: ms, mV, nA, Hz.
 """
 
 from __future__ import annotations
@@ -36,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SimulationError
 
 __all__ = ["RunState", "run_extended", "dispatch_run", "LongRunMixin"]
 
@@ -56,15 +52,15 @@ class RunState:
         Time step (ms).
     seed : int
         Seed of the random streams (stimuli) of the saved run.
-    S : list of numpy.ndarray
-        Per trial, the model's state rows ``float64[n_states, n_neurons]``.
+    S : list of list of numpy.ndarray
+        Per trial, per model group (engine order), the state rows of its neurons.
     deliveries : list of tuple
-        Per trial, the spikes in flight: arrays ``(step, target row, weight, channel)`` in
-        delivery order.
+        Per trial, the spikes in flight: arrays ``(step, target network row, weight,
+        channel)`` in delivery order.
     model : str
-        Model name.
+        Model names of the groups, comma-separated.
     fingerprint : str
-        Hash of the network (IDs, model, parameters, connectivity) the state belongs to.
+        Hash of the network (IDs, models, parameters, connectivity) the state belongs to.
     """
 
     step: int
@@ -90,9 +86,11 @@ class RunState:
         path = Path(path)
         arrays = {"step": np.int64(self.step), "dt": np.float64(self.dt),
                   "seed": np.int64(self.seed), "model": np.str_(self.model),
-                  "fingerprint": np.str_(self.fingerprint), "n_trials": np.int64(self.n_trials)}
+                  "fingerprint": np.str_(self.fingerprint), "n_trials": np.int64(self.n_trials),
+                  "n_groups": np.int64(len(self.S[0]) if self.S else 0)}
         for tr, (S, d) in enumerate(zip(self.S, self.deliveries)):
-            arrays[f"S_{tr}"] = S
+            for gi, s in enumerate(S):
+                arrays[f"S_{tr}_{gi}"] = s
             for name, arr in zip(("k", "j", "w", "c"), d):
                 arrays[f"d{name}_{tr}"] = arr
         with open(path, "wb") as fh:
@@ -120,126 +118,107 @@ class RunState:
         try:
             with np.load(path, allow_pickle=False) as z:
                 n = int(z["n_trials"])
-                S = [z[f"S_{tr}"].copy() for tr in range(n)]
+                ng = int(z["n_groups"])
+                S = [[z[f"S_{tr}_{g}"].copy() for g in range(ng)] for tr in range(n)]
                 d = [tuple(z[f"d{name}_{tr}"].copy() for name in ("k", "j", "w", "c"))
                      for tr in range(n)]
                 return cls(int(z["step"]), float(z["dt"]), int(z["seed"]), S, d,
                            str(z["model"]), str(z["fingerprint"]))
-        except Exception as e:  # zipfile/numpy/pickle errors: name the file instead
+        except Exception as e:  # zipfile/numpy errors: name the file instead
             raise InputFileError(f"saved state {path} cannot be read: it is not a complete "
                                  f"state written by save_state ({type(e).__name__}: {e})") from e
 
 
 def fingerprint(net) -> str:
-    """Hash of what a saved state depends on: IDs, model, parameters, connectivity."""
-    from .simulate import compile_network
+    """Hash of what a saved state depends on: IDs, models, parameters, connectivity."""
+    from .compile import compile_network
 
     comp = compile_network(net)
     h = hashlib.sha1()
-    h.update(net.model.name.encode())
+    h.update(repr([g.model.name for g in comp.groups]).encode())
+    h.update(np.ascontiguousarray(net._model_of).tobytes())
     h.update(repr(list(net.ids)).encode())
-    for name in net.model.params:
-        h.update(np.ascontiguousarray(net._props[name], dtype=np.float64).tobytes())
-    for arr in (comp.tgt, comp.w, comp.seg_ptr, comp.seg_start, comp.seg_end, comp.seg_delay,
-                comp.gap_ptr, comp.gap_j, comp.gap_g):
+    for name, arrs in sorted(net._props.items()):
+        for p in sorted(arrs):
+            h.update(np.ascontiguousarray(arrs[p], dtype=np.float64).tobytes())
+    for arr in (comp.tgt, comp.w, comp.seg_ptr, comp.seg_start, comp.seg_end, comp.seg_delay):
         h.update(np.ascontiguousarray(arr).tobytes())
+    for g in comp.groups:
+        for arr in tuple(g.cp) + tuple(g.gp):
+            h.update(np.ascontiguousarray(arr).tobytes())
     return h.hexdigest()
 
 
-def _deliveries_from_spikes(comp, dsteps, sp_i, sp_k, k_end, old=None):
-    """Deliveries due at or after step ``k_end`` from spikes ``(row, step)`` in emission order.
-
-    ``old`` (earlier deliveries still pending) come first: the queue delivers in emission
-    order, and they were emitted earlier.
-    """
-    ks, js, ws, cs = ([a] for a in (old if old is not None else _EMPTY_DELIV))
-    if dsteps.size:  # only spikes of the last max-delay steps can still be in flight
-        late = sp_k + dsteps.max() >= k_end
-        sp_i, sp_k = sp_i[late], sp_k[late]
-    for i, k in zip(sp_i.tolist(), sp_k.tolist()):
-        for s in range(comp.seg_ptr[i], comp.seg_ptr[i + 1]):
-            kd = k + dsteps[s]
-            if kd >= k_end:
-                a, b = comp.seg_start[s], comp.seg_end[s]
-                ks.append(np.full(b - a, kd, np.int64))
-                js.append(comp.tgt[a:b].astype(np.int64))
+def pending_deliveries(run):
+    """The spikes in flight of an EngineRun as deliveries ``(step, network row, w, channel)``
+    in the order the queue would deliver them."""
+    comp = run.comp
+    ks, js, ws, cs = [], [], [], []
+    ns = run.n_slots
+    for L in range(comp.n_lanes):
+        g = next(gr for gr in comp.groups if gr.lane0 <= L < gr.lane0 + gr.n_lanes)
+        for sl in range(ns):
+            cnt = int(run.rb_n[L, sl])
+            if not cnt:
+                continue
+            k = run.k + ((sl - run.k) % ns)
+            for a, b in run.rb[L, sl, :cnt]:
+                ks.append(np.full(b - a, k, np.int64))
+                js.append(comp.order[g.start + comp.tgt[a:b].astype(np.int64)])
                 ws.append(comp.w[a:b])
                 cs.append(comp.ch[a:b].astype(np.int64))
+    if not ks:
+        return _EMPTY_DELIV
     k, j, w, c = (np.concatenate(x) for x in (ks, js, ws, cs))
-    order = np.argsort(k, kind="stable")
-    return k[order], j[order], w[order], c[order]
+    o = np.argsort(k, kind="stable")
+    return k[o], j[o], w[o], c[o]
 
 
-def _state_from_run(net) -> RunState:
-    """Rebuild the state after an ordinary (in-memory) run from its final S and spikes."""
-    from .simulate import compile_network
+def _check_saveable(net, what):
+    from .compile import compile_network
 
-    if getattr(net, "dt", None) is None or getattr(net, "spikes", None) is None and \
-            getattr(net, "final_state", None) is None:
-        raise RuntimeError("save_state: no run to save; call run_simulation() first")
-    if getattr(net, "final_state", None) is None:
-        raise RuntimeError("save_state: the last run used backend='nest', whose state stays in "
-                           "NEST; run with the numba backend to save and resume")
-    if net.model.kind != "clock":
-        raise ParameterError(f"save_state: {net.model.name} is event-driven; saving and "
-                             "resuming supports clock-driven models (LIF, AdEx, HH, ...)")
     comp = compile_network(net)
-    dsteps = np.rint(comp.seg_delay / net.dt).astype(np.int64)
-    k_end = len(net.t)
-    dmax = int(dsteps.max()) if dsteps.size else 0
-    rows = pd.Index(net.ids)
-    deliveries = []
-    for tr in range(net.n_trials):
-        sp = net.spikes[net.spikes["trial"] == tr]
-        k = np.rint(sp["time"].to_numpy() / net.dt).astype(np.int64)
-        keep = k >= k_end - dmax
-        deliveries.append(_deliveries_from_spikes(
-            comp, dsteps, rows.get_indexer(sp["neuron_id"].to_numpy()[keep]), k[keep], k_end))
-    return RunState(k_end, float(net.dt), int(net.seed_used), [S.copy() for S in net.final_state],
-                    deliveries, net.model.name, fingerprint(net))
+    ev = [g.model.name for g in comp.groups if g.model.kind == "event"]
+    if ev:
+        raise ParameterError(f"{what}: {ev[0]} is event-driven; saving, resuming and "
+                             "spikes_to= support clock-driven and graded models (LIF, AdEx, HH, "
+                             "graded, ...). Run it without them (in memory)")
+    if comp.cx_rows.size:
+        raise ParameterError(f"{what}: graded outputs into neurons of other models are not "
+                             "saved yet; run in memory")
+    return comp
 
 
 def _arrow_schema(ids):
     import pyarrow as pa
 
-    idtype = pa.int64() if np.asarray(ids).dtype.kind in "iu" else pa.string()
+    kind = np.asarray(ids).dtype.kind
+    idtype = pa.int64() if kind == "i" else pa.uint64() if kind == "u" else pa.string()
     return pa.schema([("trial", pa.int32()), ("neuron_id", idtype), ("time", pa.float64())])
 
 
-def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
-                 max_spikes=50_000_000, spikes_to=None, chunk=1000.0):
+def run_extended(net, duration, dt, seed, n_trials, v_init, max_spikes, spikes_to, chunk,
+                 budget, threads=None, overwrite=True):
     """Run ``net`` in chunks, optionally streaming spikes to parquet and/or resuming a state.
 
-    Parameters are those of ``PointNetwork.run_simulation``; in addition:
-
-    spikes_to : str or pathlib.Path, optional
-        Parquet file receiving the spikes (columns ``trial``, ``neuron_id``, ``time`` ms),
-        written chunk by chunk; the spikes are then not kept in memory (``net.spikes`` is
-        None, ``net.spikes_file`` the path) and the path is returned.
-    chunk : float
-        Chunk length (ms) for streaming.  Memory grows with the spikes of one chunk.
-
-    When ``net.load_state()`` was called before, the run continues that state for
-    ``duration`` more ms (times stay absolute); ``seed``/``n_trials``/``dt`` default to the
-    saved ones and must agree with them.
+    Parameters are those of ``PointNetwork.run_simulation``.  When ``net.load_state()`` was
+    called before, the run continues that state for ``duration`` more ms (times stay
+    absolute); ``seed``/``n_trials``/``dt`` default to the saved ones and must agree with
+    them.
 
     Returns
     -------
     pandas.DataFrame or pathlib.Path
         The spike table, or the parquet path with ``spikes_to``.
     """
-    from .simulate import _stim_events, compile_network, raise_for_status, run_clock_span, setup_run
+    from .simulate import EngineRun, choose_lanes
+    from .compile import compile_network
 
-    model = net.model
-    if model.kind != "clock":
-        raise ParameterError(f"{model.name} is event-driven; spikes_to= and save/load_state "
-                             "support clock-driven models (LIF, AdEx, HH, ...). Run it without "
-                             "them (in memory)")
-    state: RunState | None = getattr(net, "_resume", None)
-    if duration <= 0 or dt <= 0:
-        raise ValueError(f"duration and dt must be > 0 ms, got {duration}, {dt}")
-    if chunk is None or chunk <= 0:
-        raise ValueError(f"chunk must be > 0 ms, got {chunk}")
+    state: RunState | None = net._resume
+    chunk = float(chunk) if chunk is not None else np.nan
+    if not np.isfinite(chunk) or chunk <= 0:
+        raise ParameterError(f"run_simulation(chunk) must be finite and > 0 ms, got {chunk}")
+    _check_saveable(net, "spikes_to=" if state is None else "load_state")
     if state is not None:
         if state.fingerprint != fingerprint(net):
             raise ParameterError("load_state: the saved state belongs to a different network "
@@ -247,8 +226,7 @@ def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
         if abs(dt - state.dt) > 1e-12:
             raise ParameterError(f"load_state: the state was saved with dt = {state.dt} ms; "
                                  f"continue with the same dt (got {dt})")
-        if int(n_trials) not in (1, state.n_trials) or (int(n_trials) == 1 and state.n_trials != 1
-                                                         and n_trials != state.n_trials):
+        if int(n_trials) not in (1, state.n_trials):
             raise ParameterError(f"load_state: the state holds {state.n_trials} trials; "
                                  f"continue with n_trials={state.n_trials}")
         if v_init is not None:
@@ -262,141 +240,130 @@ def run_extended(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
         seed = int(np.random.SeedSequence().entropy % (2 ** 63))
     n_trials = int(n_trials)
     k_end = k0 + int(round(duration / dt))
-    comp = compile_network(net)
-    # the same checks, parameters, currents, pinned neurons and kernel as an ordinary run
-    su = setup_run(net, comp, dt, k_end)
-    P, rec_rows, dsteps = su.P, su.rec_rows, su.dsteps
-
-    # per-trial state: S, pending deliveries, stimulus events of [k0, k_end)
-    trials = []
-    for tr in range(n_trials):
-        S = state.S[tr].copy() if state is not None else model.init_state(P, v_init)
-        pend = state.deliveries[tr] if state is not None else _EMPTY_DELIV
-        t, n, w, c = _stim_events(net, seed, tr, k_end * dt, dt)
-        sk = np.floor(t / dt + 1e-6).astype(np.int64)
-        keep = (sk >= k0) & (sk < k_end)
-        trials.append({"S": S, "pend": pend, "stim": (sk[keep], n[keep], w[keep], c[keep])})
-
+    lanes = choose_lanes(net, n_trials, threads)
+    comp = compile_network(net, lanes)
+    per_trial = budget // max(1, min(n_trials, os.cpu_count() or 1))
+    runs = [EngineRun(net, comp, dt, k0, k_end, seed, tr, v_init, max_spikes, per_trial,
+                      states=state.S[tr] if state is not None else None,
+                      deliveries=state.deliveries[tr] if state is not None else None)
+            for tr in range(n_trials)]
     chunk_steps = max(1, int(round(chunk / dt))) if spikes_to is not None else k_end - k0
-    writer = None
     ids = net.ids
-    frames, recs = [], [[] for _ in range(n_trials)]
+    writer = tmp = None
     if spikes_to is not None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         spikes_to = Path(spikes_to)
+        if spikes_to.exists() and not overwrite:
+            raise ParameterError(f"spikes_to: {spikes_to} exists; pass overwrite=True or "
+                                 "another path")
+        if spikes_to.is_dir():
+            raise ParameterError(f"spikes_to: {spikes_to} is a directory; give a file path")
+        if not spikes_to.parent.exists():
+            raise ParameterError(f"spikes_to: the folder {spikes_to.parent} does not exist")
         schema = _arrow_schema(ids)
-        writer = pq.ParquetWriter(str(spikes_to), schema)
-
-    def one(tr, ka, kb):
-        st = trials[tr]
-        pk, pj, pw, pc = st["pend"]
-        now = pk < kb
-        sk, sn, sw, sc = st["stim"]
-        sel = (sk >= ka) & (sk < kb)
-        # queued deliveries first, then the stimuli (the kernel's order within a step)
-        k = np.concatenate([pk[now], sk[sel]])
-        order = np.argsort(k, kind="stable")
-        j = np.concatenate([pj[now], sn[sel]])[order]
-        w = np.concatenate([pw[now], sw[sel]])[order]
-        c = np.concatenate([pc[now], sc[sel]])[order]
-        sp_i, sp_k, rec, status, kr = run_clock_span(su, comp, st["S"], ka, kb, k[order], j, w,
-                                                     c, max_spikes)
-        raise_for_status(status, tr, kr * dt, max_spikes,
-                         st["S"][su.vrow] if su.vrow >= 0 else None, ids, dt)
-        left = tuple(a[~now] for a in st["pend"])
-        st["pend"] = _deliveries_from_spikes(comp, dsteps, sp_i, sp_k, kb, old=left)
-        return sp_i, sp_k, rec
-
+        tmp = spikes_to.with_name(spikes_to.name + ".partial")
+        try:
+            writer = pq.ParquetWriter(str(tmp), schema)
+        except OSError as exc:
+            raise ParameterError(f"spikes_to: cannot write {spikes_to} ({exc})") from None
+    frames = []
+    failed = None
     workers = min(n_trials, os.cpu_count() or 1)
     try:
         with ThreadPoolExecutor(max_workers=workers) as ex:
             for ka in range(k0, k_end, chunk_steps):
                 kb = min(ka + chunk_steps, k_end)
-                outs = list(ex.map(lambda tr: one(tr, ka, kb), range(n_trials)))
-                for tr, (sp_i, sp_k, rec) in enumerate(outs):
-                    if rec_rows.size:
-                        recs[tr].append(rec)
-                    order = np.lexsort((sp_i, sp_k))
-                    frame = pd.DataFrame({"trial": np.full(sp_i.size, tr, np.int32),
-                                          "neuron_id": ids[sp_i[order]],
-                                          "time": sp_k[order] * dt})
+                list(ex.map(lambda r: r.advance(kb, finish=True), runs))
+                for tr, r in enumerate(runs):
+                    rows, times = r.spikes()
+                    frame = pd.DataFrame({"trial": np.full(rows.size, tr, np.int32),
+                                          "neuron_id": ids[rows], "time": times})
                     if writer is not None:
                         writer.write_table(pa.Table.from_pandas(frame, schema=schema,
                                                                 preserve_index=False))
+                        r.n_sp = 0            # streamed: drop from memory
                     else:
                         frames.append(frame)
+                        r.n_sp = 0
+                if any(r.status for r in runs):
+                    failed = next(r for r in runs if r.status)
+                    break
     finally:
         if writer is not None:
             writer.close()
-
     # results, as an ordinary run leaves them (times absolute)
-    net.dt = float(dt)
-    net.n_trials = n_trials
-    net.duration = k_end * dt
-    net.t_end = k_end * dt
-    net.t_start = k0 * dt
-    net.seed_used = int(seed)
-    net.final_state = [st["S"] for st in trials]
-    net._pending = [st["pend"] for st in trials]
     net._resume = None
-    net.t = np.arange(k0, k_end) * dt
-    net.records = {}
-    if rec_rows.size:
-        rid = ids[rec_rows]
-        if n_trials == 1:
-            net.records["v"] = pd.DataFrame(np.concatenate(recs[0]), index=pd.Index(
-                net.t, name="time"), columns=pd.Index(rid, name="neuron_id"))
-        else:
-            cols = pd.MultiIndex.from_product([range(n_trials), rid], names=["trial", "neuron_id"])
-            data = np.concatenate([np.concatenate(r) for r in recs], axis=1)
-            net.records["v"] = pd.DataFrame(data, index=pd.Index(net.t, name="time"),
-                                            columns=cols)
+    if frames:
+        sp = pd.concat(frames, ignore_index=True).sort_values(["trial"], kind="stable")
+        sp = sp.reset_index(drop=True)
+    else:
+        sp = None
     if writer is not None:
-        net.spikes = None
-        net.spikes_file = spikes_to
+        if failed is None:
+            os.replace(tmp, spikes_to)
+        else:
+            _mark_incomplete(tmp, spikes_to.with_name(spikes_to.stem + ".incomplete.parquet"))
+    try:
+        net._store(runs, k_end * dt, dt, int(seed), n_trials, k0 * dt, spikes=False)
+    except SimulationError as exc:
+        if writer is not None:
+            raise SimulationError(f"{exc}; the spikes computed before are in "
+                                  f"{spikes_to.stem}.incomplete.parquet (no file was written "
+                                  f"at {spikes_to})") from None
+        if sp is not None:
+            sp.attrs["complete"] = False
+            net.result.spikes = sp
+        raise
+    if writer is not None:
+        net.result.spikes_file = spikes_to
         return spikes_to
-    sp = pd.concat(frames, ignore_index=True)
-    net.spikes = sp.sort_values(["trial"], kind="stable").reset_index(drop=True)
-    net.spikes_file = None
-    return net.spikes
+    sp = sp if sp is not None else pd.DataFrame({"trial": np.empty(0, np.int32),
+                                                 "neuron_id": ids[:0], "time": np.empty(0)})
+    sp.attrs["complete"] = True
+    net.result.spikes = sp
+    return sp
+
+
+def _mark_incomplete(tmp, dest):
+    """Rewrite the partial parquet ``tmp`` as ``dest`` with ``complete = false`` metadata."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(tmp)
+        meta = dict(table.schema.metadata or {})
+        meta[b"connectome_sim.complete"] = b"false"
+        pq.write_table(table.replace_schema_metadata(meta), dest)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def dispatch_run(net, *, duration, dt, seed, n_trials, v_init, max_spikes, spikes_to=None,
-                 backend="numba", chunk=1000.0):
-    """Hook called first by ``PointNetwork.run_simulation``.
-
-    Runs the NEST backend, streamed runs and resumed runs and returns their result; returns
-    ``None`` for an ordinary in-memory run, after fixing its seed in ``net.seed_used`` (a
-    ``None`` seed is drawn here, so that :meth:`LongRunMixin.save_state` knows it).
-    """
+                 backend="numba", chunk=1000.0, budget=None, threads=None, overwrite=True):
+    """Hook called first by ``PointNetwork.run_simulation``: runs the NEST backend, streamed
+    runs and resumed runs and returns their result; ``None`` for an ordinary in-memory run."""
     if backend not in ("numba", "nest"):
         raise ParameterError(f"backend must be 'numba' or 'nest', got {backend!r}")
     if backend == "nest":
-        if spikes_to is not None or getattr(net, "_resume", None) is not None:
+        if spikes_to is not None or net._resume is not None:
             raise ParameterError("backend='nest' does not support spikes_to= or load_state(); "
                                  "use the numba backend for those")
         from .nest_export import run_nest
 
         return run_nest(net, duration=duration, dt=dt, seed=seed, n_trials=n_trials,
                         v_init=v_init)
-    if spikes_to is not None or getattr(net, "_resume", None) is not None:
+    if spikes_to is not None or net._resume is not None:
         return run_extended(net, duration=duration, dt=dt, seed=seed, n_trials=n_trials,
                             v_init=v_init, max_spikes=max_spikes, spikes_to=spikes_to,
-                            chunk=chunk)
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2 ** 63))
-    net.seed_used = int(seed)
-    net._pending = None
-    net.t_end = None
-    net.t_start = 0.0
-    net.spikes_file = None
+                            chunk=chunk, budget=budget, threads=threads, overwrite=overwrite)
     return None
 
 
 class LongRunMixin:
-    """``save_state`` / ``load_state`` / ``to_nest`` of :class:`PointNetwork` (issue 8)."""
+    """``save_state`` / ``load_state`` / ``to_nest`` of :class:`PointNetwork` (state declared in
+    ``PointNetwork.__init__``)."""
 
     def save_state(self, path=None) -> RunState:
         """State at the end of the last run, to continue it later exactly.
@@ -411,12 +378,20 @@ class LongRunMixin:
         RunState
             Time reached (ms), per-trial neuron states and spikes in flight.
         """
-        if getattr(self, "_pending", None) is not None:  # last run was chunked: exact queue
-            st = RunState(int(round(self.t_end / self.dt)), float(self.dt), int(self.seed_used),
-                          [S.copy() for S in self.final_state], list(self._pending),
-                          self.model.name, fingerprint(self))
-        else:
-            st = _state_from_run(self)
+        if self.result is None:
+            raise RuntimeError("save_state: no run to save; call run_simulation() first")
+        if not self.result.complete:
+            raise SimulationError("save_state: the last run did not complete; its state is "
+                                  "not a valid point to continue from")
+        if self._engine_state is None:
+            raise RuntimeError("save_state: the last run used backend='nest', whose state stays "
+                               "in NEST; run with the numba backend to save and resume")
+        comp = _check_saveable(self, "save_state")
+        runs = self._engine_state
+        st = RunState(int(runs[0].k), float(self.result.dt), int(self.result.seed),
+                      [[S.copy() for S in r.states()] for r in runs],
+                      [pending_deliveries(r) for r in runs],
+                      ",".join(g.model.name for g in comp.groups), fingerprint(self))
         if path is not None:
             st.save(path)
         return st
@@ -425,14 +400,16 @@ class LongRunMixin:
         """Make the next ``run_simulation`` continue from ``state`` (a RunState or a path).
 
         The continued run simulates ``duration`` more ms from the saved time with the saved
-        seed (unless another is given); spike times stay absolute, ``net.t_start`` is the
-        saved time, so rates of the continuation are ``firing_rates(start=net.t_start)``.
+        seed (unless another is given); spike times stay absolute, ``net.result.t_start`` is
+        the saved time, so rates of the continuation are ``firing_rates(start=...)``.
         """
         if not isinstance(state, RunState):
             state = RunState.load(state)
-        if state.model != self.model.name:
+        comp = _check_saveable(self, "load_state")
+        names = ",".join(g.model.name for g in comp.groups)
+        if state.model != names:
             raise ParameterError(f"load_state: the state is of a {state.model} network, this "
-                                 f"network runs {self.model.name}")
+                                 f"network runs {names}")
         if state.fingerprint != fingerprint(self):
             raise ParameterError("load_state: the saved state belongs to a different network "
                                  "(IDs, parameters or connectivity differ); rebuild the same "

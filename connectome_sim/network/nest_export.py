@@ -131,8 +131,7 @@ class NestNetwork:
         return wide[list(self.recorded)]
 
 
-def _lif_params(net, P, direct_kicks):
-    m = net.model
+def _lif_params(m, P, direct_kicks):
     names = list(m.params)
     g = {k: P[names.index(k)] for k in names}
     C = 1000.0 * g["t_mbr"] / g["r_m"]  # pF
@@ -186,9 +185,13 @@ def to_nest(net, duration: float = 1000.0, dt: float = 0.1, seed: int | None = N
     NestNetwork
         Handles of the NEST objects; call ``.simulate(duration)``, then ``.spikes()``.
     """
-    from .simulate import compile_network
+    from .compile import compile_network
 
-    model = net.model
+    used = net._models_in_use()
+    if len(used) > 1:
+        raise ParameterError(f"to_nest: the network mixes models {[m.name for m in used]}; "
+                             "only one-model networks are exported to NEST")
+    model = used[0] if used else net.model
     if model.name not in SUPPORTED_MODELS:
         raise ParameterError(f"to_nest: no NEST equivalent is mapped for model {model.name!r}; "
                              f"supported: {list(SUPPORTED_MODELS)} (LIF -> iaf_psc_exp, IntFire1 "
@@ -208,11 +211,11 @@ def to_nest(net, duration: float = 1000.0, dt: float = 0.1, seed: int | None = N
     nest.rng_seed = int(make_rng(seed, trial, 7919).integers(1, 2 ** 31 - 1))
 
     comp = compile_network(net)
-    P = model.param_array(comp.n, net._props)
+    P = model.param_array(comp.n, {k: net._props[model.name][k] for k in model.params})
     stim_ch = model.channels.index(model.stimulus_channel)
     if model.name == "LIF":
         kicks = bool(net._stimuli) and model.stimulus_channel == "v"
-        nmodel, par, extra, syn_scale, C = _lif_params(net, P, kicks)
+        nmodel, par, extra, syn_scale, C = _lif_params(model, P, kicks)
     else:  # IntFire1
         names = list(model.params)
         nmodel = "iaf_psc_delta"
@@ -248,11 +251,11 @@ def to_nest(net, duration: float = 1000.0, dt: float = 0.1, seed: int | None = N
         nest.Connect(gid[src[keep]], gid[tgt[keep]], "one_to_one", spec)
 
     # stimuli: our own trains (same seeds as the numba engine), replayed by spike_generators
-    from .simulate import _stim_events
+    from .simulate import stim_events
 
     gens = []
     clock = dt if model.kind == "clock" else None
-    t, n_rows, ws, chs = _stim_events(net, seed, trial, float(duration), clock)
+    t, n_rows, ws, chs = stim_events(net, seed, trial, float(duration), clock)
     if t.size:
         if model.name == "LIF" and np.any(chs != stim_ch):
             raise ParameterError("to_nest: stimuli on LIF channels other than the stimulus "
@@ -295,11 +298,11 @@ def to_nest(net, duration: float = 1000.0, dt: float = 0.1, seed: int | None = N
 def run_nest(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None) -> pd.DataFrame:
     """``run_simulation(..., backend='nest')``: one fresh NEST kernel per trial.
 
-    Sets ``net.spikes`` (and ``net.records['v']`` for voltage records) like the numba engine
-    and returns the spike table.  Times in ms.
+    Sets ``net.result`` (spikes, and ``records['v']`` for voltage records) like the numba
+    engine and returns the spike table.  Times in ms.
     """
-    if duration <= 0 or dt <= 0:
-        raise ValueError(f"duration and dt must be > 0 ms, got {duration}, {dt}")
+    from .results import NetworkResult
+
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 31))
     frames, volts = [], []
@@ -310,24 +313,16 @@ def run_nest(net, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None) -> 
         v = nn.voltages()
         if v is not None:
             volts.append(v)
-    net.spikes = pd.concat(frames, ignore_index=True)
-    net.duration = float(duration)
-    net.dt = float(dt)
-    net.n_trials = int(n_trials)
-    net.seed_used = int(seed)
-    net.final_state = None
-    net._pending = None
-    net.t_end = None
-    net.t_start = 0.0
-    net.spikes_file = None
-    net.records = {}
+    spikes = pd.concat(frames, ignore_index=True)
+    spikes.attrs["complete"] = True
+    records = {}
     if volts:
-        if len(volts) == 1:
-            net.records["v"] = volts[0]
-        else:
-            net.records["v"] = pd.concat(volts, axis=1, keys=range(len(volts)),
-                                         names=["trial", "neuron_id"])
-        net.t = net.records["v"].index.to_numpy()
+        records["v"] = volts[0] if len(volts) == 1 else pd.concat(
+            volts, axis=1, keys=range(len(volts)), names=["trial", "neuron_id"])
+        t = records["v"].index.to_numpy()
     else:
-        net.t = np.arange(int(round(duration / dt))) * dt
-    return net.spikes
+        t = np.arange(int(round(duration / dt))) * dt
+    net.result = NetworkResult(spikes=spikes, records=records, t=t, duration=float(duration),
+                               dt=float(dt), n_trials=int(n_trials), seed=int(seed))
+    net._engine_state = None
+    return spikes

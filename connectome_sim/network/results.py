@@ -1,17 +1,134 @@
-"""Running a :class:`PointNetwork` and reading its results as pandas objects (ms, Hz, mV)."""
+"""Running a :class:`PointNetwork` and reading its results as pandas objects (ms, Hz, mV).
+
+A run's outcome is a :class:`NetworkResult` held in ``net.result``; ``net.spikes``,
+``net.records`` and the rest are views of it (navis-compatible names).  A run that fails
+(runaway, memory budget, NaN) keeps what it computed in a result marked incomplete
+(``complete=False``; the spike table's ``attrs['complete']`` too) and raises; rates and
+counts refuse incomplete results.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SimulationError
 
-__all__ = ["ResultsMixin"]
+__all__ = ["NetworkResult", "ResultsMixin"]
+
+
+@dataclass
+class NetworkResult:
+    """The outcome of one ``run_simulation``.
+
+    Attributes
+    ----------
+    spikes : pandas.DataFrame or None
+        Columns ``trial``, ``neuron_id`` (exact IDs), ``time`` (ms); None when streamed.
+    records : dict
+        ``'v'``: DataFrame indexed by time (ms), one column per recorded neuron (or
+        (trial, neuron) columns): membrane potential in mV (IntFire: the state ``m``).
+    t : numpy.ndarray
+        Record times (ms).
+    duration, dt : float
+        ms; ``duration`` is the end time of the run (absolute for continued runs).
+    t_start : float
+        ms; start of this run (> 0 when it continued a saved state).
+    n_trials, seed : int
+    complete : bool
+        False when the run stopped early; ``error`` says why and ``t_reached`` where.
+    spikes_file : pathlib.Path or None
+        Parquet file of the spikes when streamed (``spikes_to=``).
+    final_state : list
+        Per trial, the state arrays of each model group (to continue the run).
+    dense_steps : list of int
+        Per trial, steps run with the dense pass (diagnostics).
+    """
+
+    spikes: pd.DataFrame | None
+    records: dict
+    t: np.ndarray
+    duration: float
+    dt: float
+    n_trials: int
+    seed: int
+    t_start: float = 0.0
+    complete: bool = True
+    error: str | None = None
+    t_reached: float | None = None
+    spikes_file: Path | None = None
+    final_state: list = field(default_factory=list)
+    dense_steps: list = field(default_factory=list)
+
+
+def _spike_frame(ids, per_trial, complete=True):
+    frames = []
+    for trial, (rows, times) in enumerate(per_trial):
+        frames.append(pd.DataFrame({"trial": np.full(rows.size, trial, np.int32),
+                                    "neuron_id": ids[rows], "time": times}))
+    sp = pd.concat(frames, ignore_index=True) if frames else \
+        pd.DataFrame({"trial": np.empty(0, np.int32), "neuron_id": ids[:0],
+                      "time": np.empty(0)})
+    sp.attrs["complete"] = bool(complete)
+    return sp
+
+
+def _records(ids, rec_rows, recs, t, n_trials):
+    if not len(rec_rows):
+        return {}
+    rid = ids[np.asarray(rec_rows)]
+    if n_trials == 1:
+        return {"v": pd.DataFrame(recs[0], index=pd.Index(t, name="time"),
+                                  columns=pd.Index(rid, name="neuron_id"))}
+    cols = pd.MultiIndex.from_product([range(n_trials), rid], names=["trial", "neuron_id"])
+    return {"v": pd.DataFrame(np.concatenate(recs, axis=1), index=pd.Index(t, name="time"),
+                              columns=cols)}
 
 
 class ResultsMixin:
-    """Recording, running and result methods of :class:`~connectome_sim.network.PointNetwork`."""
+    """Recording, running and result methods of :class:`~connectome_sim.network.PointNetwork`
+    (state declared in ``PointNetwork.__init__``)."""
+
+    # ---- views of the last result (navis names)
+    @property
+    def spikes(self):
+        """Spike table of the last run (see :class:`NetworkResult`), or None."""
+        return None if self.result is None else self.result.spikes
+
+    @property
+    def records(self) -> dict:
+        return {} if self.result is None else self.result.records
+
+    @property
+    def t(self):
+        return None if self.result is None else self.result.t
+
+    @property
+    def duration(self):
+        return None if self.result is None else self.result.duration
+
+    @property
+    def dt(self):
+        return None if self.result is None else self.result.dt
+
+    @property
+    def n_trials(self):
+        return None if self.result is None else self.result.n_trials
+
+    @property
+    def seed_used(self):
+        return None if self.result is None else self.result.seed
+
+    @property
+    def final_state(self):
+        return None if self.result is None else self.result.final_state
+
+    @property
+    def spikes_file(self):
+        return None if self.result is None else self.result.spikes_file
 
     def add_voltage_record(self, ids):
         """Record the membrane potential (mV; IntFire: the state ``m``) of ``ids`` every step.
@@ -19,100 +136,142 @@ class ResultsMixin:
         After :meth:`run_simulation`, ``records['v']`` is a DataFrame indexed by time (ms) with
         one column per neuron ID, or (trial, neuron) MultiIndex columns when ``n_trials > 1``.
         """
-        rows = self._rows(ids)
+        rows = self._rows(ids, "add_voltage_record(ids)")
         for r in rows:
             if r not in self._record_rows:
                 self._record_rows.append(int(r))
         return self
 
+    def clear_records(self):
+        """Stop recording every neuron."""
+        self._record_rows = []
+        return self
+
     def run_simulation(self, duration=25.0, dt=0.1, seed=None, n_trials=1, v_init=None,
-                       max_spikes=50_000_000, spikes_to=None, backend="numba", chunk=1000.0):
+                       max_spikes=50_000_000, spikes_to=None, backend="numba", chunk=1000.0,
+                       max_memory=None, threads=None, overwrite=True):
         """Simulate ``duration`` ms with step ``dt`` ms.
 
         Parameters
         ----------
         duration : float
-            ms.
+            ms (finite, > 0).
         dt : float
-            Time step (ms); must not exceed the smallest synaptic delay.
+            Time step (ms, finite, > 0); must not exceed the smallest synaptic delay.
         seed : int, optional
             Seed of every random stream (stimulus noise, Poisson input); ``None`` = fresh.
         n_trials : int
             Independent trials (run in parallel threads), differing only in their random input.
         v_init : float, optional
-            Initial membrane potential (mV), overriding the model's initial value.
+            Initial membrane potential (mV), overriding the models' initial values.
         max_spikes : int
-            Stop with ``SimulationError`` when a trial exceeds this many spikes (runaway guard,
-            bounds memory at ~12 bytes per spike).
+            Stop with ``SimulationError`` when a trial exceeds this many spikes.
         spikes_to : str or pathlib.Path, optional
             Stream the spikes to this parquet file in chunks of ``chunk`` ms instead of
-            keeping them in memory (bounded memory for long runs); the path is returned.
-            See :mod:`connectome_sim.network.longrun`.
+            keeping them in memory; the path is returned.  A failed run leaves no file at
+            this path (what it computed is in ``<name>.incomplete.parquet``).
         backend : {'numba', 'nest'}
             ``'nest'`` builds and runs the same network in NEST 3 (:meth:`to_nest`).
         chunk : float
             Chunk length (ms) when streaming.
+        max_memory : int or str, optional
+            Memory budget of the run (bytes or e.g. ``'4GB'``); default the network's
+            ``max_memory``, else a share of the available memory
+            (:func:`connectome_sim.network.memory.memory_budget`).
+        threads : int, optional
+            Cores for one trial's large groups (default all; results do not depend on it).
+        overwrite : bool
+            With ``spikes_to``: replace an existing file (else refuse).
 
         Returns
         -------
-        pandas.DataFrame
-            :attr:`spikes` (columns ``trial``, ``neuron_id``, ``time`` in ms).
+        pandas.DataFrame or pathlib.Path
+            :attr:`spikes` (columns ``trial``, ``neuron_id``, ``time`` in ms), or the parquet
+            path with ``spikes_to``.
         """
-        from .simulate import compile_network, run_trials
-
-        # --- issue 8 hook (connectome_sim/network/longrun.py): NEST backend, spikes_to=,
-        # runs continuing a load_state(); returns None for an ordinary run, seed fixed ---
         from .longrun import dispatch_run
+        from .memory import memory_budget
+        from .simulate import check_time, run_trials
 
+        duration = check_time(duration, "duration")
+        dt = check_time(dt, "dt")
+        if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
+            raise ParameterError(f"run_simulation(n_trials) must be an integer >= 1, got "
+                                 f"{n_trials!r}")
+        if isinstance(max_spikes, bool) or not isinstance(max_spikes, (int, np.integer)) \
+                or max_spikes < 1:
+            raise ParameterError(f"run_simulation(max_spikes) must be an integer >= 1, got "
+                                 f"{max_spikes!r}")
+        if v_init is not None:
+            try:
+                ok = np.isfinite(float(v_init))
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise ParameterError(f"run_simulation(v_init) must be a finite voltage (mV), "
+                                     f"got {v_init!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ParameterError(f"run_simulation(seed) must be an integer >= 0, got {seed!r}")
+        if int(round(duration / dt)) < 1:
+            raise ParameterError(f"run_simulation: duration = {duration} ms is shorter than one "
+                                 f"step (dt = {dt} ms)")
+        budget = memory_budget(max_memory if max_memory is not None else self.max_memory)
+        self.result = None                   # a failed run never leaves older results behind
+        self._engine_state = None
         handled = dispatch_run(self, duration=duration, dt=dt, seed=seed, n_trials=n_trials,
                                v_init=v_init, max_spikes=max_spikes, spikes_to=spikes_to,
-                               backend=backend, chunk=chunk)
+                               backend=backend, chunk=chunk, budget=budget, threads=threads,
+                               overwrite=overwrite)
         if handled is not None:
             return handled
-        seed = self.seed_used
-        # --- end of issue 8 hook ---
-        if duration <= 0 or dt <= 0:
-            raise ValueError(f"duration and dt must be > 0 ms, got {duration}, {dt}")
-        if int(n_trials) < 1:
-            raise ValueError(f"n_trials must be >= 1, got {n_trials}")
-        comp = compile_network(self)
-        out = run_trials(self, comp, float(duration), float(dt), seed, int(n_trials), v_init,
-                         int(max_spikes))
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+        runs = run_trials(self, duration, dt, int(seed), int(n_trials), v_init,
+                          int(max_spikes), budget, threads)
+        self._store(runs, duration, dt, int(seed), int(n_trials), 0.0)
+        return self.result.spikes
+
+    def _store(self, runs, duration, dt, seed, n_trials, t_start, spikes=True):
+        """Build ``self.result`` from finished (or failed) EngineRuns; raise for failures."""
         ids = self.ids
-        frames = []
-        for trial, (sp_i, sp_t, rec, S) in enumerate(out):
-            # (time, neuron) order; the clock kernel already emits it (a linear check instead
-            # of a sort saved ~10 % of a warm larva run), the event kernel does not
-            dt_, di_ = np.diff(sp_t), np.diff(sp_i)
-            if not ((dt_ > 0) | ((dt_ == 0) & (di_ > 0))).all():
-                order = np.lexsort((sp_i, sp_t))
-                sp_i, sp_t = sp_i[order], sp_t[order]
-            frames.append(pd.DataFrame({"trial": np.full(sp_i.size, trial, np.int32),
-                                        "neuron_id": ids[sp_i], "time": sp_t}))
-        self.spikes = pd.concat(frames, ignore_index=True)
-        self.duration = float(duration)
-        self.dt = float(dt)
-        self.n_trials = int(n_trials)
-        self.final_state = [o[3] for o in out]
-        n_steps = out[0][2].shape[0] if self._record_rows else int(round(duration / dt))
-        self.t = np.arange(n_steps) * dt
-        self.records = {}
-        if self._record_rows:
-            rid = ids[np.asarray(self._record_rows)]
-            if n_trials == 1:
-                self.records["v"] = pd.DataFrame(out[0][2], index=pd.Index(self.t, name="time"),
-                                                 columns=pd.Index(rid, name="neuron_id"))
-            else:
-                cols = pd.MultiIndex.from_product([range(n_trials), rid],
-                                                  names=["trial", "neuron_id"])
-                data = np.concatenate([o[2] for o in out], axis=1)
-                self.records["v"] = pd.DataFrame(data, index=pd.Index(self.t, name="time"),
-                                                 columns=cols)
-        return self.spikes
+        failed = [r for r in runs if r.status]
+        k_reached = min(r.k for r in runs)
+        n_steps = int(round((duration - t_start) / dt))
+        ok = not failed
+        steps = n_steps if ok else max(k_reached - runs[0].k0, 0)
+        t = (np.arange(steps) + runs[0].k0) * dt
+        sp = _spike_frame(ids, [r.spikes() for r in runs], ok) if spikes else None
+        recs = [r.rec[:steps] for r in runs]
+        self.result = NetworkResult(
+            spikes=sp, records=_records(ids, self._record_rows, recs, t, n_trials), t=t,
+            duration=duration, dt=dt, n_trials=n_trials, seed=seed, t_start=t_start,
+            complete=ok, t_reached=(k_reached * dt) if not ok else duration,
+            final_state=[r.states() for r in runs], dense_steps=[r.dense_steps() for r in runs])
+        self._engine_state = runs if ok else None
+        if failed:
+            from .simulate import raise_for_status
+
+            r = failed[0]
+            try:
+                raise_for_status(r.status, r.trial, r.t_fail, r.max_spikes, ids,
+                                 r.nonfinite_rows(), dt, r.budget)
+            except SimulationError as exc:
+                self.result.error = str(exc)
+                raise SimulationError(
+                    f"{exc}. What ran until then (t < {r.t_fail:g} ms) is in net.result, "
+                    "marked incomplete (net.result.complete is False)") from None
 
     def _need_run(self):
-        if self.spikes is None:
+        if self.result is None:
             raise RuntimeError("no results yet: call run_simulation() first")
+        if not self.result.complete:
+            raise SimulationError(f"the last run did not complete ({self.result.error}); its "
+                                  "partial spikes are in net.result.spikes; rerun before "
+                                  "computing rates")
+        if self.result.spikes is None:
+            raise RuntimeError("the last run streamed its spikes to "
+                               f"{self.result.spikes_file}; read them with pandas.read_parquet")
 
     def get_spike_counts(self, bin_size=50, subset=None, rolling_window=None, group=False,
                          trial=None):
@@ -121,7 +280,7 @@ class ResultsMixin:
         Parameters
         ----------
         bin_size : float or None
-            Bin width (ms); ``None`` gives one column of total counts.
+            Bin width (ms, > 0); ``None`` gives one column of total counts.
         subset : IDs, optional
         rolling_window : int, optional
             Rolling mean over this many bins.
@@ -131,15 +290,20 @@ class ResultsMixin:
             One trial; default: mean over trials.
         """
         self._need_run()
-        sp = self.spikes if trial is None else self.spikes[self.spikes.trial == trial]
-        ids = self.ids if subset is None else self.ids[self._rows(subset)]
-        n_tr = 1 if trial is not None else self.n_trials
+        res = self.result
+        sp = res.spikes if trial is None else res.spikes[res.spikes.trial == trial]
+        ids = self.ids if subset is None else self.ids[self._rows(subset, "subset")]
+        n_tr = 1 if trial is not None else res.n_trials
+        t0 = res.t_start
         if bin_size is None:
-            edges = np.array([0.0, self.duration])
+            edges = np.array([t0, res.duration])
         else:
-            edges = np.arange(0.0, self.duration + bin_size, bin_size)
-            if edges[-1] < self.duration:
-                edges = np.append(edges, self.duration)
+            bs = float(bin_size)
+            if not np.isfinite(bs) or bs <= 0:
+                raise ParameterError(f"bin_size must be > 0 ms, got {bin_size!r}")
+            edges = np.arange(t0, res.duration + bs, bs)
+            if edges[-1] < res.duration:
+                edges = np.append(edges, res.duration)
         rows = pd.Index(ids).get_indexer(sp.neuron_id.to_numpy())
         keep = rows >= 0
         b = np.clip(np.searchsorted(edges, sp.time.to_numpy()[keep], side="right") - 1, 0,
@@ -154,18 +318,22 @@ class ResultsMixin:
             df = df.groupby(self.labels.loc[ids].to_numpy()).sum()
         return df
 
-    def firing_rates(self, subset=None, start=0.0, stop=None):
+    def firing_rates(self, subset=None, start=None, stop=None):
         """Mean and sd over trials of each neuron's firing rate (Hz) in [start, stop) ms."""
         self._need_run()
-        stop = self.duration if stop is None else stop
-        ids = self.ids if subset is None else self.ids[self._rows(subset)]
-        sp = self.spikes[(self.spikes.time >= start) & (self.spikes.time < stop)]
+        res = self.result
+        start = res.t_start if start is None else float(start)
+        stop = res.duration if stop is None else float(stop)
+        if not stop > start:
+            raise ParameterError(f"firing_rates: stop ({stop}) must be after start ({start}) ms")
+        ids = self.ids if subset is None else self.ids[self._rows(subset, "subset")]
+        sp = res.spikes[(res.spikes.time >= start) & (res.spikes.time < stop)]
         rows = pd.Index(ids).get_indexer(sp.neuron_id.to_numpy())
         keep = rows >= 0
-        c = np.zeros((self.n_trials, len(ids)))
+        c = np.zeros((res.n_trials, len(ids)))
         np.add.at(c, (sp.trial.to_numpy()[keep], rows[keep]), 1)
         r = c / ((stop - start) / 1000.0)
-        return pd.DataFrame({"mean": r.mean(0), "sd": r.std(0, ddof=1) if self.n_trials > 1
+        return pd.DataFrame({"mean": r.mean(0), "sd": r.std(0, ddof=1) if res.n_trials > 1
                              else np.zeros(len(ids))}, index=pd.Index(ids, name="neuron_id"))
 
     def plot_raster(self, *args, **kwargs):
@@ -186,8 +354,5 @@ class ResultsMixin:
         rows = []
         for st in self._stimuli:
             rows.append({"kind": st.kind, "label": st.label, "start": st.start, "stop": st.stop,
-                         "neuron_ids": list(self.ids[st.neurons])})
+                         "neuron_ids": list(self.ids[np.unique(st.neurons)])})
         return pd.DataFrame(rows, columns=["kind", "label", "start", "stop", "neuron_ids"])
-
-
-_ = ParameterError

@@ -1,236 +1,85 @@
-"""Compile a :class:`PointNetwork` to engine arrays and run trials (in parallel threads)."""
+"""Run a compiled :class:`PointNetwork`: per-trial engine state, the epoch loop, trials in threads.
+
+:class:`EngineRun` holds everything one trial needs (per-group states, lanes, rings, spike
+table, records) and advances it with the per-model kernels
+(:func:`connectome_sim.engine.network.kernel`).  A network of one group runs its whole span in
+one kernel call; several groups advance one epoch at a time each, and the spikes, graded
+outputs and gap currents between them are exchanged between epochs
+(:mod:`connectome_sim.engine.network`).  Memory for rings, spikes and records is charged to a
+budget (:mod:`connectome_sim.network.memory`); a run that would exceed it stops with a
+``SimulationError`` and keeps what it computed, marked incomplete.  Units: ms, nA, the models'
+units.
+"""
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine import network as eng
-from ..errors import SimulationError, StabilityError
+from ..errors import ParameterError, SimulationError, StabilityError, check_number
+from .compile import compile_network
 
-__all__ = ["Compiled", "compile_network", "RunSetup", "setup_run", "run_clock_span", "run_trials"]
+__all__ = ["EngineRun", "run_trials", "check_time", "stim_events", "current_events",
+           "raise_for_status", "choose_lanes", "PARALLEL_MIN"]
 
-
-@dataclass
-class Compiled:
-    """Flat arrays the engine consumes (indices, not IDs). Units: ms, model weight units, µS."""
-
-    n: int
-    tgt: np.ndarray
-    w: np.ndarray
-    ch: np.ndarray
-    seg_ptr: np.ndarray
-    seg_start: np.ndarray
-    seg_end: np.ndarray
-    seg_delay: np.ndarray
-    gap_ptr: np.ndarray
-    gap_j: np.ndarray
-    gap_g: np.ndarray
+#: groups of clock-driven neurons at least this large run in parallel lanes (one per core)
+PARALLEL_MIN = 20_000
+RUNAWAY_FIRE = 10_000          # event models: fires of one neuron within one window
 
 
-def compile_network(net) -> Compiled:
-    """Segments by delay and zero the weights of silenced neurons."""
-    tgt, w, ch, seg_ptr, seg_start, seg_end, seg_delay = net._segments()
-    if net._silenced.any():
-        w = w.copy()
-        srcs = np.flatnonzero(net._silenced)
-        for s in srcs:
-            for q in range(seg_ptr[s], seg_ptr[s + 1]):
-                w[seg_start[q]:seg_end[q]] = 0.0
-    gp, gj, gg = net._gap_csr()
-    return Compiled(net.n_neurons, tgt, w, ch, seg_ptr, seg_start, seg_end, seg_delay, gp, gj, gg)
+def check_time(value, what) -> float:
+    """``value`` (ms) as a finite float > 0, else ParameterError naming ``what`` (as
+    ``what=value``, which the command line renders as its flag)."""
+    return check_number(value, what, low=0.0, strict=True, unit="ms")
 
 
-def _stim_events(net, seed, trial, duration, clock_dt):
+def choose_lanes(net, n_trials, threads):
+    """Lanes per model name: one core per lane for large clock-driven groups of one-trial
+    runs (trials run in parallel instead); ``threads`` (None: all cores) caps it."""
+    cores = os.cpu_count() or 1
+    T = cores if threads is None else max(1, int(threads))
+    T = min(T, cores)
+    if n_trials > 1 or T <= 1:
+        return {}
+    counts = np.bincount(net._model_of, minlength=len(net._models))
+    lanes = {}
+    gap_rows = set()
+    for a, b, _v, _c in net._g:
+        gap_rows.update(np.asarray(a).tolist())
+        gap_rows.update(np.asarray(b).tolist())
+    gap_codes = set(net._model_of[list(gap_rows)].tolist()) if gap_rows else set()
+    for c, m in enumerate(net._models):
+        if m.kind == "clock" and counts[c] >= PARALLEL_MIN and c not in gap_codes:
+            lanes[m.name] = T
+    return lanes
+
+
+# ----------------------------------------------------------------------------- inputs
+def stim_events(net, seed, trial, duration, clock_dt):
+    """External spike events of one trial: ``(time ms, network row, weight, channel)``
+    sorted by time (stable, in stimulus order)."""
     ts, ns, ws, cs = [], [], [], []
-    ch = net.model.channels.index(net.model.stimulus_channel)
+    chan = [m.channels.index(m.stimulus_channel) for m in net._models]
     for k, st in enumerate(net._stimuli):
-        t, n = st.events(seed, trial, k, duration, clock_dt)
+        t, n, w = st.events(net, seed, trial, k, duration, clock_dt)
         ts.append(t)
         ns.append(n)
-        ws.append(np.full(t.size, st.weight))
-        cs.append(np.full(t.size, ch, np.int64))
+        ws.append(w)
+        cs.append(np.asarray(chan, np.int64)[net._model_of[n]])
     if not ts:
-        return (np.empty(0), np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
+        return np.empty(0), np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64)
     t = np.concatenate(ts)
     order = np.argsort(t, kind="stable")
     return (t[order], np.concatenate(ns)[order], np.concatenate(ws)[order],
             np.concatenate(cs)[order])
 
 
-@dataclass
-class RunSetup:
-    """What a run needs besides the per-trial state, built once by :func:`setup_run`.
-
-    ``P`` holds the prepared parameter rows; ``rec_rows`` the recorded neurons.  For
-    clock-driven models also the delays in steps, the current changes ``cur`` = (step, row,
-    nA), the ``pinned`` neurons (never asleep: currents, records, gap junctions) and the
-    model-specialised kernel with its flags: ``use_pop`` (the model steps its awake list in
-    one call), ``use_all`` (it has a dense ``step_all`` pass the kernel may switch to),
-    ``use_sleep`` (neurons may sleep).  Clearing ``use_all``/``use_sleep`` forces the sparse
-    / dense pass with the same compiled kernel (tests compare them this way).
-    """
-
-    model: object
-    dt: float
-    P: np.ndarray
-    rec_rows: np.ndarray
-    dsteps: np.ndarray = None
-    cur: tuple = None
-    pinned: np.ndarray = None
-    kern: object = None
-    use_pop: bool = False
-    use_all: bool = False
-    use_sleep: bool = False
-    vrow: int = -1
-    dense_steps: list = field(default_factory=list)
-
-
-def setup_run(net, comp: Compiled, dt, k_end) -> RunSetup:
-    """Check ``dt``, prepare parameters, currents, pinned neurons and the kernel.
-
-    Shared by :func:`run_trials` and :func:`connectome_sim.network.longrun.run_extended`
-    (streamed / resumed runs), so both drive the engine identically.  ``k_end`` is the last
-    step (exclusive) the currents are needed for.  Units: ms.
-    """
-    model = net.model
-    if comp.seg_delay.size and comp.seg_delay.min() < dt - 1e-9:
-        raise StabilityError(
-            f"dt = {dt} ms is larger than the shortest synaptic delay "
-            f"({comp.seg_delay.min()} ms); use dt <= the smallest delay")
-    P = model.param_array(comp.n, net._props)
-    model.check(P, dt)
-    P = np.ascontiguousarray(model.prepare(P, dt))
-    rec_rows = np.asarray(net._record_rows, np.int64)
-    su = RunSetup(model, float(dt), P, rec_rows)
-    if model.kind == "event":
-        return su
-    su.cur = _current_events(net, dt, k_end)
-    su.pinned = np.zeros(comp.n, np.bool_)
-    su.pinned[su.cur[1]] = True
-    su.pinned[rec_rows] = True
-    su.pinned[np.flatnonzero(np.diff(comp.gap_ptr))] = True
-    su.dsteps = np.rint(comp.seg_delay / dt).astype(np.int64)
-    su.use_sleep = bool(model.supports_sleep)
-    sleep_fn = model.can_sleep if su.use_sleep else eng._no_sleep
-    catch_fn = model.catch_up if su.use_sleep else eng._no_catch_up
-    su.vrow = model.state_names().index(model.voltage) if model.voltage else -1
-    su.use_pop = getattr(model, "step_population", None) is not None
-    pop_fn = model.step_population if su.use_pop else eng._no_population
-    su.use_all = getattr(model, "step_all", None) is not None
-    all_fn = model.step_all if su.use_all else eng._no_step_all
-    su.kern = eng.specialise("clock", {"step_fn": model.step, "pop_fn": pop_fn,
-                                       "all_fn": all_fn,
-                                       "sleep_fn": sleep_fn, "catch_fn": catch_fn})
-    return su
-
-
-def run_clock_span(su: RunSetup, comp: Compiled, S, k0, k1, stim_k, stim_i, stim_w, stim_c,
-                   max_spikes):
-    """Advance state ``S`` (in place) from step ``k0`` to ``k1`` with the clock kernel.
-
-    ``stim_*`` are input events (step, row, weight, channel) sorted by step.  Returns the
-    kernel's ``(spike rows, spike steps, rec, status, step reached)``; the number of steps
-    run with the dense pass is appended to ``su.dense_steps`` (diagnostics, tests).
-    """
-    ck, ci, ca = su.cur
-    *res, n_dense = su.kern(
-        su.use_pop, su.use_all, su.use_sleep, k0, k1, su.dt, S, su.P,
-        len(su.model.channels), comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start,
-        comp.seg_end, su.dsteps, stim_k, stim_i, stim_w, stim_c, ck, ci, ca,
-        comp.gap_ptr, comp.gap_j, comp.gap_g, su.vrow, su.pinned, su.rec_rows, max(su.vrow, 0),
-        max_spikes)
-    su.dense_steps.append(int(n_dense))
-    return tuple(res)
-
-
-def raise_for_status(status, trial, t, max_spikes, v=None, ids=None, dt=None):
-    """Turn a kernel status into a clear :class:`SimulationError` (``t`` in ms).
-
-    For a NaN/inf stop, ``v`` (the voltage row of the state when the kernel stopped, mV),
-    ``ids`` (neuron IDs in row order) and ``dt`` (ms) let the message name the neurons and the
-    window in which it happened: the dense pass checks every 8th step, so the first non-finite
-    value appeared within the 8 steps up to ``t``."""
-    if status == eng.STATUS_MAX_SPIKES:
-        raise SimulationError(
-            f"trial {trial}: more than max_spikes={max_spikes} spikes by t = {t:g} ms; "
-            "the network is running away (e.g. IntFire4 has no refractory period). Lower the "
-            "weights, add inhibition, or raise max_spikes if this activity is intended")
-    if status == eng.STATUS_RUNAWAY:
-        raise SimulationError(
-            f"trial {trial}: a neuron fired more than 10000 times within one step at "
-            f"t = {t:g} ms (runaway excitation; IntFire4 has no refractory period). "
-            "Lower the weights or add inhibition")
-    if status == eng.STATUS_NONFINITE:
-        where = f"at t = {t:g} ms"
-        if dt is not None:
-            where = f"detected at t = {t:g} ms (it appeared after t = {max(t - 8 * dt, 0.0):g} ms)"
-        who = ""
-        if v is not None and ids is not None:
-            bad = np.asarray(ids)[~np.isfinite(v)]
-            if bad.size:
-                who = (f" in neuron(s) {list(bad[:10])}"
-                       + (f" and {bad.size - 10} more" if bad.size > 10 else ""))
-        raise SimulationError(
-            f"trial {trial}: NaN/inf membrane potential{who} {where}; reduce dt or "
-            "check the parameters (currents, weights, time constants) of those neurons")
-    if status != eng.STATUS_OK:
-        raise SimulationError(f"trial {trial}: engine status {status} at t = {t:g} ms")
-
-
-def run_trials(net, comp: Compiled, duration, dt, seed, n_trials, v_init, max_spikes):
-    """Run ``n_trials`` trials; returns a list of (spike rows, spike times ms, rec) per trial."""
-    model = net.model
-    n_steps = int(round(duration / dt))
-    su = setup_run(net, comp, dt, n_steps)
-    P, rec_rows = su.P, su.rec_rows
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2 ** 63))
-
-    def one(trial):
-        S = model.init_state(P, v_init)
-        if model.kind == "event":
-            t, n, w, c = _stim_events(net, seed, trial, duration, None)
-            Q = model.init_queue(S, P)
-            kern = eng.specialise("event", {"recv_fn": model.receive, "obs_fn": model.observe})
-            # Event times are exact, and neurons cannot affect each other within less than the
-            # shortest delay: without records the queue can use windows of that length (same
-            # spikes as with dt, far fewer loop iterations).
-            win = dt
-            if rec_rows.size == 0:
-                win = max(dt, float(comp.seg_delay.min()) if comp.seg_delay.size else duration)
-            n_win = int(np.ceil(duration / win - 1e-9))
-            sp_i, sp_t, rec, status, k = kern(
-                n_win, win, S, P, Q,
-                comp.tgt, comp.w, comp.ch, comp.seg_ptr, comp.seg_start, comp.seg_end,
-                comp.seg_delay, t, n, w, c, rec_rows, max_spikes, 10000)
-            k = int(round(k * win / dt))
-            keep = sp_t < duration
-            sp_i, sp_t = sp_i[keep], sp_t[keep]
-        else:
-            t, n, w, c = _stim_events(net, seed, trial, duration, dt)
-            stim_k = np.floor(t / dt + 1e-6).astype(np.int64)
-            keep = stim_k < n_steps
-            sp_i, sp_k, rec, status, k = run_clock_span(
-                su, comp, S, 0, n_steps, stim_k[keep], n[keep], w[keep], c[keep], max_spikes)
-            sp_t = sp_k * dt
-        if model.kind == "event" or su.vrow < 0:
-            raise_for_status(status, trial, k * dt, max_spikes)
-        else:
-            raise_for_status(status, trial, k * dt, max_spikes, S[su.vrow], net.ids, dt)
-        return sp_i, sp_t, rec, S
-
-    if n_trials == 1:
-        return [one(0)]
-    workers = min(n_trials, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as ex:
-        return list(ex.map(one, range(n_trials)))
-
-
-def _current_events(net, dt, n_steps):
+def current_events(net, dt, n_steps):
+    """Current changes ``(step, network row, nA)`` sorted by step."""
     ks, rows, amps = [], [], []
     for cur in net._currents:
         r, k0, k1, a = cur.segments(dt, n_steps)
@@ -242,3 +91,503 @@ def _current_events(net, dt, n_steps):
     k = np.concatenate(ks)
     order = np.argsort(k, kind="stable")
     return k[order], np.concatenate(rows)[order], np.concatenate(amps)[order]
+
+
+def _by_lane(lane, *arrays):
+    """Sort event arrays stably by lane; returns (sorted arrays..., end index per lane)."""
+    o = np.argsort(lane, kind="stable")
+    return tuple(a[o] for a in arrays)
+
+
+def _lane_ends(lane, n_lanes):
+    return np.cumsum(np.bincount(lane, minlength=n_lanes)).astype(np.int64)
+
+
+def raise_for_status(status, trial, t, max_spikes, ids=None, bad=None, dt=None, budget=None):
+    """Turn a kernel status into a clear :class:`SimulationError` (``t`` in ms)."""
+    if status == eng.STATUS_MAX_SPIKES:
+        raise SimulationError(
+            f"trial {trial}: more than max_spikes={max_spikes} spikes by t = {t:g} ms; "
+            "the network is running away (e.g. IntFire4 has no refractory period). Lower the "
+            "weights, add inhibition, or raise max_spikes if this activity is intended")
+    if status == eng.STATUS_RUNAWAY:
+        raise SimulationError(
+            f"trial {trial}: a neuron fired more than {RUNAWAY_FIRE} times within one step at "
+            f"t = {t:g} ms (runaway excitation; IntFire4 has no refractory period). "
+            "Lower the weights or add inhibition")
+    if status == eng.STATUS_MEMORY:
+        raise SimulationError(
+            f"trial {trial}: the run's memory budget ({_fmt_bytes(budget)}: event queue, spike "
+            f"table and records) was exhausted at t = {t:g} ms; the activity is running away "
+            "or the run is larger than the memory available. Lower the weights or the "
+            "duration, record fewer neurons, stream spikes with spikes_to=, or raise "
+            "max_memory= if the machine has the memory")
+    if status == eng.STATUS_NONFINITE:
+        where = f"at t = {t:g} ms"
+        if dt is not None:
+            where = f"detected at t = {t:g} ms (it appeared after t = {max(t - 8 * dt, 0.0):g} ms)"
+        who = ""
+        if bad is not None and ids is not None and len(bad):
+            who = (f" in neuron(s) {list(np.asarray(ids)[bad[:10]])}"
+                   + (f" and {len(bad) - 10} more" if len(bad) > 10 else ""))
+        raise SimulationError(
+            f"trial {trial}: NaN/inf membrane potential{who} {where}; reduce dt or "
+            "check the parameters (currents, weights, time constants) of those neurons")
+    if status == 5:
+        raise SimulationError(f"trial {trial}: the graded solver did not converge at t = {t:g} "
+                              "ms; reduce dt or check the gap-junction conductances")
+    if status != eng.STATUS_OK:
+        raise SimulationError(f"trial {trial}: engine status {status} at t = {t:g} ms")
+
+
+def _fmt_bytes(b):
+    if b is None:
+        return "?"
+    return f"{b / 2 ** 30:.2f} GiB" if b >= 2 ** 30 else f"{b / 2 ** 20:.0f} MiB"
+
+
+# ----------------------------------------------------------------------------- per-group state
+@dataclass
+class _G:
+    """One group's state for one trial (arrays passed to its kernel)."""
+
+    g: object
+    kern: object
+    S: np.ndarray
+    P: np.ndarray
+    extra: dict
+
+
+class EngineRun:
+    """The engine state of one trial; :meth:`advance` moves it forward.
+
+    Parameters
+    ----------
+    net : PointNetwork
+    comp : CompiledNetwork
+    dt : float
+        ms.
+    k_end : int
+        Last step (exclusive) the inputs are prepared for.
+    seed, trial : int
+        Random streams of the stimuli.
+    v_init : float, optional
+        Initial membrane potential (mV) of every neuron with a voltage.
+    rec_steps : int
+        Rows of the record buffer (steps recorded from ``k0``).
+    budget : int
+        Bytes the run may use.
+    """
+
+    def __init__(self, net, comp, dt, k0, k_end, seed, trial, v_init, max_spikes, budget,
+                 states=None, deliveries=None, stims=None, parallel=None):
+        self.net, self.comp, self.dt = net, comp, float(dt)
+        self.k0 = self.k = int(k0)
+        self.k_end = int(k_end)
+        self.trial = trial
+        self.max_spikes = int(max_spikes)
+        self.budget = int(budget)
+        self.used = 0
+        self.status = 0
+        self.t_fail = None
+        dsteps = np.rint(comp.seg_delay / dt).astype(np.int64)
+        cxd = np.rint(comp.cx_delay / dt).astype(np.int64)
+        live = comp.seg_end > comp.seg_start
+        cands = ([float(comp.seg_delay[live].min())] if live.any() else []) + \
+            ([float(comp.cx_delay.min())] if comp.cx_delay.size else [])
+        if cands and min(cands) < dt - 1e-9:
+            dmin = min(cands)
+            raise StabilityError(f"dt = {dt} ms is larger than the shortest synaptic delay "
+                                 f"({dmin:g} ms); use dt <= the smallest delay")
+        self.dsteps, self.cx_dsteps = dsteps, cxd
+        d_all = np.concatenate([dsteps[live], cxd]) if (live.any() or cxd.size) else np.zeros(0)
+        self.E = int(max(1, d_all.min())) if d_all.size else eng.BLOCK
+        if comp.xg_a.size:
+            self.E = 1                      # gap junctions between groups: lockstep
+        self.n_slots = int(d_all.max()) + 1 if d_all.size else 1
+        self.solo = len(comp.groups) == 1
+        L = comp.n_lanes
+        self.rb = np.empty((L, self.n_slots, 256, 2), np.int64)
+        self.rb_n = np.zeros((L, self.n_slots), np.int64)
+        self.rb_t = np.empty((L, self.n_slots, 256) if comp.lane_event.any() else (0, 0, 0))
+        self.sp_i = np.empty(4096, np.int32)
+        self.sp_t = np.empty(4096)
+        self.n_sp = 0
+        N = comp.n
+        self.cring = np.zeros((self.n_slots, N) if comp.cx_rows.size else (self.n_slots, 0))
+        self.xgap = np.zeros((2, N if comp.xg_a.size else 0))
+        self.vx = np.zeros(N if comp.xg_a.size else 0)
+        self._charge(self.rb.nbytes + self.rb_t.nbytes + self.cring.nbytes + 4096 * 12)
+        # inputs
+        if stims is None:
+            t, rows, w, c = stim_events(net, seed, trial, k_end * dt,
+                                        None if self._all_event() else dt)
+        else:
+            t, rows, w, c = stims
+        ck, crow, camp = current_events(net, dt, k_end)
+        rec_rows = np.asarray(net._record_rows, np.int64)
+        self.rec_rows = rec_rows
+        self.rec = np.zeros((max(k_end - k0, 0), rec_rows.size))
+        self._charge(self.rec.nbytes)
+        self.rec_k0 = k0
+        pinned_rows = np.concatenate([crow, rec_rows])
+        self.parallel = parallel
+        self.groups = [self._group(gi, g, t, rows, w, c, ck, crow, camp, rec_rows, pinned_rows,
+                                   v_init, states, deliveries)
+                       for gi, g in enumerate(comp.groups)]
+
+    # ---------------------------------------------------------------- set-up
+    def _all_event(self):
+        return all(g.model.kind == "event" for g in self.comp.groups)
+
+    def _charge(self, nbytes):
+        self.used += int(nbytes)
+        if self.used > self.budget:
+            raise SimulationError(
+                f"trial {self.trial}: this run needs more than its memory budget "
+                f"({_fmt_bytes(self.budget)}) before it starts (records of "
+                f"{self.rec_rows.size if hasattr(self, 'rec_rows') else 0} neurons over "
+                f"{self.k_end - self.k0} steps, event queue, spike buffers); record fewer "
+                "neurons or a shorter run, or raise max_memory=")
+
+    def _group(self, gi, g, t, rows, w, c, ck, crow, camp, rec_rows, pinned_rows, v_init,
+               states, deliveries):
+        comp, net, dt = self.comp, self.net, self.dt
+        m = g.model
+        er = comp.engine_row
+        props = net._props[m.name]
+        P = m.param_array(g.n, {k: props[k][g.rows] for k in m.params})
+        m.check(P, dt)
+        P = np.ascontiguousarray(m.prepare(P, dt))
+        if states is not None:
+            S = np.ascontiguousarray(states[gi], float).copy()
+        else:
+            S = m.init_state(P, v_init)
+        par = (g.n_lanes > 1) if self.parallel is None else bool(self.parallel)
+        if par and not eng.PARALLEL_LOCK.acquire(blocking=False):
+            raise RuntimeError("parallel lock busy")      # caller retries with one lane
+        elif par:
+            eng.PARALLEL_LOCK.release()
+        kern = eng.kernel(m, parallel=par)
+        x = {}
+        # this group's stimulus events (engine-local rows), in time order
+        sel = (er[rows] >= g.start) & (er[rows] < g.stop) if rows.size else np.zeros(0, bool)
+        s_loc = er[rows[sel]] - g.start
+        s_t, s_w, s_c = t[sel], w[sel], c[sel]
+        if deliveries is not None:           # spikes in flight of a resumed run go first
+            dk, dj, dw, dc = deliveries
+            dsel = (er[dj] >= g.start) & (er[dj] < g.stop)
+            s_t = np.concatenate([dk[dsel] * dt, s_t])
+            s_loc = np.concatenate([er[dj[dsel]] - g.start, s_loc])
+            s_w = np.concatenate([dw[dsel], s_w])
+            s_c = np.concatenate([dc[dsel], s_c])
+            o = np.argsort(np.floor(s_t / dt + 1e-6), kind="stable")
+            s_t, s_loc, s_w, s_c = s_t[o], s_loc[o], s_w[o], s_c[o]
+        csel = (er[crow] >= g.start) & (er[crow] < g.stop) if crow.size else np.zeros(0, bool)
+        c_k, c_loc, c_a = ck[csel], er[crow[csel]] - g.start, camp[csel]
+        rsel = (er[rec_rows] >= g.start) & (er[rec_rows] < g.stop)
+        r_loc = er[rec_rows[rsel]] - g.start
+        r_col = np.flatnonzero(rsel).astype(np.int64)
+        vrow = m.state_names().index(m.voltage) if m.voltage else -1
+        # neurons that take input from other groups or are coupled
+        xin = np.zeros(g.n, bool)
+        if comp.cx_rows.size:
+            ct = comp.cx_tgt
+            xin[ct[(ct >= g.start) & (ct < g.stop)] - g.start] = True
+        xg_loc = np.zeros(g.n, bool)
+        if comp.xg_a.size:
+            for a in (comp.xg_a, comp.xg_b):
+                xg_loc[a[(a >= g.start) & (a < g.stop)] - g.start] = True
+            xin |= xg_loc
+        x["xg_loc"] = np.flatnonzero(xg_loc)
+        x["vrow"] = vrow
+        x["rec"] = (r_loc.astype(np.int64), r_col)
+        if m.kind == "event":
+            o = np.argsort(s_t, kind="stable")
+            x.update(st=(s_t[o], s_loc[o].astype(np.int64), s_w[o], s_c[o].astype(np.int64)),
+                     ps=np.zeros(1, np.int64), Q=m.init_queue(S, P),
+                     head=np.full(g.n, -1, np.int64), touched=np.empty(g.n, np.int64),
+                     ep=(np.empty(1024, np.int32), np.empty(1024, np.int64), np.empty(1024)),
+                     ep_n=np.zeros(1, np.int64))
+            return _G(g, kern, S, P, x)
+        s_k = np.floor(s_t / dt + 1e-6).astype(np.int64)
+        keep = (s_k < self.k_end) & (s_k >= self.k0)
+        s_k, s_loc, s_w, s_c = s_k[keep], s_loc[keep], s_w[keep], s_c[keep]
+        base = np.zeros(g.n)
+        itot = np.zeros(g.n)
+        if m.kind == "continuous":
+            cp_ptr, cp_src, cp_w = g.cp
+            gp_ptr, gp_j, gp_g = g.gp
+            out_loc = np.empty(0, np.int64)
+            if comp.cx_rows.size:
+                cx = comp.cx_rows
+                out_loc = (cx[(cx >= g.start) & (cx < g.stop)] - g.start).astype(np.int64)
+            x.update(st=(s_k, s_loc.astype(np.int64), s_w, s_c.astype(np.int64)),
+                     ps=np.zeros(1, np.int64), cu=(c_k, c_loc.astype(np.int64), c_a),
+                     pc=np.zeros(1, np.int64), cp=(cp_ptr, cp_src, np.ascontiguousarray(cp_w)),
+                     gp=(gp_ptr, gp_j, gp_g), scratch=np.zeros((max(m.n_scratch, 1), g.n)),
+                     outv=np.zeros(g.n), xin=np.flatnonzero(xin).astype(np.int64),
+                     base=base, itot=itot, gx=np.zeros(g.n), out_loc=out_loc,
+                     ep_val=np.zeros((self.E, out_loc.size)),
+                     I=np.zeros((len(m.channels), g.n)))
+            return _G(g, kern, S, P, x)
+        # clock-driven: lanes
+        T = g.n_lanes
+        lo, hi = g.lo.astype(np.int64), g.hi.astype(np.int64)
+
+        def lane_of(loc):
+            return (np.searchsorted(hi, loc, side="right")).astype(np.int64)
+
+        s_k, s_loc, s_w, s_c = _by_lane(lane_of(s_loc), s_k, s_loc, s_w, s_c)
+        st_end = _lane_ends(lane_of(s_loc), T)
+        c_k, c_loc, c_a = _by_lane(lane_of(c_loc), c_k, c_loc, c_a)
+        cu_end = _lane_ends(lane_of(c_loc), T)
+        gp_ptr, gp_j, gp_g = g.gp
+        coupled = xin | (np.diff(gp_ptr) > 0)
+        cp_nodes = np.flatnonzero(coupled).astype(np.int64)
+        cp_end = _lane_ends(lane_of(cp_nodes), T)
+        cp_beg = np.concatenate([[0], cp_end[:-1]]).astype(np.int64)
+        rl = lane_of(r_loc)
+        o = np.argsort(rl, kind="stable")
+        r_loc, r_col = r_loc[o].astype(np.int64), r_col[o]
+        rec_end = _lane_ends(rl, T)
+        rec_beg = np.concatenate([[0], rec_end[:-1]]).astype(np.int64)
+        pinned = np.zeros(g.n, np.bool_)
+        pr = er[pinned_rows]
+        pinned[pr[(pr >= g.start) & (pr < g.stop)] - g.start] = True
+        pinned |= coupled
+        nmax = int((hi - lo).max())
+        n8 = (g.n + 7) // 8 + 1
+        out8 = np.zeros(8 * n8, np.uint8)
+        ep_cap = nmax * self.E
+        self._charge(T * ep_cap * 12 + T * nmax * 17 + g.n * 40 + 20 * T * ep_cap)
+        use_sleep = bool(m.supports_sleep)
+        use_pop = m.step_population is not None
+        use_all = m.step_all is not None
+        has_iext = c_k.size > 0 or coupled.any()
+        x.update(
+            I=np.zeros((len(m.channels), g.n)), st=(s_k, s_loc.astype(np.int64), s_w,
+                                                    s_c.astype(np.int8)),
+            st_end=st_end, ps=np.concatenate([[0], st_end[:-1]]).astype(np.int64),
+            cu=(c_k, c_loc.astype(np.int64), c_a), cu_end=cu_end,
+            pc=np.concatenate([[0], cu_end[:-1]]).astype(np.int64),
+            cp=(cp_nodes, cp_beg, cp_end), gp=(gp_ptr, gp_j, gp_g),
+            pinned=pinned, active=np.zeros(g.n, np.bool_), last=np.zeros(g.n, np.int64),
+            act=np.zeros((T, nmax), np.int64), nact=np.zeros(T, np.int64), base=base,
+            itot=itot, iext_all=itot if has_iext else np.empty(0), out8=out8,
+            out64=out8.view(np.uint64), flags=np.zeros((T, nmax), np.bool_),
+            spk=np.zeros((T, nmax), np.int64), stay=np.zeros(g.n, np.bool_),
+            rec=(r_loc, r_col, rec_beg, rec_end), ep_i=np.zeros((T, ep_cap), np.int32),
+            ep_k=np.zeros((T, ep_cap), np.int64), ep_n=np.zeros(T, np.int64),
+            work=np.zeros(T, np.int64), lo=lo, hi=hi, flags3=(use_pop, use_all, use_sleep),
+            new=(np.empty(max(T * ep_cap, 1), np.int32), np.empty(max(T * ep_cap, 1), np.int64),
+                 np.empty(max(T * ep_cap, 1))))
+        x["mode"] = np.zeros(4, np.int64)    # set up by the kernel's first call (init_)
+        x["init"] = True
+        return _G(g, kern, S, P, x)
+
+    # ---------------------------------------------------------------- running
+    def advance(self, k1, finish=True):
+        """Advance to step ``k1`` (exclusive); returns the kernel status (0 = ok)."""
+        if self.status:
+            return self.status
+        if self.solo:
+            self._call(self.groups[0], self.k, k1, True, finish)
+        else:
+            while self.k < k1 and not self.status:
+                kb = min((self.k // self.E + 1) * self.E, (self.k // eng.BLOCK + 1) * eng.BLOCK,
+                         k1)
+                for gs in self.groups:
+                    self._call(gs, self.k, kb, False, False)
+                    if self.status:
+                        break
+                if self.status:
+                    break
+                self._exchange(self.k, kb)
+                self.k = kb
+            if finish:
+                for gs in self.groups:
+                    if gs.g.model.kind == "clock":
+                        self._call(gs, self.k, self.k, False, True)
+        return self.status
+
+    def _fail(self, status, k):
+        self.status = int(status)
+        self.t_fail = k * self.dt
+        self.k = min(self.k, k) if not self.solo else k
+
+    def _call(self, gs, k0, k1, solo, finish):
+        g, x, dt, comp = gs.g, gs.extra, self.dt, self.comp
+        m = g.model
+        mem_left = self.budget - self.used
+        L0 = g.lane0
+        if m.kind == "clock":
+            sl = slice(L0, L0 + g.n_lanes)
+            rb = self.rb if solo else self.rb[sl]
+            rb_n = self.rb_n if solo else self.rb_n[sl]
+            rec_i, rec_col, rec_beg, rec_end = x["rec"]
+            _use_pop, use_all, use_sleep = x["flags3"]
+            new_i, new_k, new_t = x["new"]
+            init, x["init"] = x["init"], False
+            out = gs.kern(
+                k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
+                gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch,
+                comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
+                comp.seg_delay, comp.lane_event, rb, self.rb_t, rb_n,
+                *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
+                *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"], x["active"],
+                x["last"], x["act"], x["nact"], x["base"], x["itot"], x["iext_all"], x["out8"],
+                x["out64"], x["flags"], x["spk"], x["stay"], rec_i, rec_col, rec_beg, rec_end,
+                self.rec, self.rec_k0, max(x["vrow"], 0), x["ep_i"], x["ep_k"], x["ep_n"],
+                x["work"], x["mode"], x["lo"], x["hi"], new_i, new_k, new_t,
+                self.sp_i, self.sp_t, self.n_sp, self.max_spikes, mem_left)
+            status, k = int(out[0]), int(out[1])
+            if solo:
+                self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp = out[2:7]
+                self.used += int(out[7])
+                self.k = k
+            if status:
+                self._fail(status, k)
+            return
+        if m.kind == "event":
+            rec_i, rec_col = x["rec"]
+            win = self.E if rec_i.size == 0 else 1
+            ep_i, ep_k, ep_t = x["ep"]
+            out = gs.kern(
+                k0, k1, self.E, solo, finish, dt, win, gs.S, gs.P, x["Q"], comp.tgt, comp.w,
+                comp.ch, comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane,
+                self.dsteps, comp.seg_delay, comp.lane_event, self.rb, self.rb_t, self.rb_n,
+                L0, *x["st"], x["ps"], rec_i, rec_col, self.rec, self.rec_k0, x["head"],
+                x["touched"], ep_i, ep_k, ep_t, x["ep_n"], g.start, self.sp_i, self.sp_t,
+                self.n_sp, self.max_spikes, mem_left, RUNAWAY_FIRE)
+            status, k = int(out[0]), int(out[1])
+            x["ep"] = out[7:10]
+            self.used += int(out[10])
+            if solo:
+                self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp = out[2:7]
+                self.k = k
+            if status:
+                self._fail(status, k)
+            return
+        # continuous
+        rec_i, rec_col = x["rec"]
+        status, k = gs.kern(
+            k0, k1, self.E, solo, finish, dt, gs.S, gs.P, x["I"], len(m.channels), comp.tgt,
+            comp.w, comp.ch, comp.seg_start, comp.seg_end, self.rb, self.rb_n, L0, *x["st"],
+            x["ps"], *x["cu"], x["pc"], *x["cp"], *x["gp"], x["scratch"], x["outv"], x["xin"],
+            g.start, self.xgap, self.cring, x["base"], x["itot"], x["gx"], rec_i, rec_col, self.rec,
+            self.rec_k0, x["vrow"], x["out_loc"], x["ep_val"])
+        if solo:
+            self.k = int(k)
+        if status:
+            self._fail(status, int(k))
+
+    def _exchange(self, ka, kb):
+        """Route one epoch's spikes, graded outputs and gap currents between groups."""
+        comp, dt = self.comp, self.dt
+        parts_i, parts_k, parts_t = [], [], []
+        for gs in self.groups:
+            g, x = gs.g, gs.extra
+            if g.model.kind == "clock":
+                for L in range(g.n_lanes):
+                    n = int(x["ep_n"][L])
+                    if n:
+                        parts_i.append(x["ep_i"][L, :n] + g.start)
+                        parts_k.append(x["ep_k"][L, :n])
+                        parts_t.append(x["ep_k"][L, :n] * dt)
+            elif g.model.kind == "event":
+                n = int(x["ep_n"][0])
+                if n:
+                    ep_i, ep_k, ep_t = x["ep"]
+                    parts_i.append(ep_i[:n] + g.start)
+                    parts_k.append(ep_k[:n])
+                    parts_t.append(ep_t[:n])
+            elif x["out_loc"].size:
+                eng.route_continuous(ka, kb, x["ep_val"], x["out_loc"] + g.start,
+                                     comp.cx_ptr, comp.cx_tgt, comp.cx_w, self.cx_dsteps,
+                                     self.cring)
+        if parts_i:
+            new_i = np.concatenate(parts_i).astype(np.int32)
+            new_k = np.concatenate(parts_k)
+            new_t = np.concatenate(parts_t)
+            o = np.argsort(new_k, kind="stable")
+            out = eng.route(new_i.size, new_i[o], new_k[o], new_t[o], kb, dt, comp.seg_ptr,
+                            comp.seg_lane, self.dsteps, comp.seg_delay, comp.seg_start,
+                            comp.seg_end, self.rb, self.rb_t,
+                            self.rb_n, comp.lane_event, self.sp_i, self.sp_t, self.n_sp,
+                            self.max_spikes, self.budget - self.used)
+            self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp, st, grown = out
+            self.used += int(grown)
+            if st:
+                self._fail(st, kb)
+        if comp.xg_a.size:
+            for gs in self.groups:
+                x = gs.extra
+                loc = x["xg_loc"]
+                if loc.size:
+                    self.vx[gs.g.start + loc] = gs.S[x["vrow"], loc]
+            eng.cross_gap_currents(self.vx, comp.xg_a, comp.xg_b, comp.xg_g, self.xgap)
+
+    # ---------------------------------------------------------------- results
+    def spikes(self):
+        """(network rows, times ms) of the spikes so far, in (time, row) order."""
+        r = self.sp_i[:self.n_sp]
+        i = r.astype(np.int64) if self.comp.identity else self.comp.order[r]
+        t = self.sp_t[:self.n_sp].copy()
+        # the engine emits (step, engine row) order: already sorted for one clock-driven group
+        # (a linear check instead of a sort of millions of spikes)
+        dt, di = np.diff(t), np.diff(i)
+        if not ((dt > 0) | ((dt == 0) & (di > 0))).all():
+            o = np.lexsort((i, t))
+            i, t = i[o], t[o]
+        return i, t
+
+    def states(self):
+        """Per group, its state rows (group order; neurons in the group's network order)."""
+        return [gs.S for gs in self.groups]
+
+    def nonfinite_rows(self):
+        bad = []
+        for gs in self.groups:
+            v = gs.extra["vrow"]
+            if v >= 0:
+                b = np.flatnonzero(~np.isfinite(gs.S[v]))
+                bad.append(gs.g.rows[b])
+        return np.concatenate(bad) if bad else np.empty(0, np.int64)
+
+    def dense_steps(self):
+        return sum(int(gs.extra["mode"][2]) for gs in self.groups if "mode" in gs.extra)
+
+
+def run_trials(net, duration, dt, seed, n_trials, v_init, max_spikes, budget, threads=None):
+    """Run ``n_trials`` trials (in parallel threads when several); returns the EngineRuns."""
+    n_steps = int(round(duration / dt))
+    if n_steps < 1:
+        raise ParameterError(f"duration = {duration} ms is shorter than one step (dt = {dt} ms)")
+    lanes = choose_lanes(net, n_trials, threads)
+    per_trial = budget // max(1, min(n_trials, os.cpu_count() or 1))
+
+    def one(trial, lanes=lanes):
+        comp = compile_network(net, lanes)
+        try:
+            run = EngineRun(net, comp, dt, 0, n_steps, seed, trial, v_init, max_spikes,
+                            per_trial)
+        except RuntimeError as exc:
+            if str(exc) != "parallel lock busy":
+                raise
+            comp = compile_network(net, {})
+            run = EngineRun(net, comp, dt, 0, n_steps, seed, trial, v_init, max_spikes,
+                            per_trial)
+        par = any(gs.kern.what.endswith("parallel)") for gs in run.groups)
+        if par:
+            with eng.PARALLEL_LOCK:
+                run.advance(n_steps)
+        else:
+            run.advance(n_steps)
+        return run
+
+    if n_trials == 1:
+        return [one(0)]
+    workers = min(n_trials, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        return list(ex.map(one, range(n_trials)))

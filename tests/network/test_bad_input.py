@@ -6,6 +6,7 @@ import pytest
 
 from connectome_sim.errors import ParameterError, SimulationError, StabilityError, UnknownIDError
 from connectome_sim.network import PointNetwork
+from connectome_sim.network.compile import compile_network
 
 
 def _edges():
@@ -28,7 +29,7 @@ def test_missing_columns():
 def test_nan_weights():
     e = _edges()
     e.loc[1, "weight"] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ParameterError, match="NaN"):
         PointNetwork.from_edge_list(e)
 
 
@@ -48,7 +49,7 @@ def test_dt_larger_than_delay():
 
 def test_negative_rate():
     net = PointNetwork.from_edge_list(_edges(), model="LIF")
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ParameterError, match="negative"):
         net.add_poisson_input(["A"], rate=-5)
 
 
@@ -56,7 +57,7 @@ def test_duplicates_sum_or_refuse():
     net = PointNetwork.from_edge_list(_edges())
     indptr, tgt, w, d = net._csr
     assert net.n_edges == 2 and np.isclose(w[indptr[0]], 0.75)  # A->C summed
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ParameterError, match="duplicate"):
         PointNetwork.from_edge_list(_edges(), duplicates="raise")
 
 
@@ -90,8 +91,9 @@ def test_read_parquet_and_headerless_csv(tmp_path):
     p = tmp_path / "conn.parquet"
     shiu.to_parquet(p)
     net = PointNetwork.from_edge_list(p, model="LIF")
-    indptr, tgt, w, d = net._csr
-    assert net.n_neurons == 3 and np.isclose(w.sum(), 10 * 0.275) and np.all(d == 1.8)
+    comp = compile_network(net)
+    assert net.n_neurons == 3 and np.isclose(comp.w.sum(), 10 * 0.275)
+    assert np.all(comp.seg_delay == 1.8)
     c = tmp_path / "edges.csv"
     c.write_text("10,20,3\n20,10,1\n")
     net = PointNetwork.from_edge_list(c)
@@ -103,5 +105,4 @@ def test_neurotransmitter_signs():
                       "nt": ["ACH", "GABA", "glut"]})
     net = PointNetwork.from_edge_list(e, model="LIF", nt_col="nt",
                                       inhibitory_nt=("gaba", "glut"))
-    indptr, tgt, w, d = net._csr
-    assert np.allclose(np.sort(w), [-1.1, -1.1, 1.1])
+    assert np.allclose(np.sort(compile_network(net).w), [-1.1, -1.1, 1.1])

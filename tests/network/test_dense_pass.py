@@ -1,7 +1,8 @@
-"""The clock kernel's two passes: dense (``step_all``, every neuron) and sparse (awake list).
+"""The clock kernel's two passes: dense (``step_all``, every neuron) and sparse (awake list),
+and its lanes.
 
-The kernel picks one per 64-step block from the work it measures; both must give the same
-spikes, whatever the pass, the number of threads, or the parameters (uniform or not).
+The kernel picks a pass per ~64-step block from the work it measures; both must give the same
+spikes, whatever the pass, the number of lanes or threads, or the parameters (uniform or not).
 """
 
 import numpy as np
@@ -12,6 +13,7 @@ from connectome_sim.datasets import load_celegans
 from connectome_sim.errors import SimulationError
 from connectome_sim.network import PointNetwork
 from connectome_sim.network import simulate as sim
+from connectome_sim.network.compile import compile_network
 from connectome_sim.network.models import lif
 from connectome_sim.network.models.lif import LIF
 
@@ -50,7 +52,7 @@ def test_step_all_is_bit_identical_to_step(uniform, current):
     f1 = np.array([lif.lif_step(i, t, DT, S1, P, I, iext) for i in range(n)])
     S2 = S0.copy()
     out = np.zeros(n + 5, np.uint8)
-    nsp = lif.lif_step_all(t, DT, S2, P, I, iext if current else np.empty(0), out)
+    nsp = lif.lif_step_all(0, n, t, DT, S2, P, I, iext if current else np.empty(0), out)
     S3 = S0.copy()
     f3 = np.zeros(n, np.bool_)
     lif.lif_step_population(np.arange(n), n, t, DT, S3, P, I, iext, f3)
@@ -78,41 +80,67 @@ def _driven_net(every=3, rate=150.0):
     return net
 
 
-def _run(net, duration=300.0, seed=1, use_all=True, use_sleep=True, v_init=None):
-    """The kernel directly, with the passes allowed by the flags (same compiled kernel, so
-    no extra compilation): returns (spike rows, spike steps, status, dense steps, steps)."""
-    comp = sim.compile_network(net)
+def _run(net, duration=300.0, seed=1, use_all=True, use_sleep=True, v_init=None, lanes=None):
+    """The engine directly, with the passes allowed by the flags (same compiled kernel, so
+    no extra compilation): returns (spike rows, spike times, status, dense steps, steps, S)."""
+    comp = compile_network(net, lanes)
     n = int(round(duration / DT))
-    su = sim.setup_run(net, comp, DT, n)
-    su.use_all = su.use_all and use_all
-    su.use_sleep = su.use_sleep and use_sleep
-    t, j, w, c = sim._stim_events(net, seed, 0, duration, DT)
-    k = np.floor(t / DT + 1e-6).astype(np.int64)
-    S = net.model.init_state(su.P, v_init)
-    sp_i, sp_k, _, status, _ = sim.run_clock_span(su, comp, S, 0, n, k, j, w, c, 10 ** 8)
-    return sp_i, sp_k, status, su.dense_steps[0], n
+    run = sim.EngineRun(net, comp, DT, 0, n, seed, 0, v_init, 10 ** 8, 2 ** 31, parallel=False)
+    g = run.groups[0]
+    pop, a, sl = g.extra["flags3"]
+    g.extra["flags3"] = (pop, a and use_all, sl and use_sleep)
+    run.advance(n)
+    rows, t = run.spikes()
+    return rows, t, run.status, run.dense_steps(), n, run.groups[0].S
 
 
 def test_passes_agree():
     net = _driven_net()
-    auto_i, auto_k, _, n_dense, n = _run(net)
+    auto_i, auto_t, _, n_dense, n, _ = _run(net)
     assert 0 < n_dense < n                       # starts sparse, then switches to dense
     assert auto_i.size > 1000
-    sp_i, sp_k, _, n_dense, _ = _run(net, use_all=False)      # sparse pass only
+    sp_i, sp_t, _, n_dense, _, _ = _run(net, use_all=False)      # sparse pass only
     assert n_dense == 0
     np.testing.assert_array_equal(sp_i, auto_i)
-    np.testing.assert_array_equal(sp_k, auto_k)
-    sp_i, sp_k, _, n_dense, _ = _run(net, use_sleep=False)    # no sleeping: dense throughout
+    np.testing.assert_array_equal(sp_t, auto_t)
+    sp_i, sp_t, _, n_dense, _, _ = _run(net, use_sleep=False)    # no sleeping: dense throughout
     assert n_dense == n
     np.testing.assert_array_equal(sp_i, auto_i)
-    np.testing.assert_array_equal(sp_k, auto_k)
+    np.testing.assert_array_equal(sp_t, auto_t)
     # and the public API gives the same spikes
     sp = net.run_simulation(300, seed=1)
-    assert len(sp) == auto_i.size and (sp.time.to_numpy() == np.sort(auto_k * DT)).all()
+    assert len(sp) == auto_i.size and (sp.time.to_numpy() == auto_t).all()
 
 
 def test_sparse_when_few_are_awake():
     assert _run(_driven_net(every=100, rate=20.0))[3] == 0
+
+
+def _random_net(n=400, m=60_000, seed=3):
+    """Random float weights (a sum of three or more depends on their order) and strong
+    drive: a target gets several inputs per step, from sources in every lane."""
+    rng = np.random.default_rng(seed)
+    e = pd.DataFrame({"pre": rng.integers(0, n, m), "post": rng.integers(0, n, m),
+                      "weight": rng.normal(0.2, 1.0, m)})
+    net = PointNetwork.from_edge_list(e, model="LIF", weight_scale=0.61803398875)
+    net.add_poisson_input(np.arange(n), rate=200.0)
+    return net
+
+
+@pytest.mark.parametrize("use_sleep", [True, False])
+def test_lanes_give_the_same_bits(use_sleep):
+    """Two or three lanes (what threads run) give the spikes and final state of one, bit for
+    bit, through both passes (the run switches between them)."""
+    net = _random_net()
+    one = _run(net, use_sleep=use_sleep)
+    two = _run(net, use_sleep=use_sleep, lanes={"LIF": 2})
+    three = _run(net, use_sleep=use_sleep, lanes={"LIF": 3})
+    assert compile_network(net, {"LIF": 3}).groups[0].n_lanes == 3   # 400 neurons: 192+192+16
+    assert one[0].size > 1000 and (not use_sleep or 0 < one[3] < one[4])
+    for other in (two, three):
+        np.testing.assert_array_equal(other[0], one[0])
+        np.testing.assert_array_equal(other[1], one[1])
+        assert np.array_equal(other[5], one[5])
 
 
 def test_trials_do_not_depend_on_threads(monkeypatch):
@@ -128,9 +156,10 @@ def test_nonfinite_voltage_stops_the_run(use_all):
     net = PointNetwork("LIF")
     net.add_neurons(["a", "b"])
     net.add_current("a", 1e308, start=1.0)       # nA: r_m * I overflows to inf
-    *_, status, n_dense, _ = _run(net, duration=20.0, use_all=use_all)
+    _, _, status, n_dense, _, _ = _run(net, duration=20.0, use_all=use_all)
     assert status == sim.eng.STATUS_NONFINITE and (n_dense > 0) == use_all
     # the message names the neuron that blew up (not its healthy neighbour)
     with pytest.raises(SimulationError, match=r"NaN/inf membrane potential in neuron\(s\) \['a'\] "
                        r"detected at t = [0-9.]+ ms \(it appeared after"):
         net.run_simulation(20)
+    assert net.result is not None and not net.result.complete

@@ -7,7 +7,7 @@ streams and events of the plain per-neuron construction with ``make_rng``.
 import numpy as np
 import pytest
 
-from connectome_sim.network.inputs import PoissonInput, Stimulus
+from connectome_sim.network.inputs import id_words, PoissonInput, Stimulus
 from connectome_sim.stimuli import make_rng, make_rngs, netstim_times, netstim_trains
 
 
@@ -36,7 +36,7 @@ def _poisson_reference(st, seed, trial, index, stop, dt):
     for pos, (row, r) in enumerate(zip(st.neurons, st.rate)):
         if r <= 0 or stop <= st.start:
             continue
-        rng = make_rng(seed, trial, index, pos)
+        rng = make_rng(seed, trial, *st.keys[pos])
         k0, k1 = int(np.ceil(st.start / dt - 1e-9)), int(np.ceil(stop / dt - 1e-9))
         p, n = min(r * dt / 1000.0, 1.0), k1 - k0
         est = int(n * p + 10 * np.sqrt(n * p + 1) + 10)
@@ -53,7 +53,8 @@ def _netstim_reference(st, seed, trial, index, stop):
     for pos, (row, f) in enumerate(zip(st.neurons, st.frequency)):
         if f <= 0:
             continue
-        rng = make_rng(seed, trial, index, pos if st.independent else 0) if st.randomness else None
+        keys = st.keys[pos] if st.independent else (0xFFFFFFFF, index, 0)
+        rng = make_rng(seed, trial, *keys) if st.randomness else None
         t = netstim_times(st.start, int((stop - st.start) * f / 1000.0), 1000.0 / f,
                           st.randomness, rng=rng, stop=stop)
         ts.append(t)
@@ -71,14 +72,15 @@ def test_vectorised_trains_equal_per_neuron_trains():
         dt = [0.1, 0.025, 0.5][case % 3]
         seed = int(rng.choice([0, 5, 2 ** 62 + 3]))
         rows = rng.integers(0, 100, m)
-        st = PoissonInput(rows, rate, start, stop, 1.0)
-        a, b = st.events(seed, 1, 2, 100.0, dt), _poisson_reference(st, seed, 1, 2,
-                                                                      min(stop, 100.0), dt)
+        keys = np.column_stack([rng.integers(0, 3, m), id_words(rng.integers(-2**62, 2**62, m))])
+        st = PoissonInput(rows, keys, rate, start, stop, np.ones(m))
+        a, b = st.events(None, seed, 1, 2, 100.0, dt), _poisson_reference(st, seed, 1, 2,
+                                                                            min(stop, 100.0), dt)
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), case
-        ns = Stimulus(rows, start, stop, rate / 10, float(rng.choice([0, 0.5, 1.0])),
-                      bool(case % 2), 1.0)
-        a, b = ns.events(seed, 1, 2, 100.0, dt), _netstim_reference(ns, seed, 1, 2,
-                                                                    min(stop, 100.0))
+        ns = Stimulus(rows, keys, start, stop, rate / 10, float(rng.choice([0, 0.5, 1.0])),
+                      bool(case % 2), np.ones(m))
+        a, b = ns.events(None, seed, 1, 2, 100.0, dt), _netstim_reference(ns, seed, 1, 2,
+                                                                          min(stop, 100.0))
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), case
 
 

@@ -113,23 +113,11 @@ _PROBE = textwrap.dedent("""
     from connectome_sim.datasets import load_celegans
     from connectome_sim.network import PointNetwork
 
-    def reset_peak():  # Linux: writing 5 to clear_refs resets VmHWM (peak RSS)
-        try:
-            with open("/proc/self/clear_refs", "w") as fh:
-                fh.write("5")
-            return True
-        except OSError:
-            return False
+    from connectome_sim.network.memory import proc_kib, reset_peak_rss as reset_peak
 
     def peak_kb():
-        try:
-            with open("/proc/self/status") as fh:
-                for line in fh:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB, never decreases
+        return (proc_kib("/proc/self/status", "VmHWM")
+                or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # kB, never decreases
 
     out = sys.argv[1]
     net = PointNetwork.from_edge_list(load_celegans(kind="chemical"), model="LIF")

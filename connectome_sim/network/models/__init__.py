@@ -15,7 +15,8 @@ __all__ = ["Param", "State", "PointModel", "register_model", "get_model", "avail
            "load_all", "MODEL_MODULES"]
 
 #: Modules holding registered models (add yours here).
-MODEL_MODULES = ("intfire", "lif", "expif", "adex", "izhikevich", "conductance", "dendritic")
+MODEL_MODULES = ("intfire", "lif", "expif", "adex", "izhikevich", "conductance", "dendritic",
+                 "graded")
 
 
 def load_all() -> None:

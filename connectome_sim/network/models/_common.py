@@ -39,13 +39,15 @@ def syn_params(tau_e=5.0, tau_i=10.0, E_e=0.0, E_i=-80.0, cond_syn=0.0, g_unit="
                i_unit="nA") -> dict:
     """The five synapse parameters every model here ends with (see module docstring)."""
     return {
-        "tau_e": Param(tau_e, "ms", "decay time constant of the excitatory synaptic variable"),
-        "tau_i": Param(tau_i, "ms", "decay time constant of the inhibitory synaptic variable"),
+        "tau_e": Param(tau_e, "ms", "decay time constant of the excitatory synaptic variable",
+                       low=0.0, strict=True),
+        "tau_i": Param(tau_i, "ms", "decay time constant of the inhibitory synaptic variable",
+                       low=0.0, strict=True),
         "E_e": Param(E_e, "mV", "excitatory reversal potential (cond_syn = 1)"),
         "E_i": Param(E_i, "mV", "inhibitory reversal potential (cond_syn = 1)"),
         "cond_syn": Param(cond_syn, "1",
                           f"0: current-based synapses (weights in {i_unit}); "
-                          f"1: conductance-based (weights in {g_unit})"),
+                          f"1: conductance-based (weights in {g_unit})", low=0.0, high=1.0),
     }
 
 

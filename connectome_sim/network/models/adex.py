@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numba
 
-from .base import Param, PointModel, State, register_model
+from .base import Param, PointModel, State, nonnegative, positive, register_model
 from ._common import syn_params
 from ._ifcore import ADEX, if_step
 
@@ -41,14 +41,14 @@ class AdEx(PointModel):
         "V_reset": Param(-68.0, "mV", "reset potential"),
         "V_th": Param(-30.0, "mV", "numerical spike threshold"),
         "V_T": Param(-59.9, "mV", "threshold of the exponential"),
-        "delta_T": Param(3.48, "mV", "spike slope factor"),
+        "delta_T": positive(3.48, "mV", "spike slope factor"),
         "R": Param(1.0, "MΩ (or 1)", "membrane resistance"),
-        "tau": Param(10.0, "ms", "membrane time constant"),
-        "tau_ref": Param(0.0, "ms", "absolute refractory period"),
-        "max_substep": Param(0.1, "ms", "longest RK4 substep"),
+        "tau": positive(10.0, "ms", "membrane time constant"),
+        "tau_ref": nonnegative(0.0, "ms", "absolute refractory period"),
+        "max_substep": positive(0.1, "ms", "longest RK4 substep"),
         "a": Param(1.0, "µS (or 1)", "subthreshold adaptation coupling"),
         "b": Param(1.0, "nA (or mV/R)", "spike-triggered adaptation increment"),
-        "tau_w": Param(30.0, "ms", "adaptation time constant"),
+        "tau_w": positive(30.0, "ms", "adaptation time constant"),
         **syn_params(cond_syn=0.0, g_unit="µS (with R in MΩ)", i_unit="R·I units"),
     }
     states = {"v": State("V_rest", "mV", "membrane potential"),

@@ -49,9 +49,10 @@ neurons ``act[:n_act]`` (int64 row indices) in one call, writing each one's spik
 ``step`` in the loop (a numba call with array arguments costs ~100 ns of reference counting
 per neuron and step, far more than the arithmetic of a point neuron).
 
-Optional, fastest when many neurons are awake: ``step_all(t, dt, S, P, I, iext, out) -> int``
-steps *every* neuron, writes ``out[i]`` (uint8: 1 = spiked; ``out`` may be longer than ``N``)
-and returns the number of spikes.  Same per-neuron arithmetic as ``step`` (bit-identical
+Optional, fastest when many neurons are awake: ``step_all(lo, hi, t, dt, S, P, I, iext, out)
+-> int`` steps every neuron ``i`` in ``lo <= i < hi`` (the engine splits large groups into
+lanes that threads advance side by side), writes ``out[i]`` (uint8: 1 = spiked; ``out`` may
+be longer than ``N``) and returns the number of spikes.  Same per-neuron arithmetic as ``step`` (bit-identical
 results), written without branches (selects) so that LLVM vectorises the loop.  ``iext`` is
 empty (size 0) when the network has no currents or gap junctions.  It need not zero ``I``
 (the engine zeroes the entries it filled).  The engine switches between it and the awake
@@ -86,6 +87,21 @@ in parallel.  :meth:`PointModel.init_queue` sets the initial self-events (NEURON
 ``net_send``; default: none).  ``observe(i, t, S, P) -> float`` returns the recorded quantity (e.g. IntFire's
 ``m``) at time ``t`` without changing the state.
 
+Continuous (graded) models (``kind = 'continuous'``)
+--------------------------------------------------
+Non-spiking neurons whose output is a continuous signal (Wicks et al. 1996; Kunert et al.
+2014; the flyvis model of Lappalainen et al. 2024).  The engine steps the whole group every
+step with ``step_group(t, dt, S, P, I, iext, gx, cp_ptr, cp_src, cp_w, gp_ptr, gp_j, gp_g,
+scratch, out) -> int`` (0 = ok): ``I`` and ``iext`` as above (events from spiking neurons
+and stimuli, currents in nA; ``iext`` includes ``sum g V_other`` of gap junctions to
+neurons of other groups, whose conductance ``gx`` (µS per neuron) the model takes
+implicitly, ``- gx V``); ``cp_*`` the group's own continuous synapses as a CSR by
+*target* (``cp_src`` source rows, ``cp_w`` signed weights in :attr:`weight_unit`);
+``gp_*`` the group's gap junctions as a symmetric CSR (µS); ``scratch`` a float64 array of
+:attr:`n_scratch` rows for the model's solver; ``out[i]`` receives neuron ``i``'s output
+after the step (e.g. synaptic activation), which reaches neurons of *other* models as a
+current ``w * out`` (nA) after the edge's delay.  :attr:`output` is ``'graded'``.
+
 Synapses, signs and compartments
 --------------------------------
 :attr:`channels` names the input channels.  An edge goes to channel
@@ -116,12 +132,13 @@ import numpy as np
 
 from ...errors import ParameterError
 
-__all__ = ["Param", "State", "PointModel", "register_model", "get_model", "available_models"]
+__all__ = ["Param", "State", "PointModel", "register_model", "get_model", "available_models",
+           "positive", "nonnegative"]
 
 
 @dataclass(frozen=True)
 class Param:
-    """One model parameter: default value, unit and a one-line description.
+    """One model parameter: default value, unit, a one-line description and its valid range.
 
     Parameters
     ----------
@@ -132,11 +149,53 @@ class Param:
         ``"Hz"``; ``"1"`` for dimensionless).
     doc : str
         One-line description.
+    low : float, optional
+        Smallest valid value (``None``: unbounded); with ``strict`` the value must exceed it
+        (e.g. a time constant: ``low=0, strict=True``).
+    strict : bool
+        ``low`` itself is invalid.
+    high : float, optional
+        Largest valid value.
+    none_ok : bool
+        ``None`` is a valid value (stored as NaN; the model gives it a meaning, e.g. the
+        graded model's ``a_r=None``: instantaneous activation).
     """
 
     default: float
     unit: str
     doc: str = ""
+    low: float | None = None
+    strict: bool = False
+    high: float | None = None
+    none_ok: bool = False
+
+    def invalid(self, values: np.ndarray) -> np.ndarray:
+        """Mask of the values outside the valid range (NaN/inf invalid unless ``none_ok``)."""
+        bad = np.isinf(values) if self.none_ok else ~np.isfinite(values)
+        if self.low is not None:
+            bad |= (values <= self.low) if self.strict else (values < self.low)
+        if self.high is not None:
+            bad |= values > self.high
+        return bad
+
+    def describe(self) -> str:
+        """The valid range in words, e.g. ``'> 0 ms'``."""
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.strict else '>='} {self.low:g}")
+        if self.high is not None:
+            parts.append(f"<= {self.high:g}")
+        return (" and ".join(parts) + f" {self.unit}") if parts else f"finite ({self.unit})"
+
+
+def positive(default, unit, doc=""):
+    """A parameter that must be > 0 (time constants, capacitances)."""
+    return Param(default, unit, doc, low=0.0, strict=True)
+
+
+def nonnegative(default, unit, doc=""):
+    """A parameter that must be >= 0 (refractory periods, conductances)."""
+    return Param(default, unit, doc, low=0.0)
 
 
 @dataclass(frozen=True)
@@ -166,8 +225,11 @@ class PointModel:
     ----------
     name : str
         Name used in ``PointNetwork(model=...)``.
-    kind : {'clock', 'event'}
-        Time-stepped (``step``) or NEURON-style event-driven (``receive``).
+    kind : {'clock', 'event', 'continuous'}
+        Time-stepped (``step``), NEURON-style event-driven (``receive``) or a continuous,
+        non-spiking group (``step_group``).
+    output : {'spike', 'graded'}
+        What the neuron sends to its targets: spikes (events) or a continuous signal.
     params : dict[str, Param]
         Parameter names (the source's names), defaults and units.
     states : dict[str, State]
@@ -202,6 +264,10 @@ class PointModel:
 
     name: str = ""
     kind: str = "clock"
+    output: str = "spike"
+    #: rows of scratch memory ``step_group`` needs (continuous models)
+    n_scratch: int = 0
+    step_group = None
     params: dict = {}
     states: dict = {}
     channels: tuple = ("syn",)
@@ -252,14 +318,39 @@ class PointModel:
                 + ", ".join(f"{k} ({p.unit})" for k, p in cls.params.items()))
 
     @classmethod
+    def validate(cls, name: str, values, ids=None) -> np.ndarray:
+        """``values`` of parameter ``name`` as float64, or ``ParameterError`` naming the
+        parameter, its valid range and (when ``ids`` is given) the neurons with bad values."""
+        p = cls.params[name]
+        if p.none_ok:
+            if values is None:
+                values = np.nan
+            elif isinstance(values, (list, tuple, np.ndarray)) and np.asarray(values).dtype == object:
+                values = [np.nan if v is None else v for v in np.asarray(values).ravel()]
+        try:
+            arr = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{cls.name} parameter {name!r}: expected numbers "
+                                 f"({p.unit}), got {values!r}") from None
+        bad = p.invalid(np.atleast_1d(arr))
+        if bad.any():
+            shown = np.atleast_1d(arr)[bad][:5]
+            who = ""
+            if ids is not None and arr.ndim:
+                who = f" for neuron(s) {list(np.asarray(ids)[bad][:5])}"
+            raise ParameterError(
+                f"{cls.name} parameter {name!r} must be {p.describe()}; got "
+                f"{', '.join(f'{v:g}' for v in shown)}{who}")
+        return arr
+
+    @classmethod
     def param_array(cls, n: int, props: dict | None = None) -> np.ndarray:
         """``P`` for ``n`` neurons: defaults, overridden by scalars or length-``n`` arrays."""
         props = props or {}
         cls.check_params(props)
         P = np.empty((len(cls.params), n), dtype=np.float64)
         for k, (name, p) in enumerate(cls.params.items()):
-            val = props.get(name, p.default)
-            arr = np.asarray(val, dtype=np.float64)
+            arr = cls.validate(name, props.get(name, p.default))
             if arr.ndim == 0:
                 P[k, :] = float(arr)
             elif arr.shape == (n,):
@@ -267,8 +358,6 @@ class PointModel:
             else:
                 raise ParameterError(
                     f"{cls.name}.{name}: expected a scalar or {n} values, got shape {arr.shape}")
-            if not np.all(np.isfinite(P[k])):
-                raise ParameterError(f"{cls.name}.{name} has NaN/inf values; give finite numbers")
         return P
 
     @classmethod

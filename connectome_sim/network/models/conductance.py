@@ -19,7 +19,7 @@ import math
 import numba
 import numpy as np
 
-from .base import Param, PointModel, State, register_model
+from .base import Param, PointModel, State, nonnegative, positive, register_model
 from ._common import substeps, syn_add, syn_current, syn_params
 
 __all__ = ["HH", "MorrisLecar", "WangBuzsakiHH", "hh_rates"]
@@ -111,9 +111,9 @@ class HH(PointModel):
         "gK": Param(36.0, "mS/cm²", "maximal potassium conductance"),
         "EL": Param(-54.387, "mV", "leak reversal potential"),
         "gL": Param(0.03, "mS/cm²", "leak conductance"),
-        "C": Param(1.0, "µF/cm²", "membrane capacitance"),
+        "C": positive(1.0, "µF/cm²", "membrane capacitance"),
         "V_th": Param(20.0, "mV", "spike detection threshold (upward crossing)"),
-        "max_substep": Param(0.025, "ms", "longest RK4 substep"),
+        "max_substep": positive(0.025, "ms", "longest RK4 substep"),
         **syn_params(cond_syn=1.0, g_unit="mS/cm²", i_unit="µA/cm²"),
     }
     states = {"v": State(-65.0, "mV", "membrane potential"),
@@ -192,14 +192,14 @@ class MorrisLecar(PointModel):
         "g_K": Param(8.0, "mS/cm²", "maximal potassium conductance"),
         "V_leak": Param(-60.0, "mV", "leak reversal potential"),
         "g_leak": Param(2.0, "mS/cm²", "leak conductance"),
-        "C": Param(20.0, "µF/cm²", "membrane capacitance"),
+        "C": positive(20.0, "µF/cm²", "membrane capacitance"),
         "V1": Param(-1.2, "mV", "M∞ half-activation"),
         "V2": Param(18.0, "mV", "M∞ slope"),
         "V3": Param(2.0, "mV", "W∞ half-activation"),
         "V4": Param(30.0, "mV", "W∞ slope"),
         "phi": Param(0.04, "1/ms", "rate factor of W"),
         "V_th": Param(10.0, "mV", "spike detection threshold (upward crossing)"),
-        "max_substep": Param(0.1, "ms", "longest RK4 substep"),
+        "max_substep": positive(0.1, "ms", "longest RK4 substep"),
         **syn_params(cond_syn=1.0, g_unit="mS/cm²", i_unit="µA/cm²"),
     }
     states = {"v": State(-65.0, "mV", "membrane potential"),
@@ -285,9 +285,9 @@ class WangBuzsakiHH(PointModel):
         "EL": Param(-65.0, "mV", "leak reversal potential"),
         "gL": Param(0.1, "mS/cm²", "leak conductance"),
         "phi": Param(5.0, "1", "temperature factor of h and n"),
-        "C": Param(1.0, "µF/cm²", "membrane capacitance"),
+        "C": positive(1.0, "µF/cm²", "membrane capacitance"),
         "V_th": Param(20.0, "mV", "spike detection threshold (upward crossing)"),
-        "max_substep": Param(0.025, "ms", "longest RK4 substep"),
+        "max_substep": positive(0.025, "ms", "longest RK4 substep"),
         **syn_params(cond_syn=1.0, g_unit="mS/cm²", i_unit="µA/cm²"),
     }
     states = {"v": State(-65.0, "mV", "membrane potential"),

@@ -24,7 +24,7 @@ import math
 import numba
 import numpy as np
 
-from .base import Param, PointModel, State, register_model
+from .base import Param, PointModel, State, nonnegative, positive, register_model
 
 NEVER = 1e9  # NEURON's "no firing time" (ms)
 
@@ -65,8 +65,8 @@ class IntFire1(PointModel):
 
     name = "IntFire1"
     kind = "event"
-    params = {"tau": Param(10.0, "ms", "membrane time constant"),
-              "refrac": Param(5.0, "ms", "refractory period")}
+    params = {"tau": positive(10.0, "ms", "membrane time constant"),
+              "refrac": nonnegative(5.0, "ms", "refractory period")}
     states = {"m": State(0.0, "1", "membrane state (fires above 1)"),
               "t0": State(0.0, "ms", "time of the last update"),
               "refractory": State(0.0, "1", "1 while refractory")}
@@ -178,8 +178,8 @@ class IntFire2(PointModel):
 
     name = "IntFire2"
     kind = "event"
-    params = {"taum": Param(10.0, "ms", "membrane time constant"),
-              "taus": Param(20.0, "ms", "synaptic current time constant (> taum)"),
+    params = {"taum": positive(10.0, "ms", "membrane time constant"),
+              "taus": positive(20.0, "ms", "synaptic current time constant (> taum)"),
               "ib": Param(0.0, "1", "bias current")}
     states = {"i": State("ib", "1", "synaptic current"),
               "m": State(0.0, "1", "membrane state"),
@@ -320,10 +320,10 @@ class IntFire4(PointModel):
 
     name = "IntFire4"
     kind = "event"
-    params = {"taue": Param(5.0, "ms", "excitatory current time constant"),
-              "taui1": Param(10.0, "ms", "inhibitory rise time constant"),
-              "taui2": Param(20.0, "ms", "inhibitory decay time constant"),
-              "taum": Param(50.0, "ms", "membrane time constant")}
+    params = {"taue": positive(5.0, "ms", "excitatory current time constant"),
+              "taui1": positive(10.0, "ms", "inhibitory rise time constant"),
+              "taui2": positive(20.0, "ms", "inhibitory decay time constant"),
+              "taum": positive(50.0, "ms", "membrane time constant")}
     states = {"e": State(0.0, "1", "excitatory current"),
               "i1": State(0.0, "1", "inhibitory current, first stage"),
               "i2": State(0.0, "1", "inhibitory current"),

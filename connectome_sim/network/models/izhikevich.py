@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numba
 
-from .base import Param, PointModel, State, register_model
+from .base import Param, PointModel, State, nonnegative, positive, register_model
 from ._common import syn_params
 from ._ifcore import IZH, if_step
 
@@ -37,8 +37,8 @@ class Izhikevich(PointModel):
         "c": Param(-65.0, "mV", "reset potential"),
         "d": Param(8.0, "mV/ms", "recovery increment at a spike"),
         "V_th": Param(30.0, "mV", "spike cut-off"),
-        "tau_ref": Param(0.0, "ms", "absolute refractory period"),
-        "max_substep": Param(0.1, "ms", "longest RK4 substep"),
+        "tau_ref": nonnegative(0.0, "ms", "absolute refractory period"),
+        "max_substep": positive(0.1, "ms", "longest RK4 substep"),
         **syn_params(cond_syn=0.0, g_unit="1/ms", i_unit="mV/ms"),
     }
     states = {"v": State(-65.0, "mV", "membrane potential"),

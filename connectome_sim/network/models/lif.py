@@ -39,7 +39,7 @@ import math
 import numba
 import numpy as np
 
-from .base import Param, PointModel, State, register_model
+from .base import Param, PointModel, State, nonnegative, positive, register_model
 
 # parameter rows, then the rows added by LIF.prepare (dt-dependent propagators)
 V0, VRST, VTH, TM, TS, TRFC, RM = range(7)
@@ -116,12 +116,11 @@ def lif_step_population(act, n_act, t, dt, S, P, I, iext, out):
 
 
 @numba.njit(cache=True)
-def lif_step_all(t, dt, S, P, I, iext, out):
-    # every neuron, the body of lif_step without branches (selects), so that LLVM vectorises
-    # the loop; per-neuron arithmetic identical to lif_step.  iext.size == 0 means no
-    # external current; with uniform parameters (PUNI) they are loaded once, not per neuron:
-    # the loop is bound by memory traffic (~100 bytes per neuron and step), not arithmetic.
-    N = S.shape[1]
+def lif_step_all(lo, hi, t, dt, S, P, I, iext, out):
+    # neurons lo..hi-1, the body of lif_step without branches (selects), so that LLVM
+    # vectorises the loop; per-neuron arithmetic identical to lif_step.  iext.size == 0 means
+    # no external current; with uniform parameters (PUNI) they are loaded once, not per
+    # neuron: the loop is bound by memory traffic (~100 bytes per neuron and step).
     sv = S[SV]
     sg = S[SG]
     sts = S[STS]
@@ -138,7 +137,7 @@ def lif_step_all(t, dt, S, P, I, iext, out):
         pc = P[PC, 0]
         rm0 = P[RM, 0] * 0.0
         vinf = v0 + rm0
-        for i in range(N):
+        for i in range(lo, hi):
             v = sv[i]
             g = sg[i]
             ts = sts[i]
@@ -166,7 +165,7 @@ def lif_step_all(t, dt, S, P, I, iext, out):
     pc = P[PC]
     rm = P[RM]
     has_i = iext.size > 0
-    for i in range(N):
+    for i in range(lo, hi):
         v = sv[i]
         g = sg[i]
         ts = sts[i]
@@ -189,7 +188,7 @@ def lif_step_all(t, dt, S, P, I, iext, out):
     return nsp
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def lif_can_sleep(i, t, dt, S, P):
     x = S[SV, i] - P[V0, i]
     g = S[SG, i]
@@ -222,7 +221,7 @@ def lif_can_sleep(i, t, dt, S, P):
     return xmax < room - 1e-6
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def lif_catch_up(i, nsteps, dt, S, P):
     if nsteps <= 0:
         return None
@@ -257,10 +256,10 @@ class LIF(PointModel):
         "v_0": Param(-52.0, "mV", "resting potential"),
         "v_rst": Param(-52.0, "mV", "reset potential"),
         "v_th": Param(-45.0, "mV", "threshold (spike when v > v_th)"),
-        "t_mbr": Param(20.0, "ms", "membrane time constant"),
-        "tau": Param(5.0, "ms", "synaptic decay time constant"),
-        "t_rfc": Param(2.2, "ms", "refractory period (v and g frozen)"),
-        "r_m": Param(80.0, "MΩ", "input resistance for currents (not in Shiu et al.)"),
+        "t_mbr": positive(20.0, "ms", "membrane time constant"),
+        "tau": positive(5.0, "ms", "synaptic decay time constant"),
+        "t_rfc": nonnegative(2.2, "ms", "refractory period (v and g frozen)"),
+        "r_m": nonnegative(80.0, "MΩ", "input resistance for currents (not in Shiu et al.)"),
     }
     states = {
         "v": State("v_0", "mV", "membrane potential"),

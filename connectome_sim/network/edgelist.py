@@ -1,0 +1,200 @@
+"""Fast build of a :class:`PointNetwork` from an edge list (FlyWire scale in about a second).
+
+Columns, signs, delays and gap-junction rows are resolved by
+:func:`connectome_sim.io.edges.load_edge_list` (the same detection as the command line); here
+the IDs are brought to one exact kind (:mod:`connectome_sim.ids`: int64 and uint64 columns
+join without loss, strings never meet integers), factorised once (one hash pass in numba
+over both ID columns, then a sort of the distinct IDs), and the synapses sorted into a CSR by
+a counting sort (:func:`connectome_sim.engine.network.build_csr`).  No Python loop runs over
+edges or neurons.  Weights stay synapse counts (signed); the conversion to each target's
+unit happens when the network is compiled (:func:`~connectome_sim.network.network.pair_scale`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from ..engine import network as eng
+from ..errors import ParameterError
+from ..ids import as_ids, common_ids
+from ..io.edges import load_edge_list
+from .models import get_model
+
+__all__ = ["build_from_edge_list", "factorize_ids"]
+
+
+def factorize_ids(s: np.ndarray, t: np.ndarray):
+    """``(uniques sorted, codes of s, codes of t)`` for canonical ID arrays (int32 codes)."""
+    if s.dtype.kind in "iu":
+        ca, cb, u = eng.factorize_ints(s.view(np.uint64), t.view(np.uint64))
+        u = u.view(s.dtype)
+        order = np.argsort(u, kind="stable")
+        rank = np.empty(order.size, np.int32)
+        rank[order] = np.arange(order.size, dtype=np.int32)
+        return u[order], eng.remap_codes(ca, rank), eng.remap_codes(cb, rank)
+    codes, u = pd.factorize(np.concatenate([s, t]), sort=True)
+    codes = codes.astype(np.int32)
+    return np.asarray(u, dtype=object), codes[:s.size], codes[s.size:]
+
+
+def _delays(_df, delay, _dflt):
+    """One delay for every edge (ms) as a 1-element array; None for the models' defaults."""
+    if delay is None:
+        return None
+    try:
+        d = float(delay)
+    except (TypeError, ValueError):
+        raise ParameterError(f"delay must be a number (ms) or the name of a delay column, got "
+                             f"{delay!r}") from None
+    if not np.isfinite(d) or d < 0:
+        raise ParameterError(f"delay must be finite and >= 0 ms, got {delay!r}")
+    return np.array([d])
+
+
+def _model_codes(net, model, ids, labels, neurons, model_by):
+    """Model of every neuron from a name or a {value: model} mapping."""
+    if not isinstance(model, dict):
+        return None
+    mapping = {k: get_model(v) for k, v in model.items()}     # unknown names first
+    if model_by == "label":
+        if labels is None:
+            raise ParameterError("from_edge_list: model is a mapping by label but no labels= "
+                                 "were given; pass labels= or neurons= with model_by=<column>")
+        keys = net.labels.to_numpy()
+    else:
+        if neurons is None or model_by not in getattr(neurons, "columns", []):
+            raise ParameterError(f"from_edge_list: model_by={model_by!r} needs neurons= (a "
+                                 f"table indexed by neuron ID) with a column {model_by!r}")
+        idx = pd.Index(as_ids(neurons.index, "neurons.index"))
+        pos = idx.get_indexer(pd.Index(ids)) if idx.dtype == pd.Index(ids).dtype else \
+            np.full(len(ids), -1)
+        col = neurons[model_by].to_numpy()
+        keys = np.where(pos >= 0, col[np.maximum(pos, 0)], None)
+    default = mapping.pop("*", None)
+    codes = np.full(len(ids), -1, np.int16)
+    uk, inv = np.unique(np.asarray(keys, dtype=object).astype(str), return_inverse=True)
+    str_map = {str(k): m for k, m in mapping.items()}
+    for u, key in enumerate(uk):
+        m = str_map.get(key, default)
+        if m is not None:
+            codes[inv == u] = net._model_code(m)
+    if (codes < 0).any():
+        miss = np.flatnonzero(codes < 0)[:5]
+        raise ParameterError(
+            f"from_edge_list: no model for neuron(s) {list(np.asarray(ids)[miss])} (their "
+            f"{model_by} is {[keys[i] for i in miss]}); add these values to the model mapping "
+            "or a default under the key '*'")
+    return codes
+
+
+def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_col, delay,
+                         duplicates, sign_col, nt_col, inhibitory_nt, weight_scale, type_col,
+                         gap_weight, labels, neurons, model_by, g_syn, g_gap, graded_current,
+                         max_memory, verbose, props, neuron_nt=None):
+    """The body of :meth:`PointNetwork.from_edge_list` (see there)."""
+    t_start = time.perf_counter()
+    stages = []
+
+    def stage(name):
+        stages.append((name, time.perf_counter()))
+
+    if duplicates not in ("sum", "raise"):
+        raise ParameterError(f"duplicates must be 'sum' or 'raise', got {duplicates!r}")
+    if isinstance(delay, str):
+        delay_col, delay = delay, None
+    else:
+        delay_col = False
+        _delays(None, delay, None)                      # checks a number given as delay=
+    el = load_edge_list(edges, source_col=source_col, target_col=target_col,
+                        weight_col=weight_col, sign_col=sign_col, nt_col=nt_col,
+                        delay_col=delay_col, type_col=type_col, inhibitory_nt=inhibitory_nt,
+                        neuron_nt=neuron_nt)
+    n_rows = len(el.source)
+    if n_rows == 0:
+        raise ParameterError("the edge list is empty (no rows); a network needs at least one "
+                             "connection, or build it with PointNetwork() and add_neurons()")
+    s_ids, t_ids = common_ids(el.source, el.target,
+                              what=f"edge list columns {el.columns.source!r} and "
+                                   f"{el.columns.target!r}")
+    w = el.weight
+    is_gap = el.electrical if el.electrical.any() else None
+    stage("read")
+    uniq, s_code, t_code = factorize_ids(s_ids, t_ids)
+    del s_ids, t_ids
+    stage("factorise")
+    net = cls(model if not isinstance(model, dict) else "IntFire1", g_syn=g_syn, g_gap=g_gap,
+              gap_weight=gap_weight, graded_current=graded_current, max_memory=max_memory)
+    net.weight_scale = weight_scale
+    net._dup_merge = duplicates == "sum"
+    n = uniq.size
+    net._ids = pd.Index(uniq)
+    net._model_of = np.zeros(n, np.int16)
+    net._silenced = np.zeros(n, bool)
+    net._stim_uses = np.zeros(n, np.int64)
+    if labels is not None:
+        net._labels = net._label_array(0, n, net._ids, labels)
+    codes = _model_codes(net, model, uniq, labels, neurons, model_by)
+    if codes is not None:
+        net._model_of = codes
+        net.model = net._models[int(np.bincount(codes).argmax())]
+    for m in net._models_in_use():
+        net._model_code(m)
+    if props:
+        ms = net._models_in_use()
+        for k, v in props.items():
+            owners = [m for m in ms if k in m.params]
+            if not owners:
+                raise ParameterError(f"from_edge_list: no model of this network has a parameter "
+                                     f"{k!r} (models: {[m.name for m in ms]})")
+            if np.ndim(v) and np.shape(v)[0] != n:
+                raise ParameterError(f"from_edge_list: {k} has {np.shape(v)[0]} values for "
+                                     f"{n} neurons (give one per neuron, in ID order)")
+            for m in owners:
+                rows = np.flatnonzero(net._model_of == net._models.index(m))
+                vals = v if not np.ndim(v) else np.asarray(v)[rows]
+                net._set_params_rows(m, rows, {k: vals}, uniq[rows])
+    if isinstance(weight_scale, (int, float, np.number)):
+        units = {m.weight_unit for m in net._models_in_use()}
+        if len(units) > 1:
+            raise ParameterError(
+                f"weight_scale={weight_scale} is ambiguous: this network's models take weights "
+                f"in {sorted(units)}; give a mapping {{model: factor}} or "
+                "{(source model, target model): factor}")
+        if not np.isfinite(weight_scale):
+            raise ParameterError(f"weight_scale must be finite, got {weight_scale}")
+    elif weight_scale is not None and not isinstance(weight_scale, dict):
+        raise ParameterError(f"weight_scale must be a number or a dict, got {weight_scale!r}")
+    stage("neurons")
+    d = el.delay if el.delay is not None else _delays(None, delay, None)
+    if d is None:           # each target model's default delay
+        from .network import _default_delay
+
+        dflt = np.array([_default_delay(m) for m in net._models])
+        codes_t = net._model_of[t_code]
+        d = dflt[codes_t] if np.unique(codes_t).size > 1 else dflt[codes_t[:1]]
+    if is_gap is not None:
+        chem = ~is_gap
+        net._g.append((s_code[is_gap].astype(np.int64), t_code[is_gap].astype(np.int64),
+                       np.abs(w[is_gap]), True))
+        s_code, t_code, w = s_code[chem], t_code[chem], w[chem]
+        if d.size > 1:
+            d = d[chem]
+    indptr, tgt, cnt, dd, dup = eng.csr(n, s_code, t_code, w, d, duplicates == "sum")
+    if dup >= 0:
+        raise ParameterError(f"duplicate edge {uniq[s_code[dup]]!r} -> {uniq[t_code[dup]]!r}; "
+                             "use duplicates='sum' to add them up")
+    net._csr = (indptr, tgt, cnt, dd)
+    stage("csr")
+    net._changed()
+    if verbose:
+        prev = t_start
+        parts = []
+        for name, t in stages:
+            parts.append(f"{name} {t - prev:.3f} s")
+            prev = t
+        print(f"from_edge_list: {n_rows:,} rows, {n:,} neurons in "
+              f"{prev - t_start:.3f} s ({', '.join(parts)}); {el.summary()}")
+    return net

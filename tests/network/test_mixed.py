@@ -1,0 +1,173 @@
+"""Networks mixing models: grouping by model must not change anyone's arithmetic.
+
+Two populations that do not touch must give, bit for bit, what each gives alone (same seed,
+same IDs); graded and spiking neurons talk through event conductances (spiking -> graded) and
+graded currents (graded -> spiking); the engine's exchange between groups (one epoch at a
+time) gives what its one-group path gives.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from connectome_sim.errors import ParameterError
+from connectome_sim.network import PointNetwork
+from connectome_sim.network import simulate as sim
+from connectome_sim.network.compile import compile_network
+
+DUR = 400.0
+
+
+def _edges(prefix, n, m, rng, inhibitory=0.2):
+    src = rng.integers(0, n, m)
+    tgt = rng.integers(0, n, m)
+    keep = src != tgt
+    cnt = rng.integers(1, 12, m) * np.where(rng.random(m) < inhibitory, -1, 1)
+    return pd.DataFrame({"pre": [f"{prefix}{i:03d}" for i in src[keep]],
+                         "post": [f"{prefix}{i:03d}" for i in tgt[keep]],
+                         "weight": cnt[keep]})
+
+
+def _inputs(net, ids, rng_params, model):
+    """The same inputs whatever network ``ids`` sit in: Poisson drive, a current step,
+    per-neuron parameters and records."""
+    ids = sorted(ids)
+    w, amp = {"LIF": (None, 0.3), "AdEx": (25.0, 15.0), "Izhikevich": (30.0, 10.0)}[model]
+    net.add_poisson_input(ids[:6], rate=120.0, weight=w)
+    net.add_stimulus(ids[6:8], start=5.0, stop=300.0, frequency=40.0, randomness=0.5, weight=w)
+    net.add_current(ids[8:10], amp, start=50.0, stop=250.0)
+    for k, v in rng_params.items():
+        net.set_params(ids[10:20], **{k: v})
+    net.add_voltage_record(ids[:4] + ids[8:10])
+
+
+POPS = {"LIF": ("a", {"v_th": np.linspace(-47, -44, 10), "t_mbr": 15.0}),
+        "AdEx": ("b", {"V_T": np.linspace(-61, -58, 10), "b": 0.5, "tau_w": 40.0}),
+        "Izhikevich": ("c", {"d": 6.0, "a": np.linspace(0.02, 0.03, 10)})}
+
+
+def _alone(model, edges, rp, seed):
+    net = PointNetwork.from_edge_list(edges, model=model)
+    _inputs(net, list(net.ids), rp, model)
+    net.run_simulation(DUR, seed=seed)
+    return net
+
+
+@pytest.mark.parametrize("pair", [("LIF", "AdEx"), ("LIF", "Izhikevich")])
+def test_disconnected_populations_equal_separate_networks(pair):
+    rng = np.random.default_rng(3)
+    edges = {m: _edges(POPS[m][0], 60, 500, rng) for m in pair}
+    sep = {m: _alone(m, edges[m], POPS[m][1], seed=11) for m in pair}
+    both = pd.concat(list(edges.values()), ignore_index=True)
+    labels = {i: i[0] for i in pd.unique(both[["pre", "post"]].to_numpy().ravel())}
+    net = PointNetwork.from_edge_list(both, model={POPS[m][0]: m for m in pair}, labels=labels)
+    assert sorted(net.models.unique()) == sorted(pair)
+    for m in pair:
+        ids = [i for i in net.ids if i.startswith(POPS[m][0])]
+        _inputs(net, ids, POPS[m][1], m)
+    sp = net.run_simulation(DUR, seed=11)
+    for m in pair:
+        ref = sep[m]
+        mine = sp[sp.neuron_id.str.startswith(POPS[m][0])].reset_index(drop=True)
+        assert len(ref.spikes) > 100
+        pd.testing.assert_frame_equal(mine, ref.spikes.reset_index(drop=True), check_exact=True)
+        v = net.records["v"][ref.records["v"].columns]
+        assert np.array_equal(v.to_numpy(), ref.records["v"].to_numpy())   # bit for bit
+
+
+def test_graded_population_beside_spiking_equals_separate():
+    rng = np.random.default_rng(5)
+    lif = _edges("a", 60, 500, rng)
+    gr = _edges("g", 40, 200, rng, inhibitory=0.3)
+    gap = pd.DataFrame({"pre": ["g001", "g002"], "post": ["g003", "g004"], "weight": [2, 3],
+                        "type": "electrical"})
+    gr = pd.concat([gr.assign(type="chemical"), gap], ignore_index=True)
+
+    def graded_inputs(net):
+        net.add_current(["g000", "g005"], 0.01, start=20.0, stop=200.0)   # 10 pA
+        net.add_poisson_input(["g010", "g011"], rate=80.0)
+        net.set_params(["g000", "g001"], a_r=None)                     # instantaneous
+        net.add_voltage_record(["g000", "g003", "g004", "g010"])
+
+    a = _alone("LIF", lif, POPS["LIF"][1], seed=2)
+    g = PointNetwork.from_edge_list(gr, model="graded")
+    graded_inputs(g)
+    g.run_simulation(DUR, seed=2)
+    both = pd.concat([lif.assign(type="chemical"), gr], ignore_index=True)
+    net = PointNetwork.from_edge_list(both, model={"a": "LIF", "g": "graded"},
+                                      labels={i: i[0] for i in pd.unique(
+                                          both[["pre", "post"]].to_numpy().ravel())})
+    _inputs(net, [i for i in net.ids if i.startswith("a")], POPS["LIF"][1], "LIF")
+    graded_inputs(net)
+    sp = net.run_simulation(DUR, seed=2)
+    pd.testing.assert_frame_equal(sp.reset_index(drop=True), a.spikes.reset_index(drop=True),
+                                  check_exact=True)       # graded neurons never spike
+    for ref in (a, g):
+        cols = ref.records["v"].columns
+        assert np.array_equal(net.records["v"][cols].to_numpy(), ref.records["v"].to_numpy())
+    assert g.records["v"]["g000"].max() > -30.0            # the graded neurons did respond
+
+
+def test_exchange_between_groups_equals_the_one_group_path(monkeypatch):
+    """The multi-group epoch loop (with its Python-side routing) on a one-model network gives
+    the one-kernel path's bits."""
+    rng = np.random.default_rng(1)
+    net = PointNetwork.from_edge_list(_edges("a", 80, 900, rng), model="LIF")
+    _inputs(net, list(net.ids), POPS["LIF"][1], "LIF")
+    ref = net.run_simulation(DUR, seed=4).copy()
+    v = net.records["v"].copy()
+    orig = sim.EngineRun.__init__
+
+    def multi(self, *a, **k):
+        orig(self, *a, **k)
+        self.solo = False
+
+    monkeypatch.setattr(sim.EngineRun, "__init__", multi)
+    sp = net.run_simulation(DUR, seed=4)
+    assert len(ref) > 200
+    pd.testing.assert_frame_equal(sp, ref, check_exact=True)
+    assert np.array_equal(net.records["v"].to_numpy(), v.to_numpy())
+
+
+def test_spiking_drives_graded_and_graded_drives_spiking():
+    net = PointNetwork("LIF")
+    net.add_neurons(["s1", "s2"])
+    net.add_neurons(["g"], model="graded")
+    net.connect("s1", "g", 300.0, delay=1.0)          # pS opened per spike
+    net.connect("g", "s2", 0.5, delay=1.0)            # nA at full activation
+    net.set_params("g", a_r=None, v_half=-25.0, slope=2.0)
+    net.add_stimulus("s1", start=10.0, stop=60.0, frequency=200.0, randomness=0.0)
+    net.add_voltage_record(["g", "s2"])
+    sp = net.run_simulation(120.0, seed=0)
+    v = net.records["v"]
+    assert (sp.neuron_id == "s1").sum() >= 9
+    assert v["g"].loc[:9.9].eq(-35.0).all() and v["g"].max() > -25.0     # depolarised
+    assert (sp.neuron_id == "s2").any()                  # the graded current drove s2
+    assert (v["s2"].loc[:10] - (-52.0)).abs().max() < 0.2     # s(-35 mV) ~ 0.007: little
+    assert sp[sp.neuron_id == "s2"].time.min() > 11.0        # s2 fires after s1 drives g
+    # graded output into an event-driven neuron is refused (IntFire takes no current)
+    bad = PointNetwork("IntFire1")
+    bad.add_neurons(["i"])
+    bad.add_neurons(["g"], model="graded")
+    bad.connect("g", "i", 0.5)
+    with pytest.raises(ParameterError, match="IntFire1"):
+        bad.run_simulation(10.0)
+
+
+def test_set_model_and_per_pair_weight_scale():
+    e = pd.DataFrame({"pre": ["x", "y", "z"], "post": ["y", "z", "x"], "weight": [4, -2, 3]})
+    net = PointNetwork.from_edge_list(e, model="LIF",
+                                      weight_scale={("LIF", "graded"): 50.0})
+    net.set_model(["z"], "graded", C=2.0)
+    comp = compile_network(net)
+    assert [g.model.name for g in comp.groups] == ["LIF", "graded"]
+    # y -> z: LIF onto graded, 2 synapses x 50 pS, inhibitory; x -> y: 4 x 0.275 mV
+    assert np.isclose(np.sort(comp.w), [-100.0, 1.1]).all()
+    # z -> x: graded onto LIF, a current of 3 x graded_current nA
+    assert np.isclose(comp.cx_w, [3 * net.graded_current]).all()
+    assert net.get_params("z")["C"].item() == 2.0
+    with pytest.raises(ParameterError, match="ambiguous"):
+        PointNetwork.from_edge_list(e, model={"*": "LIF", "z": "graded"}, labels={"z": "z"},
+                                    weight_scale=0.3)
+    with pytest.raises(ParameterError, match="v_th"):
+        net.set_params(["x", "z"], v_th=-40.0)           # z (graded) has no v_th

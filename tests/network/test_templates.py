@@ -1,0 +1,54 @@
+"""The network kernel templates: rendered by engine.codegen (undefined names are errors) and
+every name they define in the reserved namespace (starting or ending with '_')."""
+
+import ast
+
+import jinja2
+import pytest
+
+from connectome_sim.engine import codegen
+from connectome_sim.network.models import get_model
+
+TEMPLATES = ["network_clock.py.j2", "network_event.py.j2", "network_continuous.py.j2"]
+
+
+def _render(name, parallel=True):
+    return codegen.render(name, imports=[("m", "f", "step")], parallel=parallel,
+                          source_hash="0", has_pop=True, has_all=True)
+
+
+def _defined_names(tree):
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef,)):
+            out.add(node.name)
+            out.update(a.arg for a in node.args.args)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, ast.alias):
+            out.add(node.asname or node.name)
+    return out
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+@pytest.mark.parametrize("parallel", [False, True])
+def test_every_name_a_template_defines_is_reserved(name, parallel):
+    tree = ast.parse(_render(name, parallel))
+    bad = sorted(n for n in _defined_names(tree)
+                 if not (n.startswith("_") or n.endswith("_")) and n not in ("numba", "np"))
+    assert not bad, f"{name}: names outside the reserved namespace: {bad}"
+
+
+def test_an_undefined_template_name_is_an_error():
+    with pytest.raises(jinja2.UndefinedError):
+        codegen.render("network_clock.py.j2", imports=[], parallel=False, source_hash="0",
+                       has_all=True)                   # has_pop missing
+
+
+def test_kernels_load_through_codegen_and_are_cached_per_model():
+    from connectome_sim.engine import network as eng
+
+    k1 = eng.kernel(get_model("LIF"))
+    k2 = eng.kernel(get_model("LIF"))
+    assert k1 is k2 and k1.mod.__file__.startswith(codegen.cache_dir())
+    assert "LIF network kernel (clock)" == k1.what
