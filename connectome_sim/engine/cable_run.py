@@ -498,6 +498,10 @@ class CableRun:
     chunk, after this object's initialisation, where ``args`` are :attr:`args` (arrays, so a
     jitted caller passes them through unchanged); spikes appear in ``spk_det`` /
     ``spk_step`` (count in ``cnt[tr, 1]``).
+
+    Fed during the run (a cable neuron inside a point network,
+    :mod:`connectome_sim.multiscale`): :meth:`add_events` queues external events due from
+    the next step on, :meth:`take_spikes` hands back the spikes detected since its last call.
     """
 
     def __init__(self, arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_init,
@@ -524,6 +528,7 @@ class CableRun:
             kern.setup_(*[named[a] for a in _MECH], self.S.dt, self.S.celsius, self.S.v0)
         self._named = named
         self._initialised = False
+        self._own_events = False            # add_events copies the event arrays first
 
     def _init(self):
         """Every trial at t = 0: v = v0, the quiet factors, the first right-hand side, the
@@ -561,6 +566,83 @@ class CableRun:
                 self.alive[tr] = adv(*self.args, tr, self.step, n)
         self.step += n
         return self
+
+    # ---------------------------------------------------------------- a run inside a network
+    def add_events(self, tr: int, time, syn, w) -> None:
+        """Queue external events for trial ``tr`` while the run is under way.
+
+        ``time`` (ms), ``syn`` (synapse index) and ``w`` (µS) are merged, in time order, into
+        the trial's pending events (events of equal time: the pending ones first, then the new
+        ones in their given order); the kernel delivers each at the first step ``k`` with
+        ``time <= k*dt + dt/2``, exactly as the events given to the constructor, so feeding
+        a run in chunks gives the bits of a run given all its events at the start.  An event
+        due before the next step (:attr:`step`) is refused.
+        """
+        time = np.ascontiguousarray(time, _F).reshape(-1)
+        syn = np.ascontiguousarray(syn, _I).reshape(-1)
+        w = np.ascontiguousarray(w, _F).reshape(-1)
+        if not (len(time) == len(syn) == len(w)):
+            raise ValueError("time, syn and w must have the same length")
+        if not len(time):
+            return
+        S, tr = self.S, int(tr)
+        if not 0 <= tr < self.n_trials:
+            raise ValueError(f"trial {tr} does not exist (0..{self.n_trials - 1})")
+        if not np.isfinite(time).all() or (self.step > 0 and time.min()
+                                           <= (self.step - 1) * S.dt + 0.5 * S.dt):
+            raise ValueError(f"events at t <= {(self.step - 0.5) * S.dt:g} ms were due before "
+                             f"step {self.step}, where the run stands")
+        if syn.min() < 0 or syn.max() >= len(S.syn_comp):
+            raise ValueError("external events refer to a synapse that does not exist")
+        if not self._initialised:
+            self._init()
+        cnt = self.state["cnt"]
+        ptr = S.ev_ptr
+        parts, new_ptr = [], [0]
+        for k in range(self.n_trials):          # each trial's pending events, tr's merged
+            a, b = int(cnt[k, 0]), int(ptr[k + 1])
+            t_k, s_k, w_k = S.ev_time[a:b], S.ev_syn[a:b], S.ev_w[a:b]
+            if k == tr:
+                t_k = np.concatenate([t_k, time])
+                o = np.argsort(t_k, kind="stable")
+                t_k, s_k, w_k = t_k[o], np.concatenate([s_k, syn])[o], \
+                    np.concatenate([w_k, w])[o]
+            parts.append((t_k, s_k, w_k))
+            new_ptr.append(new_ptr[-1] + len(t_k))
+        total = new_ptr[-1]
+        if not self._own_events or total > len(S.ev_time):
+            cap = max(2 * total, 1024)
+            self._set_event_arrays(np.zeros(cap), np.zeros(cap, _I), np.zeros(cap))
+        S = self.S
+        for k, (t_k, s_k, w_k) in enumerate(parts):
+            a, b = new_ptr[k], new_ptr[k + 1]
+            S.ev_time[a:b], S.ev_syn[a:b], S.ev_w[a:b] = t_k, s_k, w_k
+        S.ev_ptr[:] = new_ptr
+        cnt[:, 0] = new_ptr[:-1]
+
+    def _set_event_arrays(self, time, syn, w):
+        """Give the kernel new event buffers (own copies: the caller's arrays stay as given)."""
+        ptr = np.array(self.S.ev_ptr, _I)
+        self.S = self.S._replace(ev_ptr=ptr, ev_time=time, ev_syn=syn, ev_w=w)
+        for name, a in (("ev_ptr", ptr), ("ev_time", time), ("ev_syn", syn), ("ev_w", w)):
+            self._named[name] = a
+        names = self.kernel.ARGS[self.variant.split("_")[0]]
+        self.args = [self._named[a] for a in names]
+        self._own_events = True
+
+    def take_spikes(self, tr: int) -> tuple[np.ndarray, np.ndarray]:
+        """Spikes of trial ``tr`` since the last call: ``(detector, step)`` int64 arrays in
+        the order detected; the trial's spike buffer is emptied (so a long run needs a
+        buffer for one chunk only; :meth:`results` then holds the spikes since the last
+        call).  ValueError if the buffer overflowed."""
+        cnt = self.state["cnt"]
+        n = int(cnt[tr, 1])
+        if n > self.O.spk_det.shape[1]:
+            raise ValueError(f"trial {tr}: {n} spikes overflowed the spike buffer of "
+                             f"{self.O.spk_det.shape[1]}")
+        out = self.O.spk_det[tr, :n].copy(), self.O.spk_step[tr, :n].copy()
+        cnt[tr, 1] = 0
+        return out
 
     def run(self) -> dict:
         """All remaining steps, then :meth:`results`.  Several trials run in parallel, one
