@@ -28,6 +28,7 @@ from ..engine.cable_run import CableArrays, CableRun, EventArrays, kernel_notice
 from ..errors import ParameterError, StabilityError
 from ..mechanisms.point import Exp2Syn
 from .sites import place_all
+from .spec import py_id
 
 __all__ = ["CableSetup", "CableGroup", "build", "store_results", "check_inputs"]
 
@@ -97,7 +98,7 @@ def check_inputs(net, rows):
     for st in net._stimuli:
         hit = mine[np.asarray(st.neurons, _I)]
         if hit.any():
-            nid = net.ids[np.asarray(st.neurons, _I)[hit][0]]
+            nid = py_id(net.ids[np.asarray(st.neurons, _I)[hit][0]])
             raise ParameterError(
                 f"cable neuron {nid!r} has a network stimulus ({st.kind}); drive a cable neuron "
                 "through its CompartmentModel (add_synaptic_input, inject_current_pulse) or "
@@ -105,7 +106,7 @@ def check_inputs(net, rows):
     for cur in net._currents:
         hit = mine[np.asarray(cur.neurons, _I)]
         if hit.any():
-            nid = net.ids[np.asarray(cur.neurons, _I)[hit][0]]
+            nid = py_id(net.ids[np.asarray(cur.neurons, _I)[hit][0]])
             raise ParameterError(f"cable neuron {nid!r} has an injected current (add_current); "
                                  "inject it into the CompartmentModel (inject_current_pulse)")
     for a, b, _v, _c in net._g:
@@ -113,8 +114,8 @@ def check_inputs(net, rows):
         if hit.any():
             k = int(np.flatnonzero(hit)[0])
             raise ParameterError(
-                f"gap junction {net.ids[np.asarray(a, _I)[k]]!r} - "
-                f"{net.ids[np.asarray(b, _I)[k]]!r} touches a cable neuron; electrical "
+                f"gap junction {py_id(net.ids[np.asarray(a, _I)[k]])!r} - "
+                f"{py_id(net.ids[np.asarray(b, _I)[k]])!r} touches a cable neuron; electrical "
                 "synapses onto cable neurons are not supported (use Circuit.add_gap_junction)")
 
 
@@ -190,8 +191,8 @@ def build(net, dt, n_steps, seed, n_trials, v_init) -> CableSetup:
         if dmin < dt - 1e-9:
             k = pt[int(np.argmin(route_delay))]
             raise StabilityError(
-                f"dt = {dt} ms is larger than the delay of edge {net.ids[pre_rows[k]]!r} -> "
-                f"{syn['post'].iat[k]!r} ({dmin:g} ms) onto a cable neuron; use dt <= the "
+                f"dt = {dt} ms is larger than the delay of edge {py_id(net.ids[pre_rows[k]])!r} -> "
+                f"{py_id(syn['post'].iat[k])!r} ({dmin:g} ms) onto a cable neuron; use dt <= the "
                 "smallest delay")
         # a spike at t >= epoch start arrives at the first step k with t + d <= k dt + dt/2
         e_steps = max(1, math.ceil(dmin / dt - 0.5 - 1e-6))

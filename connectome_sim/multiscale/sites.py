@@ -29,7 +29,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..ids import as_ids, common_ids
 from ..stimuli import make_rng
-from .spec import POST_TYPES, CableNeuron, _label_nodes
+from .spec import POST_TYPES, CableNeuron, _label_nodes, py_id, py_ids
 
 __all__ = ["incoming_edges", "place_all", "COLUMNS"]
 
@@ -130,7 +130,7 @@ def _check_counts(net, edges, post_id):
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ParameterError(
-            f"edge {net.ids[edges['pre_row'].iat[i]]!r} -> {post_id!r} has weight "
+            f"edge {py_id(net.ids[edges['pre_row'].iat[i]])!r} -> {post_id!r} has weight "
             f"{edges['count'].iat[i]:g}: edges onto a cable neuron count synapses (whole "
             "numbers; the sign gives excitatory or inhibitory)")
     return n.astype(np.int64)
@@ -147,7 +147,7 @@ def place(net, row, edges, labels) -> pd.DataFrame:
     if graded:
         i = next(k for k, m in enumerate(pre_models) if m.output == "graded")
         raise ParameterError(
-            f"graded neuron {ids[edges['pre_row'].iat[i]]!r} ({graded[0].name}) cannot drive "
+            f"graded neuron {py_id(ids[edges['pre_row'].iat[i]])!r} ({graded[0].name}) cannot drive "
             f"cable neuron {post_id!r}: cable synapses are driven by spikes; use a spiking "
             "model for the source")
     counts = _check_counts(net, edges, post_id)
@@ -158,7 +158,7 @@ def place(net, row, edges, labels) -> pd.DataFrame:
         if missing:
             raise ParameterError(
                 f"synapses of {post_id!r}: the table lists presynaptic neuron(s) "
-                f"{list(ids[missing][:10])} with no edge onto {post_id!r} in the network; "
+                f"{py_ids(ids[missing][:10])} with no edge onto {post_id!r} in the network; "
                 "connect them (the edge gives the delay and the sign)")
     partners = _partner_sites(net, spec)
     # sources in ID order (then delay), so that the placement does not depend on the order
@@ -179,7 +179,7 @@ def place(net, row, edges, labels) -> pd.DataFrame:
         if pr in in_table:
             if pr in seen_table and seen_table[pr] != d:
                 raise ParameterError(
-                    f"synapses of {post_id!r}: edges {ids[pr]!r} -> {post_id!r} with delays "
+                    f"synapses of {post_id!r}: edges {py_id(ids[pr])!r} -> {post_id!r} with delays "
                     f"{seen_table[pr]:g} and {d:g} ms; the table's rows need one edge (one "
                     "delay) per presynaptic neuron")
             if pr in seen_table:

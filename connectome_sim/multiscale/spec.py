@@ -18,7 +18,8 @@ from ..errors import ParameterError, UnknownIDError, check_number
 from ..ids import as_id, as_ids
 from ..network.models.base import PointModel
 
-__all__ = ["CableNeuron", "CableSpec", "CableMixin", "KINETIC_KEYS", "spike_node_default"]
+__all__ = ["CableNeuron", "CableSpec", "CableMixin", "KINETIC_KEYS", "spike_node_default",
+           "py_id", "py_ids"]
 
 #: keys of a kinetics entry: Exp2Syn rise and decay (ms), reversal (mV), peak conductance (µS)
 KINETIC_KEYS = ("tau1", "tau2", "e", "weight")
@@ -99,6 +100,16 @@ class CableSpec:
 
 
 # ----------------------------------------------------------------------------- validation
+def py_id(value):
+    """An ID as a Python int or str (messages show ``5``, not ``np.int64(5)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def py_ids(values) -> list:
+    """IDs as a list of Python ints or strs (for messages)."""
+    return [py_id(v) for v in np.asarray(values, dtype=object).ravel()]
+
+
 def spike_node_default(model):
     """``(node ID, where)`` of the default spike detector: the most proximal node labelled as
     axon initial segment (any label column, :data:`AIS_LABELS`), else the soma node, else the
@@ -377,8 +388,7 @@ class CableMixin:
         code = self._model_code(CableNeuron)
         self._model_of[row] = code
         self._cable[row] = CableSpec(
-            neuron_id=self.ids[row] if not isinstance(self.ids[row], np.generic)
-            else self.ids[row].item(), model=model, synapses=table, tau1=tau1, tau2=tau2,
+            neuron_id=py_id(self.ids[row]), model=model, synapses=table, tau1=tau1, tau2=tau2,
             e=e, e_inh=e_inh, weight=weight, kinetics=kin, spike_node=snode,
             threshold=threshold, sites=site_ids, partner_col=pcol, v_init=v_init, notes=notes)
         self._changed()
@@ -421,8 +431,8 @@ class CableMixin:
         if frac.any():
             k = int(np.flatnonzero(frac)[0])
             raise ParameterError(
-                f"connect(weight): {w[k]:g} onto cable neuron {self.ids[tgt[k]]!r} (from "
-                f"{self.ids[src[k]]!r}); edges onto a cable neuron count synapses: give a whole "
+                f"connect(weight): {w[k]:g} onto cable neuron {py_id(self.ids[tgt[k]])!r} (from "
+                f"{py_id(self.ids[src[k]])!r}); edges onto a cable neuron count synapses: give a whole "
                 "number (negative: inhibitory synapses)")
 
     # ---------------------------------------------------------------- views
@@ -464,8 +474,8 @@ class CableMixin:
             return tab
         row = int(self._rows([neuron_id], "cable_synapses(neuron_id)")[0])
         if row not in self._cable_rows():
-            raise UnknownIDError(f"cable_synapses(neuron_id): {self.ids[row]!r} is not a cable "
-                                 f"neuron; cable neurons: {list(self.cable_ids[:20])}")
+            raise UnknownIDError(f"cable_synapses(neuron_id): {py_id(self.ids[row])!r} is not a "
+                                 f"cable neuron; cable neurons: {py_ids(self.cable_ids[:20])}")
         return tab[tab["post_row"] == row].reset_index(drop=True)
 
     def set_cable_options(self, *, celsius=None, method=None, record_every=None, parallel=None):
