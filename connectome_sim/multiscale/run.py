@@ -27,8 +27,8 @@ from ..engine import network as eng
 from ..engine.cable_run import CableArrays, CableRun, EventArrays, kernel_notice
 from ..errors import ParameterError, StabilityError
 from ..mechanisms.point import Exp2Syn
-from .sites import place_all
-from .spec import py_id
+from .sites import is_cable, place_all
+from .spec import py_id, py_ids
 
 __all__ = ["CableSetup", "CableGroup", "build", "store_results", "check_inputs"]
 
@@ -126,6 +126,11 @@ def build(net, dt, n_steps, seed, n_trials, v_init) -> CableSetup:
     from ..cable.compile import check_kernels
 
     rows = np.asarray(net._cable_rows(), _I)
+    bare = np.setdiff1d(np.flatnonzero(is_cable(net)), rows)
+    if bare.size:
+        raise ParameterError(f"neuron(s) {py_ids(net.ids[bare[:5]])} run the 'cable' model "
+                             "without a CompartmentModel; make cable neurons with "
+                             "add_cable_neuron(neuron_id, model)")
     check_inputs(net, rows)
     specs = [net._cable[r] for r in rows]
     opts = dict(net._cable_opts)

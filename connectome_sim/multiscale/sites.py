@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import IDError, ParameterError
 from ..ids import as_ids, common_ids
 from ..stimuli import make_rng
 from .spec import POST_TYPES, CableNeuron, _label_nodes, py_id, py_ids
@@ -81,10 +81,15 @@ def _partner_sites(net, spec) -> dict:
         return {}
     if "connector_id" in ct.columns:
         ct = ct.sort_values("connector_id", kind="stable")
-    part = as_ids(ct[spec.partner_col], f"connectors[{spec.partner_col!r}]")
-    ids = net._ids.to_numpy()
-    part, ids = common_ids(part, as_ids(ids, "network IDs"),
-                           what=f"connectors[{spec.partner_col!r}] and the network's IDs")
+    what = f"connectors[{spec.partner_col!r}]"
+    part = as_ids(ct[spec.partner_col], what)
+    ids = as_ids(net._ids.to_numpy(), "network IDs")
+    if part.size and ids.size and (part.dtype == object) != (ids.dtype == object):
+        raise IDError(f"{what} of cable neuron {spec.neuron_id!r} holds "
+                      f"{'strings' if part.dtype == object else 'integers'} and the network's "
+                      f"IDs are {'strings' if ids.dtype == object else 'integers'}: they can "
+                      "never match. Pass partner_col=False to ignore the partners")
+    part, ids = common_ids(part, ids, what=f"{what} and the network's IDs")
     rows = pd.Index(ids).get_indexer(part)
     out = {}
     nodes = ct["node_id"].to_numpy()

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, SimulationError
+from ..multiscale.spec import py_ids
 
 __all__ = ["RunState", "run_extended", "dispatch_run", "LongRunMixin"]
 
@@ -179,7 +180,7 @@ def _check_saveable(net, what):
 
     if net._cable_rows():
         raise ParameterError(f"{what}: the network has cable neurons "
-                             f"({list(net.cable_ids[:5])}); their state is not saved yet")
+                             f"({py_ids(net.cable_ids[:5])}); their state is not saved yet")
     comp = compile_network(net)
     ev = [g.model.name for g in comp.groups if g.model.kind == "event"]
     if ev:
@@ -354,7 +355,7 @@ def dispatch_run(net, *, duration, dt, seed, n_trials, v_init, max_spikes, spike
         what = "backend='nest'" if backend == "nest" else \
             "spikes_to=" if spikes_to is not None else "load_state()"
         raise ParameterError(f"{what}: the network has cable neurons "
-                             f"({list(net.cable_ids[:5])}), which run only in memory with the "
+                             f"({py_ids(net.cable_ids[:5])}), which run only in memory with the "
                              "numba backend")
     if backend == "nest":
         if spikes_to is not None or net._resume is not None:
@@ -430,7 +431,7 @@ class LongRunMixin:
         """Build this network in NEST 3 (see :func:`connectome_sim.network.nest_export.to_nest`)."""
         if self._cable_rows():
             raise ParameterError(f"to_nest: the network has cable neurons "
-                                 f"({list(self.cable_ids[:5])}), which NEST cannot run")
+                                 f"({py_ids(self.cable_ids[:5])}), which NEST cannot run")
         from .nest_export import to_nest
 
         return to_nest(self, **kwargs)

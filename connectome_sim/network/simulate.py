@@ -602,7 +602,7 @@ def run_trials(net, duration, dt, seed, n_trials, v_init, max_spikes, budget, th
     lanes = choose_lanes(net, n_trials, threads)
     per_trial = budget // max(1, min(n_trials, os.cpu_count() or 1))
     cable = None
-    if net._cable_rows():
+    if any(m.kind == "cable" for m in net._models_in_use()):
         from ..multiscale.run import build
 
         cable = build(net, dt, n_steps, seed, n_trials, v_init)
