@@ -6,6 +6,9 @@ synapse sites (:mod:`.sites`) and run by the cable engine in the network's own t
 (:mod:`.run`).  See the concept page *Multi-scale networks* of the documentation.
 """
 
+# the network package first: network.py needs spec.CableMixin and spec needs the network's
+# model base, so the cycle must be entered from network.py (as `import connectome_sim` does)
+from .. import network as _network  # noqa: F401  (import order)
 from .spec import CableNeuron, CableSpec
 
 __all__ = ["CableNeuron", "CableSpec"]
