@@ -594,31 +594,29 @@ class CableRun:
                              f"step {self.step}, where the run stands")
         if syn.min() < 0 or syn.max() >= len(S.syn_comp):
             raise ValueError("external events refer to a synapse that does not exist")
+        self.enqueue(tr, time, syn, w)
+
+    def enqueue(self, tr: int, time, syn, w) -> None:
+        """:meth:`add_events` without its checks, for callers that guarantee them (float64
+        times due from the next step on, int64 synapse indices in range, float64 weights)."""
         if not self._initialised:
             self._init()
-        cnt = self.state["cnt"]
-        ptr = S.ev_ptr
-        parts, new_ptr = [], [0]
-        for k in range(self.n_trials):          # each trial's pending events, tr's merged
-            a, b = int(cnt[k, 0]), int(ptr[k + 1])
-            t_k, s_k, w_k = S.ev_time[a:b], S.ev_syn[a:b], S.ev_w[a:b]
-            if k == tr:
-                t_k = np.concatenate([t_k, time])
-                o = np.argsort(t_k, kind="stable")
-                t_k, s_k, w_k = t_k[o], np.concatenate([s_k, syn])[o], \
-                    np.concatenate([w_k, w])[o]
-            parts.append((t_k, s_k, w_k))
-            new_ptr.append(new_ptr[-1] + len(t_k))
-        total = new_ptr[-1]
-        if not self._own_events or total > len(S.ev_time):
-            cap = max(2 * total, 1024)
-            self._set_event_arrays(np.zeros(cap), np.zeros(cap, _I), np.zeros(cap))
-        S = self.S
-        for k, (t_k, s_k, w_k) in enumerate(parts):
-            a, b = new_ptr[k], new_ptr[k + 1]
-            S.ev_time[a:b], S.ev_syn[a:b], S.ev_w[a:b] = t_k, s_k, w_k
-        S.ev_ptr[:] = new_ptr
-        cnt[:, 0] = new_ptr[:-1]
+        cnt0 = self.state["cnt"][:, 0]
+        need = -1 if not self._own_events else 0   # the caller's arrays are never written
+        while True:
+            if need:
+                # own (or bigger) buffers holding the current ones
+                S = self.S
+                cap = max(2 * max(need, len(S.ev_time)), 1024)
+                t2, s2, w2 = np.zeros(cap), np.zeros(cap, _I), np.zeros(cap)
+                n = len(S.ev_time)
+                t2[:n], s2[:n], w2[:n] = S.ev_time, S.ev_syn, S.ev_w
+                self._set_event_arrays(t2, s2, w2)
+            S = self.S
+            need = merge_pending(S.ev_ptr, S.ev_time, S.ev_syn, S.ev_w, cnt0, int(tr),
+                                 time, syn, w)
+            if need == 0:
+                return
 
     def _set_event_arrays(self, time, syn, w):
         """Give the kernel new event buffers (own copies: the caller's arrays stay as given)."""
@@ -763,6 +761,70 @@ def mechanism_conductance(mech, par: np.ndarray, v: float, celsius: float = 6.3)
         kern.init_mechanisms_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius,
                               S.v0.copy(), np.zeros(info["n_state"]), dd, rhs)
     return dd[np.argsort(info["order"])]
+
+
+@numba.njit(cache=True, nogil=True)
+def merge_pending(ev_ptr, ev_time, ev_syn, ev_w, cnt0, tr, time, syn, w):
+    """Merge events (``time`` ms, ``syn``, ``w`` µS) into trial ``tr``'s pending events, in
+    time order (equal times: pending ones first, then the new ones in their given order);
+    every trial's delivered events (before ``cnt0[k]``) are dropped and the buffers compacted
+    (``ev_ptr``, ``cnt0`` updated).  Returns 0, or the length the buffers need (then nothing
+    is changed)."""
+    n_tr = ev_ptr.shape[0] - 1
+    total = time.shape[0]
+    for k in range(n_tr):
+        total += ev_ptr[k + 1] - cnt0[k]
+    if total > ev_time.shape[0]:
+        return total
+    o = np.argsort(time, kind="mergesort")
+    nt = np.empty(total)
+    ns = np.empty(total, np.int64)
+    nw = np.empty(total)
+    pos = 0
+    new_ptr = np.empty(n_tr + 1, np.int64)
+    new_ptr[0] = 0
+    for k in range(n_tr):
+        a, b = cnt0[k], ev_ptr[k + 1]
+        j = 0
+        m = time.shape[0] if k == tr else 0
+        while a < b or j < m:
+            if j >= m or (a < b and ev_time[a] <= time[o[j]]):
+                nt[pos], ns[pos], nw[pos] = ev_time[a], ev_syn[a], ev_w[a]
+                a += 1
+            else:
+                nt[pos], ns[pos], nw[pos] = time[o[j]], syn[o[j]], w[o[j]]
+                j += 1
+            pos += 1
+        new_ptr[k + 1] = pos
+    ev_time[:total] = nt
+    ev_syn[:total] = ns
+    ev_w[:total] = nw
+    for k in range(n_tr):
+        ev_ptr[k] = new_ptr[k]
+        cnt0[k] = new_ptr[k]
+    ev_ptr[n_tr] = new_ptr[n_tr]
+    return 0
+
+
+@numba.njit(cache=True, nogil=True)
+def expand_routes(rows, times, route_ptr, route_syn, route_w, route_delay, t_last):
+    """Events of spikes (network ``rows``, ``times`` ms) on the synapses they drive (a CSR
+    over rows: synapse index, weight µS, delay ms): ``(time + delay, synapse, weight)``,
+    those due at or before ``t_last`` ms only."""
+    n = 0
+    for i in range(rows.shape[0]):
+        n += route_ptr[rows[i] + 1] - route_ptr[rows[i]]
+    et = np.empty(n)
+    es = np.empty(n, np.int64)
+    ew = np.empty(n)
+    m = 0
+    for i in range(rows.shape[0]):
+        for q in range(route_ptr[rows[i]], route_ptr[rows[i] + 1]):
+            t = times[i] + route_delay[q]
+            if t <= t_last:
+                et[m], es[m], ew[m] = t, route_syn[q], route_w[q]
+                m += 1
+    return et[:m], es[:m], ew[:m]
 
 
 @contextlib.contextmanager

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ..engine import network as eng
-from ..engine.cable_run import CableArrays, CableRun, EventArrays, kernel_notice
+from ..engine.cable_run import (CableArrays, CableRun, EventArrays, expand_routes,
+                                kernel_notice)
 from ..errors import ParameterError, StabilityError
 from ..mechanisms.point import Exp2Syn
 from .sites import is_cable, place_all
@@ -304,19 +305,12 @@ class CableGroup:
         """Spikes of point neurons (network ``rows``, ``times`` ms) to the synapses they
         drive, as external events at ``time + delay``."""
         S = self.setup
-        rows = np.asarray(rows, _I)
-        lo, hi = S.route_ptr[rows], S.route_ptr[rows + 1]
-        n = hi - lo
-        if not n.any():
-            return
-        sel = n > 0
-        lo, n, t = lo[sel], n[sel], np.asarray(times, float)[sel]
-        idx = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(n.sum())
-        arrive = np.repeat(t, n) + S.route_delay[idx]
         # never delivered: due after the last step
-        due = arrive <= (S.n_steps - 1) * S.dt + 0.5 * S.dt
-        if due.any():
-            self.run.add_events(0, arrive[due], S.route_syn[idx][due], S.route_w[idx][due])
+        t, syn, w = expand_routes(np.asarray(rows, _I), np.asarray(times, float), S.route_ptr,
+                                  S.route_syn, S.route_w, S.route_delay,
+                                  (S.n_steps - 1) * S.dt + 0.5 * S.dt)
+        if t.size:
+            self.run.enqueue(0, t, syn, w)
 
     def _blowup(self) -> str:
         S = self.setup

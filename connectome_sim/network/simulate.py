@@ -13,6 +13,7 @@ units.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -220,6 +221,9 @@ class EngineRun:
             self.E = min(self.E, cable.e_steps, eng.BLOCK)
         self.n_slots = int(d_all.max()) + 1 if d_all.size else 1
         self.solo = len(comp.groups) == 1 and cable is None
+        #: a one-thread pool running the cable group beside the point groups (set by the
+        #: caller, see run_trials); None: one after the other
+        self.overlap = None
         L = comp.n_lanes
         self.rb = np.empty((L, self.n_slots, 256, 2), np.int64)
         self.rb_n = np.zeros((L, self.n_slots), np.int64)
@@ -418,10 +422,19 @@ class EngineRun:
             while self.k < k1 and not self.status:
                 kb = min((self.k // self.E + 1) * self.E, (self.k // eng.BLOCK + 1) * eng.BLOCK,
                          k1)
+                # the cable neurons in the worker thread (their kernel releases the GIL),
+                # meanwhile the point groups: within an epoch neither needs the other
+                cable_job = None if self.overlap is None else \
+                    self.overlap.submit(self.cable.advance, self.k, kb, self.rec)
                 for gs in self.groups:
+                    if cable_job is not None and gs.g.model.kind == "cable":
+                        continue
                     self._call(gs, self.k, kb, False, False)
                     if self.status:
                         break
+                if cable_job is not None and not cable_job.result() and not self.status:
+                    self.fail_message = self.cable.error
+                    self._fail(STATUS_CABLE, kb)
                 if self.status:
                     break
                 self._exchange(self.k, kb)
@@ -607,6 +620,11 @@ def run_trials(net, duration, dt, seed, n_trials, v_init, max_spikes, budget, th
 
         cable = build(net, dt, n_steps, seed, n_trials, v_init)
 
+    # one trial with serial cable cells: the cable neurons advance in a second thread while
+    # the point neurons do (results do not depend on it: the two exchange between epochs)
+    overlap = cable is not None and n_trials == 1 and not cable.opts["parallel"] and \
+        (os.cpu_count() or 1) > 1 and (threads is None or int(threads) > 1)
+
     def one(trial, lanes=lanes):
         comp = compile_network(net, lanes)
         try:
@@ -620,11 +638,13 @@ def run_trials(net, duration, dt, seed, n_trials, v_init, max_spikes, budget, th
                             per_trial, cable=cable)
         par = any(gs.kern is not None and gs.kern.what.endswith("parallel)")
                   for gs in run.groups)
-        if par:
-            with eng.PARALLEL_LOCK:
-                run.advance(n_steps)
-        else:
+        with contextlib.ExitStack() as stack:
+            if par:
+                stack.enter_context(eng.PARALLEL_LOCK)
+            if overlap:
+                run.overlap = stack.enter_context(ThreadPoolExecutor(max_workers=1))
             run.advance(n_steps)
+            run.overlap = None
         return run
 
     if n_trials == 1:

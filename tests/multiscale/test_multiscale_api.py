@@ -220,6 +220,29 @@ def test_trials_and_threads_do_not_change_results():
     np.testing.assert_array_equal(two.xs(0, level="trial").to_numpy(), one.to_numpy())
 
 
+def test_cable_thread_beside_point_neurons_changes_nothing():
+    """One trial: the cable neurons advance in a second thread while the point neurons do
+    (threads=None); with threads=1 one after the other.  Same spikes (point and cable), same
+    records, bit for bit, with spikes crossing both ways."""
+    def run(threads):
+        m = pn_model(1, res=20)
+        net = PointNetwork("LIF")
+        net.add_neurons([1, 2, 3])
+        net.add_poisson_input([1, 2], rate=200.0, weight=30.0)
+        net.add_cable_neuron(9, m, weight=0.003, threshold=-20.0, spike_node=linker_node(1))
+        net.connect([1, 2], 9, [30, 30], delay=1.0)
+        net.connect(9, 3, 30.0, delay=1.0)       # one epoch: a late handoff shows
+        net.add_voltage_record([3, 9])
+        net.run_simulation(60.0, dt=0.025, seed=8, threads=threads)
+        return net.spikes, net.records["v"], m.records["v"]
+    s1, r1, v1 = run(1)
+    s2, r2, v2 = run(None)
+    assert (s1.neuron_id == 9).any() and (s1.neuron_id == 3).any()
+    pd.testing.assert_frame_equal(s1, s2)
+    pd.testing.assert_frame_equal(r1, r2)
+    np.testing.assert_array_equal(v1.to_numpy(), v2.to_numpy())
+
+
 def test_edge_list_weights_from_a_cable_neuron_are_point_weights():
     """An edge-list edge cable -> LIF of 4 synapses acts as 4 x 0.275 mV (Shiu's scale), as
     for any source; onto the cable neuron, the count is the number of Exp2Syns."""
