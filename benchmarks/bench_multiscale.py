@@ -25,7 +25,9 @@ Measured, each the best of ``--repeat`` warm runs (kernels compiled before timin
 Rows: one PN as a cable model (showcase biophysics), five PNs (showcase), five PNs (general
 case).  With one trial the cable neurons advance in a second thread while the point neurons
 do (the two exchange spikes between epochs), so the wall time can use two cores; the process
-CPU time (all threads) is printed beside it.
+CPU time (all threads) is printed beside it, and the run with ``threads=1`` (no second
+thread; on a loaded machine the hand-over between threads at every epoch can cost more than
+it saves).
 
 Target (acceptance): multi-scale <= cable alone + 20 % (wall).  Prints absolute times, the
 ratios, os.cpu_count(), numba threads and ``uptime``; timings on a shared machine are noisy:
@@ -89,14 +91,14 @@ def pn_models(everywhere, n=5):
     return models
 
 
-def multiscale(e, orn, pns, models, rate, duration):
+def multiscale(e, orn, pns, models, rate, duration, threads=None):
     from connectome_sim import PointNetwork
 
     net = PointNetwork.from_edge_list(e, model="LIF")
     net.add_poisson_input(list(orn), rate=rate)
     for p, m in zip(pns, models):
         net.add_cable_neuron(int(p), m, weight=0.0005, threshold=-20.0)
-    _, wall, cpu = timed(net.run_simulation, duration, DT, 1)
+    _, wall, cpu = timed(lambda: net.run_simulation(duration, dt=DT, seed=1, threads=threads))
     return net, wall, cpu
 
 
@@ -139,8 +141,11 @@ def point_alone(e, orn, rate, duration):
 def row(label, everywhere, n_pn, args, e, orn, pns):
     pns = pns[:n_pn]
     multiscale(e, orn, pns, pn_models(everywhere, n_pn), args.rate, 20.0)    # compile, warm
-    best_m = best_c = (np.inf, np.inf)
+    best_m = best_c = best_1 = (np.inf, np.inf)
     for _ in range(args.repeat):            # alternate, keep the best of each
+        _, *t1 = multiscale(e, orn, pns, pn_models(everywhere, n_pn), args.rate, args.duration,
+                            threads=1)
+        best_1 = min(best_1, tuple(t1))
         models = pn_models(everywhere, n_pn)
         net, *tm = multiscale(e, orn, pns, models, args.rate, args.duration)
         best_m = min(best_m, tuple(tm))
@@ -157,6 +162,8 @@ def row(label, everywhere, n_pn, args, e, orn, pns):
           f"(PN spikes {[int((sp.neuron_id == p).sum()) for p in pns]})")
     print(f"  multi-scale ({1240 - n_pn:,} LIF + {n_pn} cable, one loop): "
           f"{best_m[0]:8.3f} s wall, {best_m[1]:8.3f} s CPU")
+    print(f"  the same, threads=1 (no cable thread):       "
+          f"{best_1[0]:8.3f} s wall, {best_1[1]:8.3f} s CPU; ratio {best_1[0] / best_c[0]:.3f}")
     print(f"  cable alone (Circuit, same synapses + trains): "
           f"{best_c[0]:8.3f} s wall, {best_c[1]:8.3f} s CPU")
     print(f"  ratio multi-scale / cable alone (wall):   {ratio:8.3f}  "
