@@ -16,7 +16,7 @@ from .compile import check_kernels
 from .extracellular import lfp_operator
 from .runner import _records_frames, check_step
 
-__all__ = ["run_circuit_model"]
+__all__ = ["run_circuit_model", "cell_records"]
 
 
 def _geometry_arrays(circuit):
@@ -77,14 +77,7 @@ def run_circuit_model(circuit, duration, v_init, dt, method, n_trials, seed, cel
     rec = out["rec"]
     t = np.arange(rec.shape[2]) * dt * record_every
     n_v, n_s, n_i = len(cs.rec_v), len(cs.rec_s), len(cs.rec_i)
-    for c, cc in enumerate(cs.cells):
-        ov, os_, oi = cs.layout[c]
-        rv, rs, ri = cc.records_v, cc.records_s, cc.records_i
-        idx = list(range(ov, ov + len(rv))) + list(range(n_v + os_, n_v + os_ + len(rs))) + \
-            list(range(n_v + n_s + oi, n_v + n_s + oi + len(ri)))
-        m = circuit.models[ids[c]]
-        m.t = t
-        m.records = _records_frames(rec[:, idx], rv, rs, ri, t, n_trials)
+    cell_records(circuit, cs, rec, t, n_trials)
     circuit.t = t
     index = pd.Index(t, name="time") if n_trials == 1 else \
         pd.MultiIndex.from_product([range(n_trials), t], names=["trial", "time"])
@@ -108,6 +101,20 @@ def run_circuit_model(circuit, duration, v_init, dt, method, n_trials, seed, cel
         circuit.lfp = _frame(out["lfp"], pd.RangeIndex(lfp_mat.shape[0], name="electrode"))
     _spikes(circuit, out, cs, dt, n_trials)
     return out
+
+
+def cell_records(circuit, cs, rec, t, n_trials):
+    """Set every cell's ``t`` and ``records`` (as if run alone) from the merged records
+    ``rec`` (n_trials, rows in the order of ``cs.rec_v``, ``cs.rec_s``, ``cs.rec_i``, time)."""
+    n_v, n_s = len(cs.rec_v), len(cs.rec_s)
+    for c, cc in enumerate(cs.cells):
+        ov, os_, oi = cs.layout[c]
+        rv, rs, ri = cc.records_v, cc.records_s, cc.records_i
+        idx = list(range(ov, ov + len(rv))) + list(range(n_v + os_, n_v + os_ + len(rs))) + \
+            list(range(n_v + n_s + oi, n_v + n_s + oi + len(ri)))
+        m = circuit.models[cs.ids[c]]
+        m.t = t
+        m.records = _records_frames(rec[:, idx], rv, rs, ri, t, n_trials)
 
 
 def _spikes(circuit, out, cs, dt, n_trials):

@@ -498,6 +498,10 @@ class CableRun:
     chunk, after this object's initialisation, where ``args`` are :attr:`args` (arrays, so a
     jitted caller passes them through unchanged); spikes appear in ``spk_det`` /
     ``spk_step`` (count in ``cnt[tr, 1]``).
+
+    Fed during the run (a cable neuron inside a point network,
+    :mod:`connectome_sim.multiscale`): :meth:`add_events` queues external events due from
+    the next step on, :meth:`take_spikes` hands back the spikes detected since its last call.
     """
 
     def __init__(self, arr: CableArrays, events: EventArrays, nsteps: int, dt: float, v_init,
@@ -524,6 +528,7 @@ class CableRun:
             kern.setup_(*[named[a] for a in _MECH], self.S.dt, self.S.celsius, self.S.v0)
         self._named = named
         self._initialised = False
+        self._own_events = False            # add_events copies the event arrays first
 
     def _init(self):
         """Every trial at t = 0: v = v0, the quiet factors, the first right-hand side, the
@@ -561,6 +566,81 @@ class CableRun:
                 self.alive[tr] = adv(*self.args, tr, self.step, n)
         self.step += n
         return self
+
+    # ---------------------------------------------------------------- a run inside a network
+    def add_events(self, tr: int, time, syn, w) -> None:
+        """Queue external events for trial ``tr`` while the run is under way.
+
+        ``time`` (ms), ``syn`` (synapse index) and ``w`` (µS) are merged, in time order, into
+        the trial's pending events (events of equal time: the pending ones first, then the new
+        ones in their given order); the kernel delivers each at the first step ``k`` with
+        ``time <= k*dt + dt/2``, exactly as the events given to the constructor, so feeding
+        a run in chunks gives the bits of a run given all its events at the start.  An event
+        due before the next step (:attr:`step`) is refused.
+        """
+        time = np.ascontiguousarray(time, _F).reshape(-1)
+        syn = np.ascontiguousarray(syn, _I).reshape(-1)
+        w = np.ascontiguousarray(w, _F).reshape(-1)
+        if not (len(time) == len(syn) == len(w)):
+            raise ValueError("time, syn and w must have the same length")
+        if not len(time):
+            return
+        S, tr = self.S, int(tr)
+        if not 0 <= tr < self.n_trials:
+            raise ValueError(f"trial {tr} does not exist (0..{self.n_trials - 1})")
+        if not np.isfinite(time).all() or (self.step > 0 and time.min()
+                                           <= (self.step - 1) * S.dt + 0.5 * S.dt):
+            raise ValueError(f"events at t <= {(self.step - 0.5) * S.dt:g} ms were due before "
+                             f"step {self.step}, where the run stands")
+        if syn.min() < 0 or syn.max() >= len(S.syn_comp):
+            raise ValueError("external events refer to a synapse that does not exist")
+        self.enqueue(tr, time, syn, w)
+
+    def enqueue(self, tr: int, time, syn, w) -> None:
+        """:meth:`add_events` without its checks, for callers that guarantee them (float64
+        times due from the next step on, int64 synapse indices in range, float64 weights)."""
+        if not self._initialised:
+            self._init()
+        cnt0 = self.state["cnt"][:, 0]
+        need = -1 if not self._own_events else 0   # the caller's arrays are never written
+        while True:
+            if need:
+                # own (or bigger) buffers holding the current ones
+                S = self.S
+                cap = max(2 * max(need, len(S.ev_time)), 1024)
+                t2, s2, w2 = np.zeros(cap), np.zeros(cap, _I), np.zeros(cap)
+                n = len(S.ev_time)
+                t2[:n], s2[:n], w2[:n] = S.ev_time, S.ev_syn, S.ev_w
+                self._set_event_arrays(t2, s2, w2)
+            S = self.S
+            need = merge_pending(S.ev_ptr, S.ev_time, S.ev_syn, S.ev_w, cnt0, int(tr),
+                                 time, syn, w)
+            if need == 0:
+                return
+
+    def _set_event_arrays(self, time, syn, w):
+        """Give the kernel new event buffers (own copies: the caller's arrays stay as given)."""
+        ptr = np.array(self.S.ev_ptr, _I)
+        self.S = self.S._replace(ev_ptr=ptr, ev_time=time, ev_syn=syn, ev_w=w)
+        for name, a in (("ev_ptr", ptr), ("ev_time", time), ("ev_syn", syn), ("ev_w", w)):
+            self._named[name] = a
+        names = self.kernel.ARGS[self.variant.split("_")[0]]
+        self.args = [self._named[a] for a in names]
+        self._own_events = True
+
+    def take_spikes(self, tr: int) -> tuple[np.ndarray, np.ndarray]:
+        """Spikes of trial ``tr`` since the last call: ``(detector, step)`` int64 arrays in
+        the order detected; the trial's spike buffer is emptied (so a long run needs a
+        buffer for one chunk only; :meth:`results` then holds the spikes since the last
+        call).  ValueError if the buffer overflowed."""
+        cnt = self.state["cnt"]
+        n = int(cnt[tr, 1])
+        if n > self.O.spk_det.shape[1]:
+            raise ValueError(f"trial {tr}: {n} spikes overflowed the spike buffer of "
+                             f"{self.O.spk_det.shape[1]}")
+        out = self.O.spk_det[tr, :n].copy(), self.O.spk_step[tr, :n].copy()
+        cnt[tr, 1] = 0
+        return out
 
     def run(self) -> dict:
         """All remaining steps, then :meth:`results`.  Several trials run in parallel, one
@@ -681,6 +761,70 @@ def mechanism_conductance(mech, par: np.ndarray, v: float, celsius: float = 6.3)
         kern.init_mechanisms_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius,
                               S.v0.copy(), np.zeros(info["n_state"]), dd, rhs)
     return dd[np.argsort(info["order"])]
+
+
+@numba.njit(cache=True, nogil=True)
+def merge_pending(ev_ptr, ev_time, ev_syn, ev_w, cnt0, tr, time, syn, w):
+    """Merge events (``time`` ms, ``syn``, ``w`` µS) into trial ``tr``'s pending events, in
+    time order (equal times: pending ones first, then the new ones in their given order);
+    every trial's delivered events (before ``cnt0[k]``) are dropped and the buffers compacted
+    (``ev_ptr``, ``cnt0`` updated).  Returns 0, or the length the buffers need (then nothing
+    is changed)."""
+    n_tr = ev_ptr.shape[0] - 1
+    total = time.shape[0]
+    for k in range(n_tr):
+        total += ev_ptr[k + 1] - cnt0[k]
+    if total > ev_time.shape[0]:
+        return total
+    o = np.argsort(time, kind="mergesort")
+    nt = np.empty(total)
+    ns = np.empty(total, np.int64)
+    nw = np.empty(total)
+    pos = 0
+    new_ptr = np.empty(n_tr + 1, np.int64)
+    new_ptr[0] = 0
+    for k in range(n_tr):
+        a, b = cnt0[k], ev_ptr[k + 1]
+        j = 0
+        m = time.shape[0] if k == tr else 0
+        while a < b or j < m:
+            if j >= m or (a < b and ev_time[a] <= time[o[j]]):
+                nt[pos], ns[pos], nw[pos] = ev_time[a], ev_syn[a], ev_w[a]
+                a += 1
+            else:
+                nt[pos], ns[pos], nw[pos] = time[o[j]], syn[o[j]], w[o[j]]
+                j += 1
+            pos += 1
+        new_ptr[k + 1] = pos
+    ev_time[:total] = nt
+    ev_syn[:total] = ns
+    ev_w[:total] = nw
+    for k in range(n_tr):
+        ev_ptr[k] = new_ptr[k]
+        cnt0[k] = new_ptr[k]
+    ev_ptr[n_tr] = new_ptr[n_tr]
+    return 0
+
+
+@numba.njit(cache=True, nogil=True)
+def expand_routes(rows, times, route_ptr, route_syn, route_w, route_delay, t_last):
+    """Events of spikes (network ``rows``, ``times`` ms) on the synapses they drive (a CSR
+    over rows: synapse index, weight µS, delay ms): ``(time + delay, synapse, weight)``,
+    those due at or before ``t_last`` ms only."""
+    n = 0
+    for i in range(rows.shape[0]):
+        n += route_ptr[rows[i] + 1] - route_ptr[rows[i]]
+    et = np.empty(n)
+    es = np.empty(n, np.int64)
+    ew = np.empty(n)
+    m = 0
+    for i in range(rows.shape[0]):
+        for q in range(route_ptr[rows[i]], route_ptr[rows[i] + 1]):
+            t = times[i] + route_delay[q]
+            if t <= t_last:
+                et[m], es[m], ew[m] = t, route_syn[q], route_w[q]
+                m += 1
+    return et[:m], es[:m], ew[:m]
 
 
 @contextlib.contextmanager

@@ -194,6 +194,14 @@ def _compile(net, lanes) -> CompiledNetwork:
         src = tgt = np.empty(0, np.int64)
         w = np.empty(0)
         dly = np.array([1.0])
+    cable = np.array([m.kind == "cable" for m in models])
+    if cable.any() and src.size:
+        # edges onto cable neurons become the cable engine's synapses
+        # (connectome_sim.multiscale), not events of the point engine
+        keep = ~cable[codes[tgt]]
+        src, tgt, w = src[keep], tgt[keep], w[keep]
+        if dly.size > 1:
+            dly = dly[keep]
     if net._silenced.any() and src.size:
         w = np.where(net._silenced[src], 0.0, w)
     s_out_graded = out_graded[codes[src]] if src.size else np.zeros(0, bool)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, SimulationError
+from ..multiscale.spec import py_ids
 
 __all__ = ["RunState", "run_extended", "dispatch_run", "LongRunMixin"]
 
@@ -177,6 +178,9 @@ def pending_deliveries(run):
 def _check_saveable(net, what):
     from .compile import compile_network
 
+    if net._cable_rows():
+        raise ParameterError(f"{what}: the network has cable neurons "
+                             f"({py_ids(net.cable_ids[:5])}); their state is not saved yet")
     comp = compile_network(net)
     ev = [g.model.name for g in comp.groups if g.model.kind == "event"]
     if ev:
@@ -346,6 +350,13 @@ def dispatch_run(net, *, duration, dt, seed, n_trials, v_init, max_spikes, spike
     runs and resumed runs and returns their result; ``None`` for an ordinary in-memory run."""
     if backend not in ("numba", "nest"):
         raise ParameterError(f"backend must be 'numba' or 'nest', got {backend!r}")
+    if net._cable_rows() and (backend == "nest" or spikes_to is not None
+                              or net._resume is not None):
+        what = "backend='nest'" if backend == "nest" else \
+            "spikes_to=" if spikes_to is not None else "load_state()"
+        raise ParameterError(f"{what}: the network has cable neurons "
+                             f"({py_ids(net.cable_ids[:5])}), which run only in memory with the "
+                             "numba backend")
     if backend == "nest":
         if spikes_to is not None or net._resume is not None:
             raise ParameterError("backend='nest' does not support spikes_to= or load_state(); "
@@ -418,6 +429,9 @@ class LongRunMixin:
 
     def to_nest(self, **kwargs):
         """Build this network in NEST 3 (see :func:`connectome_sim.network.nest_export.to_nest`)."""
+        if self._cable_rows():
+            raise ParameterError(f"to_nest: the network has cable neurons "
+                                 f"({py_ids(self.cable_ids[:5])}), which NEST cannot run")
         from .nest_export import to_nest
 
         return to_nest(self, **kwargs)

@@ -17,6 +17,7 @@ import pandas as pd
 from ..errors import IDError, ParameterError
 from ..ids import as_ids, common_ids, lookup
 from ..io.edges import INHIBITORY_NT
+from ..multiscale.spec import CableMixin, default_options
 from .inputs import InputsMixin
 from .longrun import LongRunMixin
 from .models import get_model
@@ -68,7 +69,7 @@ def _float_ids(ids) -> bool:
     return False
 
 
-class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
+class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
     """A network of point neurons; each neuron runs a registered point model.
 
     Parameters
@@ -119,6 +120,8 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
         self.result = None                       # NetworkResult of the last run
         self._resume = None                      # RunState to continue (load_state)
         self._engine_state = None                # live engine state after a run (save_state)
+        self._cable = {}                         # row -> CableSpec (add_cable_neuron)
+        self._cable_opts = default_options()     # cable-engine settings (set_cable_options)
 
     # ------------------------------------------------------------------ description
     @property
@@ -439,6 +442,8 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
             self._g.append((s, t, w, False))
             self._changed()
             return self
+        if self._cable:
+            self._check_cable_counts(s, t, w)
         if delay is None:
             d = np.array([_default_delay(self._models[c]) for c in self._model_of[t]])
         else:

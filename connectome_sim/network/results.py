@@ -249,13 +249,19 @@ class ResultsMixin:
             complete=ok, t_reached=(k_reached * dt) if not ok else duration,
             final_state=[r.states() for r in runs], dense_steps=[r.dense_steps() for r in runs])
         self._engine_state = runs if ok else None
+        groups = [r.cable for r in runs if getattr(r, "cable", None) is not None]
+        if groups:
+            from ..multiscale.run import store_results
+
+            store_results(self, groups[0].setup, groups, ok)
         if failed:
             from .simulate import raise_for_status
 
             r = failed[0]
             try:
                 raise_for_status(r.status, r.trial, r.t_fail, r.max_spikes, ids,
-                                 r.nonfinite_rows(), dt, r.budget)
+                                 r.nonfinite_rows(), dt, r.budget,
+                                 message=getattr(r, "fail_message", None))
             except SimulationError as exc:
                 self.result.error = str(exc)
                 raise SimulationError(

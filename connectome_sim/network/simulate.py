@@ -13,6 +13,7 @@ units.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,11 +25,12 @@ from ..errors import ParameterError, SimulationError, StabilityError, check_numb
 from .compile import compile_network
 
 __all__ = ["EngineRun", "run_trials", "check_time", "stim_events", "current_events",
-           "raise_for_status", "choose_lanes", "PARALLEL_MIN"]
+           "raise_for_status", "choose_lanes", "PARALLEL_MIN", "STATUS_CABLE"]
 
 #: groups of clock-driven neurons at least this large run in parallel lanes (one per core)
 PARALLEL_MIN = 20_000
 RUNAWAY_FIRE = 10_000          # event models: fires of one neuron within one window
+STATUS_CABLE = 6               # a cable neuron blew up (EngineRun.fail_message says where)
 
 
 def check_time(value, what) -> float:
@@ -103,8 +105,12 @@ def _lane_ends(lane, n_lanes):
     return np.cumsum(np.bincount(lane, minlength=n_lanes)).astype(np.int64)
 
 
-def raise_for_status(status, trial, t, max_spikes, ids=None, bad=None, dt=None, budget=None):
-    """Turn a kernel status into a clear :class:`SimulationError` (``t`` in ms)."""
+def raise_for_status(status, trial, t, max_spikes, ids=None, bad=None, dt=None, budget=None,
+                     message=None):
+    """Turn a kernel status into a clear :class:`SimulationError` (``t`` in ms; ``message``:
+    the cable engine's account of a blow-up)."""
+    if status == STATUS_CABLE:
+        raise SimulationError(message or f"trial {trial}: a cable neuron blew up at t = {t:g} ms")
     if status == eng.STATUS_MAX_SPIKES:
         raise SimulationError(
             f"trial {trial}: more than max_spikes={max_spikes} spikes by t = {t:g} ms; "
@@ -177,10 +183,14 @@ class EngineRun:
         Rows of the record buffer (steps recorded from ``k0``).
     budget : int
         Bytes the run may use.
+    cable : CableSetup, optional
+        The network's cable neurons compiled for this run
+        (:func:`connectome_sim.multiscale.run.build`); they run as one group whose epochs are
+        bounded by the delays of the edges onto them as well.
     """
 
     def __init__(self, net, comp, dt, k0, k_end, seed, trial, v_init, max_spikes, budget,
-                 states=None, deliveries=None, stims=None, parallel=None):
+                 states=None, deliveries=None, stims=None, parallel=None, cable=None):
         self.net, self.comp, self.dt = net, comp, float(dt)
         self.k0 = self.k = int(k0)
         self.k_end = int(k_end)
@@ -204,8 +214,16 @@ class EngineRun:
         self.E = int(max(1, d_all.min())) if d_all.size else eng.BLOCK
         if comp.xg_a.size:
             self.E = 1                      # gap junctions between groups: lockstep
+        self.cable, self._cable_setup, self.fail_message = None, cable, None
+        if cable is not None:
+            # point -> cable edges bound the epoch too; an epoch of BLOCK steps keeps the
+            # epochs aligned with the blocks (advance cuts at multiples of both)
+            self.E = min(self.E, cable.e_steps, eng.BLOCK)
         self.n_slots = int(d_all.max()) + 1 if d_all.size else 1
-        self.solo = len(comp.groups) == 1
+        self.solo = len(comp.groups) == 1 and cable is None
+        #: a one-thread pool running the cable group beside the point groups (set by the
+        #: caller, see run_trials); None: one after the other
+        self.overlap = None
         L = comp.n_lanes
         self.rb = np.empty((L, self.n_slots, 256, 2), np.int64)
         self.rb_n = np.zeros((L, self.n_slots), np.int64)
@@ -255,6 +273,13 @@ class EngineRun:
         comp, net, dt = self.comp, self.net, self.dt
         m = g.model
         er = comp.engine_row
+        if m.kind == "cable":
+            from ..multiscale.run import CableGroup
+
+            self.cable = CableGroup(self._cable_setup, self.trial, er)
+            self._charge(self.cable.nbytes)
+            return _G(g, None, np.zeros((0, g.n)), np.zeros((0, g.n)),
+                      {"vrow": -1, "xg_loc": np.empty(0, np.int64)})
         props = net._props[m.name]
         P = m.param_array(g.n, {k: props[k][g.rows] for k in m.params})
         m.check(P, dt)
@@ -397,10 +422,19 @@ class EngineRun:
             while self.k < k1 and not self.status:
                 kb = min((self.k // self.E + 1) * self.E, (self.k // eng.BLOCK + 1) * eng.BLOCK,
                          k1)
+                # the cable neurons in the worker thread (their kernel releases the GIL),
+                # meanwhile the point groups: within an epoch neither needs the other
+                cable_job = None if self.overlap is None else \
+                    self.overlap.submit(self.cable.advance, self.k, kb, self.rec)
                 for gs in self.groups:
+                    if cable_job is not None and gs.g.model.kind == "cable":
+                        continue
                     self._call(gs, self.k, kb, False, False)
                     if self.status:
                         break
+                if cable_job is not None and not cable_job.result() and not self.status:
+                    self.fail_message = self.cable.error
+                    self._fail(STATUS_CABLE, kb)
                 if self.status:
                     break
                 self._exchange(self.k, kb)
@@ -421,6 +455,11 @@ class EngineRun:
         m = g.model
         mem_left = self.budget - self.used
         L0 = g.lane0
+        if m.kind == "cable":
+            if not self.cable.advance(k0, k1, self.rec):
+                self.fail_message = self.cable.error
+                self._fail(STATUS_CABLE, k1)
+            return
         if m.kind == "clock":
             sl = slice(L0, L0 + g.n_lanes)
             rb = self.rb if solo else self.rb[sl]
@@ -502,6 +541,12 @@ class EngineRun:
                     parts_i.append(ep_i[:n] + g.start)
                     parts_k.append(ep_k[:n])
                     parts_t.append(ep_t[:n])
+            elif g.model.kind == "cable":
+                ri, rk = self.cable.take_spikes()
+                if ri.size:
+                    parts_i.append(ri)
+                    parts_k.append(rk)
+                    parts_t.append(rk * dt)
             elif x["out_loc"].size:
                 eng.route_continuous(ka, kb, x["ep_val"], x["out_loc"] + g.start,
                                      comp.cx_ptr, comp.cx_tgt, comp.cx_w, self.cx_dsteps,
@@ -520,6 +565,9 @@ class EngineRun:
             self.used += int(grown)
             if st:
                 self._fail(st, kb)
+            elif self.cable is not None:
+                # point neurons' spikes onto cable synapses, due after this epoch
+                self.cable.deliver(comp.order[new_i] if not comp.identity else new_i, new_t)
         if comp.xg_a.size:
             for gs in self.groups:
                 x = gs.extra
@@ -566,24 +614,37 @@ def run_trials(net, duration, dt, seed, n_trials, v_init, max_spikes, budget, th
         raise ParameterError(f"duration = {duration} ms is shorter than one step (dt = {dt} ms)")
     lanes = choose_lanes(net, n_trials, threads)
     per_trial = budget // max(1, min(n_trials, os.cpu_count() or 1))
+    cable = None
+    if any(m.kind == "cable" for m in net._models_in_use()):
+        from ..multiscale.run import build
+
+        cable = build(net, dt, n_steps, seed, n_trials, v_init)
+
+    # one trial with serial cable cells: the cable neurons advance in a second thread while
+    # the point neurons do (results do not depend on it: the two exchange between epochs)
+    overlap = cable is not None and n_trials == 1 and not cable.opts["parallel"] and \
+        (os.cpu_count() or 1) > 1 and (threads is None or int(threads) > 1)
 
     def one(trial, lanes=lanes):
         comp = compile_network(net, lanes)
         try:
             run = EngineRun(net, comp, dt, 0, n_steps, seed, trial, v_init, max_spikes,
-                            per_trial)
+                            per_trial, cable=cable)
         except RuntimeError as exc:
             if str(exc) != "parallel lock busy":
                 raise
             comp = compile_network(net, {})
             run = EngineRun(net, comp, dt, 0, n_steps, seed, trial, v_init, max_spikes,
-                            per_trial)
-        par = any(gs.kern.what.endswith("parallel)") for gs in run.groups)
-        if par:
-            with eng.PARALLEL_LOCK:
-                run.advance(n_steps)
-        else:
+                            per_trial, cable=cable)
+        par = any(gs.kern is not None and gs.kern.what.endswith("parallel)")
+                  for gs in run.groups)
+        with contextlib.ExitStack() as stack:
+            if par:
+                stack.enter_context(eng.PARALLEL_LOCK)
+            if overlap:
+                run.overlap = stack.enter_context(ThreadPoolExecutor(max_workers=1))
             run.advance(n_steps)
+            run.overlap = None
         return run
 
     if n_trials == 1:

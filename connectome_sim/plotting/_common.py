@@ -35,7 +35,8 @@ def unpack_source(source, kwargs: dict) -> pd.DataFrame:
 
     From a model (e.g. a ``PointNetwork`` after ``run_simulation``) fill the keyword arguments the
     caller left unset: ``neuron_ids`` (``model.ids``), ``labels`` (``model.labels``),
-    ``stimuli`` (``model.stimuli``), ``n_trials`` and ``duration`` (ms).  ``kwargs`` is updated
+    ``stimuli`` (``model.stimuli``), ``n_trials``, ``duration`` (ms) and ``mark``
+    (``model.cable_ids``: a multi-scale network's cable neurons).  ``kwargs`` is updated
     in place; returns the spike table.
     """
     if isinstance(source, pd.DataFrame):
@@ -48,7 +49,8 @@ def unpack_source(source, kwargs: dict) -> pd.DataFrame:
     if kwargs.get("stimuli") is True:  # navis's stimuli=True: the model's own stimuli
         kwargs["stimuli"] = None
     for key, attr in (("neuron_ids", "ids"), ("labels", "labels"), ("stimuli", "stimuli"),
-                      ("n_trials", "n_trials"), ("duration", "duration")):
+                      ("n_trials", "n_trials"), ("duration", "duration"),
+                      ("mark", "cable_ids")):
         if key in kwargs and kwargs[key] is None:
             try:
                 val = getattr(source, attr, None)

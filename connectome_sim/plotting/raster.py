@@ -86,7 +86,7 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
                 color=None, order: str | None = None, group_order=None,
                 backend: str = "plotly", ax=None, title: str | None = None,
                 marker_size: float | None = None, height: int | None = None,
-                duration: float | None = None, n_trials: int | None = None):
+                duration: float | None = None, n_trials: int | None = None, mark=None):
     """Spike raster: one row per neuron, grouped and ordered by a label or cell type.
 
     Parameters
@@ -136,6 +136,10 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
         Simulated duration (ms): the x-axis range (default: last spike or stimulus).
     n_trials : int, optional
         Unused here (accepted so that models can pass their run settings).
+    mark : sequence of IDs, optional
+        Neurons drawn apart: their spikes as thick black ticks (legend "cable model"), their
+        row labels suffixed " (cable)".  Default, for a model: its ``cable_ids`` (the cable
+        neurons of a multi-scale network).
 
     Returns
     -------
@@ -150,9 +154,11 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
     """
     backend = check_backend(backend)
     given = dict(neuron_ids=neuron_ids, labels=labels, stimuli=stimuli, duration=duration,
-                 n_trials=n_trials)
+                 n_trials=n_trials, mark=mark)
     spikes = unpack_source(spikes, given)
     neuron_ids, stimuli, duration = given["neuron_ids"], given["stimuli"], given["duration"]
+    marked = set() if given["mark"] is None else set(pd.unique(pd.Series(
+        np.atleast_1d(np.asarray(given["mark"], dtype=object)))))
     labels = as_label_table(given["labels"])
     spikes = check_spikes(spikes)
     rows = raster_rows(spikes, subset, group, labels=labels, neuron_ids=neuron_ids, order=order,
@@ -169,7 +175,13 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
     colour_key = group_map(rows.index, color, labels) if color is not None else rows["group"]
     cols = group_colours(colour_key.loc[rows.index[np.argsort(rows["row"].to_numpy())]])
     spike_key = colour_key.reindex(spikes["neuron_id"]).to_numpy()
+    is_marked = spikes["neuron_id"].isin(marked).to_numpy() if marked else \
+        np.zeros(len(spikes), bool)
     row_labels = label_map(rows.index, label, labels)
+    if row_labels is not None and marked:
+        row_labels = row_labels.copy().astype(object)
+        hit = row_labels.index.isin(list(marked))
+        row_labels[hit] = [f"{v} (cable)" for v in row_labels[hit]]
     stim = normalise_stimuli(stimuli)
     t = spikes["time"].to_numpy(dtype=float)
     finite_stop = stim["stop"][np.isfinite(stim["stop"])]
@@ -199,9 +211,12 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
             ax.axvspan(s["start"], s["stop"], color="orange", alpha=0.18, lw=0)
         ms = marker_size or max(2.0, min(12.0, 400.0 / max(n_rows * n_tr, 1)))
         for key, c in cols.items():
-            m = spike_key == key
+            m = (spike_key == key) & ~is_marked
             if m.any():
                 ax.scatter(t[m], y[m], marker="|", s=ms ** 2, c=c, linewidths=0.8, label=key)
+        if is_marked.any():
+            ax.scatter(t[is_marked], y[is_marked], marker="|", s=(1.3 * ms) ** 2, c="black",
+                       linewidths=2.0, label="cable model")
         for b in bounds:
             ax.axhline(b, color="0.85", lw=0.5)
         ax.set_yticks(list(tickvals))
@@ -225,13 +240,17 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
     size = marker_size or float(np.clip(px_per_row * 0.8 / max(n_tr, 1) ** 0.5, 3, 14))
     ids = spikes["neuron_id"].astype(str).to_numpy()
     trial_arr = spikes["trial"].to_numpy()
-    for key, c in cols.items():
-        m = spike_key == key
+    traces = [(str(key), c, (spike_key == key) & ~is_marked, 1, 1.0)
+              for key, c in cols.items()]
+    if is_marked.any():
+        traces.append(("cable model", "black", is_marked, 3, 1.3))
+    for name, c, m, width, grow in traces:
         if not m.any():
             continue
         fig.add_trace(go.Scattergl(
-            x=t[m], y=y[m], mode="markers", name=str(key),
-            marker=dict(symbol="line-ns-open", size=size, color=c, line=dict(width=1, color=c)),
+            x=t[m], y=y[m], mode="markers", name=name,
+            marker=dict(symbol="line-ns-open", size=size * grow, color=c,
+                        line=dict(width=width, color=c)),
             customdata=np.stack([ids[m], trial_arr[m]], axis=1),
             hovertemplate="neuron %{customdata[0]}<br>trial %{customdata[1]}"
                           "<br>t = %{x:.2f} ms<extra>%{fullData.name}</extra>"))
@@ -246,7 +265,8 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
         height = int(np.clip(120 + 6 * n_rows, 350, 1600))
     fig.update_layout(
         template="plotly_white", height=height, title=title,
-        showlegend=1 < len(cols) <= 20, legend=dict(itemsizing="constant"),
+        showlegend=1 < len(cols) + bool(is_marked.any()) <= 21,
+        legend=dict(itemsizing="constant"),
         xaxis=dict(title="time (ms)", range=[0, tmax if tmax > 0 else 1]),
         yaxis=dict(title="neuron" if group is None else "group", range=[n_rows - 0.5, -0.5],
                    tickmode="array", tickvals=list(tickvals), ticktext=[str(v) for v in ticktext],
