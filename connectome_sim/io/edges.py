@@ -642,10 +642,14 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
     chem = ~electrical
     if ec.sign is not None:
         sg = column_signs(df[ec.sign], ec.sign)
+        _check_signed_weights(df, ec.weight, w, chem, sg, f"sign column {ec.sign!r}",
+                              "sign_col")
         w = np.where(chem, np.abs(w) * sg, w)
         notes.append(_sign_note(f"sign column {ec.sign!r}", sg[chem]))
     elif ec.nt is not None:
         sg = neurotransmitter_signs(df[ec.nt].to_numpy(), inhibitory_nt)
+        _check_signed_weights(df, ec.weight, w, chem, sg, f"transmitter column {ec.nt!r}",
+                              "nt_col")
         w = np.where(chem, np.abs(w) * sg, w)
         nts = df[ec.nt][chem & (sg < 0)]
         kinds = ", ".join(str(v) for v in pd.unique(nts.dropna())[:6])
@@ -677,6 +681,21 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
     el = EdgeList(src, tgt, w, delay, electrical, ec, notes)
     log.info("%s", "; ".join(notes))
     return el
+
+
+def _check_signed_weights(df, weight_col, w, chem, sg, where, keyword):
+    """Refuse weights that already carry signs which ``sg`` contradicts: |weight| * sign
+    would silently turn an inhibitory row excitatory (or the reverse)."""
+    if weight_col is None:
+        return
+    clash = chem & (w != 0) & (np.sign(w) != sg)
+    if (w[chem] < 0).any() and clash.any():
+        rows = df.index[np.flatnonzero(clash)[:10]].tolist()
+        raise ParameterError(
+            f"weight column {weight_col!r} already has signs (negative weights), and they "
+            f"disagree with the {where} in {int(clash.sum())} row(s), e.g. rows {rows}; "
+            f"pass {keyword}=False to keep the weights' own signs, or give unsigned weights "
+            "(synapse counts) with the sign column")
 
 
 def _presynaptic_nt(neuron_nt: pd.Series, src: np.ndarray) -> np.ndarray:

@@ -72,3 +72,45 @@ def test_cli_space_after_comma_is_one_neuron(tmp_path, capsys):
                  "--out", str(tmp_path / "o")]) == 0
     rates = pd.read_csv(tmp_path / "o" / "rates.csv", index_col=0)
     assert sorted(rates.index) == ["AVAL", "AVAR"]
+
+
+# ------------------------------------------------------------------ signed weights + signs
+SIGN_CLASH = [
+    ("sign_col_plus_on_negative_weight",
+     dict(weight=[-3.0, 2.0], sign=[1, 1]), {}, r"'weight'.*sign column 'sign'.*rows \[0\]"
+     r".*sign_col=False"),
+    ("nt_ach_on_negative_weight",
+     dict(weight=[-3.0, 2.0], nt_type=["ACH", "ACH"]), {},
+     r"'weight'.*transmitter column 'nt_type'.*rows \[0\].*nt_col=False"),
+    ("nt_gaba_on_positive_weight_beside_negatives",
+     dict(weight=[-3.0, 2.0], nt_type=["GABA", "GABA"]), {}, r"rows \[1\]"),
+]
+
+
+@pytest.mark.parametrize("name,cols,kw,rx", SIGN_CLASH, ids=[c[0] for c in SIGN_CLASH])
+def test_signed_weights_that_contradict_the_sign_column(name, cols, kw, rx):
+    e = pd.DataFrame({"pre": [1, 2], "post": [2, 1], **cols})
+    with pytest.raises(ParameterError, match=rx):
+        load_edge_list(e, **kw)
+
+
+SIGN_AGREE = [
+    # (columns, keyword arguments, signed weights expected)
+    (dict(weight=[-3.0, 2.0], sign=[-1, 1]), {}, [-3.0, 2.0]),        # no double negation
+    (dict(weight=[-3.0, 2.0], nt_type=["GABA", "ACH"]), {}, [-3.0, 2.0]),
+    (dict(weight=[3.0, 2.0], sign=[-1, 1]), {}, [-3.0, 2.0]),           # counts + signs
+    (dict(weight=[-3.0, 2.0], sign=[1, 1]), dict(sign_col=False), [-3.0, 2.0]),
+    (dict(weight=[0.0, -2.0], sign=[1, -1]), {}, [0.0, -2.0]),          # zero has no sign
+]
+
+
+@pytest.mark.parametrize("cols,kw,expect", SIGN_AGREE)
+def test_signed_weights_that_agree(cols, kw, expect):
+    e = pd.DataFrame({"pre": [1, 2], "post": [2, 1], **cols})
+    assert load_edge_list(e, **kw).weight.tolist() == expect
+
+
+def test_cli_sign_clash_names_no_signs_flag(tmp_path, capsys):
+    p = write(tmp_path, "e.csv", "pre,post,weight,sign\nA,B,-3,1\nB,A,2,1\n")
+    fails(["network", str(p), "--quiet", "--out", str(tmp_path / "o")], capsys,
+          r"sign column 'sign'.*--no-signs")
