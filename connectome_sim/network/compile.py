@@ -102,8 +102,10 @@ def _lane_bounds(n, T):
 
 
 def _scale_table(net, models):
+    from .edgelist import check_scalar_scale
     from .network import pair_scale
 
+    check_scalar_scale(net)        # set_model may have mixed weight units since it was set
     return np.array([[pair_scale(net, a, b) for b in models] for a in models])
 
 

@@ -114,3 +114,100 @@ def test_cli_sign_clash_names_no_signs_flag(tmp_path, capsys):
     p = write(tmp_path, "e.csv", "pre,post,weight,sign\nA,B,-3,1\nB,A,2,1\n")
     fails(["network", str(p), "--quiet", "--out", str(tmp_path / "o")], capsys,
           r"sign column 'sign'.*--no-signs")
+
+
+# ------------------------------------------------------------------ network conversion factors
+E3 = pd.DataFrame({"pre": ["a", "b", "c"], "post": ["b", "c", "a"], "weight": [3, -2, 4]})
+
+FACTORS = [
+    ("weight_scale_bool", dict(weight_scale=True), r"weight_scale must be a number"),
+    ("weight_scale_negative", dict(weight_scale=-1), r"weight_scale must be >= 0.*signs"),
+    ("weight_scale_key_typo", dict(model="LIF", weight_scale={"lif": 5}), r"key 'lif' names no"),
+    ("weight_scale_pair_typo", dict(model="LIF", weight_scale={("LIF", "Graded"): 5}),
+     r"key \('LIF', 'Graded'\) names no"),
+    ("weight_scale_key_number", dict(model="LIF", weight_scale={1: 5}), r"key 1 names no"),
+    ("weight_scale_value_nan", dict(model="LIF", weight_scale={"LIF": np.nan}),
+     r"weight_scale\['LIF'\]=nan"),
+    ("weight_scale_value_negative", dict(model="LIF", weight_scale={"LIF": -2}),
+     r"weight_scale\['LIF'\]=-2.*>= 0"),
+    ("weight_scale_value_text", dict(model="LIF", weight_scale={"LIF": "big"}),
+     r"weight_scale\['LIF'\]='big'"),
+    ("g_syn_nan", dict(g_syn=np.nan), r"g_syn=nan"),
+    ("g_syn_negative", dict(g_syn=-100), r"g_syn=-100.*>= 0"),
+    ("g_gap_text", dict(g_gap="x"), r"g_gap='x'"),
+    ("g_gap_inf", dict(g_gap=np.inf), r"g_gap=inf"),
+    ("gap_weight_negative", dict(gap_weight=-0.001), r"gap_weight=-0.001"),
+    ("gap_weight_bool", dict(gap_weight=True), r"gap_weight=True"),
+    ("graded_current_nan", dict(graded_current=np.nan), r"graded_current=nan"),
+    ("mapping_key_matches_nothing", dict(model={"KC": "LIF", "*": "AdEx"},
+                                          labels={"a": "kc", "b": "PN", "c": "PN"}),
+     r"key\(s\) \['KC'\] match no neuron's label"),
+]
+
+
+@pytest.mark.parametrize("name,kw,rx", FACTORS, ids=[c[0] for c in FACTORS])
+def test_network_factors_checked_where_given(name, kw, rx):
+    with pytest.raises(ParameterError, match=rx):
+        PointNetwork.from_edge_list(E3, **kw)
+
+
+@pytest.mark.parametrize("attr,value,rx", [
+    ("weight_scale", np.nan, r"weight_scale must be finite"),
+    ("weight_scale", {"Lif": 1}, r"'Lif' names no"),
+    ("g_syn", -1, r"g_syn=-1"), ("g_gap", np.nan, r"g_gap=nan"),
+    ("gap_weight", "0.1 uS", r"gap_weight='0.1 uS'"), ("graded_current", -1, "graded_current"),
+])
+def test_network_factor_attributes_checked(attr, value, rx):
+    net = PointNetwork.from_edge_list(E3, model="LIF")
+    with pytest.raises(ParameterError, match=rx):
+        setattr(net, attr, value)
+
+
+def test_weight_scale_model_class_key_is_its_name():
+    from connectome_sim.network.models import get_model
+
+    net = PointNetwork.from_edge_list(E3, model="LIF", weight_scale={get_model("LIF"): 2.0})
+    assert net.weight_scale == {"LIF": 2.0}
+
+
+def _two_lif(**kw):
+    e = pd.DataFrame({"pre": ["a", "a"], "post": ["b", "c"], "weight": [10.0, 10.0]})
+    net = PointNetwork.from_edge_list(e, model="LIF", **kw)
+    net.add_poisson_input("a", 300)
+    return net
+
+
+def test_weight_scale_changed_after_a_run_is_used():
+    """A compiled network is cached; a factor changed after a run must recompile it
+    (it was silently ignored: the second run used the old scale)."""
+    net = _two_lif()
+    net.run_simulation(200, seed=1)
+    net.weight_scale = 10.0
+    again = net.run_simulation(200, seed=1)
+    fresh = _two_lif(weight_scale=10.0).run_simulation(200, seed=1)
+    pd.testing.assert_frame_equal(again, fresh)
+
+
+def test_gap_weight_changed_after_a_run_is_used():
+    e = pd.DataFrame({"pre": ["a", "b"], "post": ["b", "a"], "weight": [10.0, 10.0],
+                      "type": ["electrical", "electrical"]})
+    net = PointNetwork.from_edge_list(e, model="LIF")
+    net.add_current("a", 0.05)
+    net.add_voltage_record("b")
+    net.run_simulation(200)
+    net.gap_weight = 0.0                   # uncoupled: b stays at rest, v_0 = -52 mV
+    net.run_simulation(200)
+    assert net.records["v"]["b"].iloc[-1] == -52.0
+
+
+def test_scalar_weight_scale_refused_once_set_model_mixes_units():
+    net = PointNetwork.from_edge_list(E3, model="LIF", weight_scale=2.0)
+    net.set_model("c", "graded")
+    with pytest.raises(ParameterError, match=r"weight_scale=2 is ambiguous.*mV.*pS"):
+        net.run_simulation(10)
+
+
+def test_cli_negative_weight_scale_names_the_flag(tmp_path, capsys):
+    p = write(tmp_path, "e.csv", "pre,post,weight\nA,B,3\n")
+    fails(["network", str(p), "--weight-scale", "-2", "--quiet", "--out", str(tmp_path / "o")],
+          capsys, r"--weight-scale -2")
