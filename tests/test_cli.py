@@ -150,3 +150,15 @@ def test_readme_celegans_example_drives_the_escape_circuit(tmp_path, capsys, mon
     by_class = rates.groupby("cell_class")["rate_mean_Hz"].mean()
     for cls in ("AVA", "AVD", "PVC", "DA", "VA"):                  # the escape circuit
         assert by_class[cls] > 5, (cls, by_class[cls])
+
+
+def test_warmup_compiles_and_refuses_unknown_models(capsys):
+    from connectome_sim.cli import main
+
+    assert main(["warmup", "--models", "LIF"]) == 0
+    out = capsys.readouterr().out
+    assert "cable kernels ready" in out and "LIF network kernels ready" in out
+    with pytest.raises(SystemExit) as exc:
+        main(["warmup", "--models", "LIF", "Foo"])
+    assert exc.value.code == 2
+    assert "--models: unknown model(s) ['Foo']" in capsys.readouterr().err
