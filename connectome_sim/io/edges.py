@@ -354,16 +354,26 @@ def _headerless(first: list[str]) -> bool:
     return 3 <= len(first) <= 4 and _is_number(first[2]) and not _is_number(first[0])
 
 
+# pandas' default missing-value markers (read_csv's na_values documentation)
+_NA_MARKERS = frozenset({"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                         "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+                         "nan", "null"})
+
+
 def _exact_id_column(path, sep, header, col, name, skip=0):
     """Re-read one ID column as text and convert it exactly (ints or strings, never float)."""
     s = pd.read_csv(path, sep=sep, header=header, usecols=[col], dtype=str,
                     keep_default_na=False, comment=None, skiprows=skip,
                     skipinitialspace=True).iloc[:, 0].str.strip()
-    blank = s.str.strip() == ""
+    # the markers pandas reads as missing ('NA', 'null', '#N/A', ...) are what made this
+    # column float: they are missing IDs, not neurons named 'NA' (nor an unparsable number)
+    blank = (s.str.strip() == "") | s.isin(_NA_MARKERS)
     if blank.any():
         rows = np.flatnonzero(blank.to_numpy())[:10].tolist()
+        found = sorted(set(s[blank]) - {""})[:5]
+        marks = f"; missing-value markers {found}" if found else ""
         raise IDError(f"edge list {path}: column {name!r} has no ID on data row(s) {rows} "
-                      "(0-based); every row needs a source and a target")
+                      f"(0-based{marks}); every row needs a source and a target")
     ints = s.str.fullmatch(r"[+-]?\d+")
     if ints.all():
         return as_ids([int(v) for v in s], what=f"column {name!r} of {path}")
