@@ -321,8 +321,15 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin):
         old = self._labels if self._labels is not None else \
             self._ids.astype(str).to_numpy().astype(object)
         if isinstance(labels, (dict, pd.Series)):
-            get = labels.get
-            lab = np.array([get(i, str(i)) for i in new], dtype=object)
+            get, miss = labels.get, object()
+            found = [get(i, miss) for i in new]
+            if len(labels) and all(v is miss for v in found):   # e.g. '1' keys for IDs 1
+                raise ParameterError(
+                    f"labels: none of its {len(labels)} keys (e.g. {list(labels.keys())[:3]}) "
+                    f"is a neuron ID of these neurons (e.g. {new[:3].tolist()}); key the labels "
+                    "by the IDs themselves (integers or strings as in the edge list)")
+            lab = np.array([str(i) if v is miss else v for i, v in zip(new, found)],
+                           dtype=object)
         elif labels is None:
             lab = new.astype(str).to_numpy().astype(object)
         elif isinstance(labels, str):
