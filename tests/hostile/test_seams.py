@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from connectome_sim.cli import main
-from connectome_sim.errors import ParameterError
+from connectome_sim.errors import IDError, ParameterError, UnknownIDError
 from connectome_sim.io.edges import load_edge_list, read_neuron_table
 from connectome_sim.network import PointNetwork
 
@@ -211,3 +211,220 @@ def test_cli_negative_weight_scale_names_the_flag(tmp_path, capsys):
     p = write(tmp_path, "e.csv", "pre,post,weight\nA,B,3\n")
     fails(["network", str(p), "--weight-scale", "-2", "--quiet", "--out", str(tmp_path / "o")],
           capsys, r"--weight-scale -2")
+
+
+# ------------------------------------------------------------------ results windows
+def _ran(n_trials=2, duration=100.0):
+    e = pd.DataFrame({"pre": ["a", "b"], "post": ["b", "a"], "weight": [30.0, 30.0]})
+    net = PointNetwork.from_edge_list(e, model="LIF")
+    net.add_poisson_input("a", 200)
+    net.run_simulation(duration, seed=1, n_trials=n_trials)
+    return net
+
+
+RESULT_ARGS = [   # each gave numbers without a word: zeros for a trial not run, rates over
+    #               time not simulated, or a raw pandas error naming no keyword
+    ("firing_rates", dict(stop=1000), r"stop=1000: must be <= 100 ms"),
+    ("firing_rates", dict(start=-50), r"start=-50: must be >= 0 ms"),
+    ("firing_rates", dict(start=np.nan), r"start=nan: must be a finite"),
+    ("firing_rates", dict(stop="100 ms"), r"stop='100 ms': expected a number"),
+    ("get_spike_counts", dict(trial=5), r"trial=5: must be from 0 to 1"),
+    ("get_spike_counts", dict(trial=-1), r"trial=-1: must be from 0 to 1"),
+    ("get_spike_counts", dict(trial=1.0), r"trial=1.0: expected a whole number"),
+    ("get_spike_counts", dict(trial=True), r"trial=True: expected a whole number"),
+    ("get_spike_counts", dict(rolling_window=np.nan), r"rolling_window=nan"),
+    ("get_spike_counts", dict(rolling_window=-2), r"rolling_window=-2: must be >= 0"),
+    ("get_spike_counts", dict(rolling_window=2.5), r"rolling_window=2.5: expected a whole"),
+]
+
+
+@pytest.fixture(scope="module")
+def ran():
+    return _ran()
+
+
+@pytest.mark.parametrize("method,kw,rx", RESULT_ARGS,
+                         ids=[f"{m}-{k}={v}" for m, kw, _ in RESULT_ARGS for k, v in kw.items()])
+def test_result_windows_inside_the_run(ran, method, kw, rx):
+    with pytest.raises(ParameterError, match=rx):
+        getattr(ran, method)(**kw)
+
+
+def test_firing_rate_of_the_whole_run_is_spikes_per_second(ran):
+    sp = ran.spikes
+    n_a = [(sp.neuron_id == "a").sum() if t is None else
+           ((sp.neuron_id == "a") & (sp.trial == t)).sum() for t in (0, 1)]
+    # 100 ms per trial: rate = spikes / 0.1 s
+    assert ran.firing_rates().loc["a", "mean"] == pytest.approx(np.mean(n_a) / 0.1)
+    assert ran.get_spike_counts(bin_size=None, trial=1).loc["a"].iloc[0] == n_a[1]
+
+
+# ------------------------------------------------------------------ missing-value markers
+# a float-read ID column is re-read as text: pandas' NA markers there are missing IDs
+NA_IDS = [("NA", "1,NA,1\n2,1,1\n"), ("None", "1,None,1\n2,1,1\n"),
+          ("#N/A", "AVAL,#N/A,1\n"), ("NULL", "7,NULL,1\n"), ("n/a", "n/a,5,1\n")]
+
+
+@pytest.mark.parametrize("marker,rows", NA_IDS, ids=[m for m, _ in NA_IDS])
+def test_na_marker_in_id_column_is_a_missing_id(tmp_path, marker, rows):
+    p = write(tmp_path, "na.csv", "pre,post,weight\n" + rows)
+    col = "pre" if rows.startswith(marker) else "post"
+    with pytest.raises(IDError, match=rf"column '{col}' has no ID on data row\(s\) \[0\] "
+                                      rf"\(0-based; missing-value markers \['{marker}'\]\)"):
+        PointNetwork.from_edge_list(p, model="LIF")
+
+
+def test_na_marker_beside_string_ids_is_a_missing_id(tmp_path):
+    p = write(tmp_path, "na.csv", "pre,post,weight\nAVAL,null,1\nAVAR,AVAL,1\n")
+    with pytest.raises(IDError, match=r"target column 'post': missing values"):
+        PointNetwork.from_edge_list(p, model="LIF")
+
+
+# ------------------------------------------------------------------ IDs in messages and tables
+@pytest.mark.parametrize("ids", [[720575940621039145, 720575940621039146],
+                                 [2**63 + 7, 2**64 - 1]])
+def test_duplicate_edge_message_shows_the_ids(ids):
+    e = pd.DataFrame({"pre": np.array([ids[0], ids[0]], np.uint64),
+                      "post": np.array([ids[1], ids[1]], np.uint64), "weight": [1.0, 2.0]})
+    with pytest.raises(ParameterError, match=rf"duplicate edge {ids[0]} -> {ids[1]}; use "
+                                             r"duplicates='sum'"):
+        PointNetwork.from_edge_list(e, model="LIF", duplicates="raise")
+
+
+LABEL_KEYS = [  # labels keyed by the other kind of ID were dropped without a word
+    ("str_keys_int_ids", [1, 2], {"1": "KC", "2": "PN"}, r"keys \(e.g. \['1', '2'\]\).*\[1, 2\]"),
+    ("int_keys_str_ids", ["1", "2"], {1: "KC", 2: "PN"}, r"keys \(e.g. \[1, 2\]\).*\['1', '2'\]"),
+    ("uint64_cast_to_int64", np.array([2**63 + 1, 5], np.uint64),
+     pd.Series(["KC"], index=np.array([2**63 + 1], np.uint64).astype(np.int64)),
+     r"keys \(e.g. \[-9223372036854775807\]\)"),
+]
+
+
+@pytest.mark.parametrize("name,ids,labels,rx", LABEL_KEYS, ids=[c[0] for c in LABEL_KEYS])
+def test_labels_keyed_by_other_ids_refused(name, ids, labels, rx):
+    e = pd.DataFrame({"pre": ids, "post": ids[::-1], "weight": [1.0, 1.0]})
+    with pytest.raises(ParameterError, match=r"labels: none of its .*" + rx):
+        PointNetwork.from_edge_list(e, model="LIF", labels=labels)
+
+
+def test_partial_labels_keep_the_others_ids():
+    e = pd.DataFrame({"pre": [1, 2], "post": [2, 1], "weight": [1.0, 1.0]})
+    net = PointNetwork.from_edge_list(e, model="LIF", labels={1: "KC", 3: "not here"})
+    assert net.labels.tolist() == ["KC", "2"]
+
+
+# ------------------------------------------------------------------ pandas dtypes -> IDs
+BIG = 2**63 + 9
+DTYPES = [
+    ("Int64", pd.array([1, 2], dtype="Int64"), [1, 2]),
+    ("UInt64_top", pd.array([2**64 - 1, 2], dtype="UInt64"), [2, 2**64 - 1]),
+    ("uint64_pyarrow", pd.array([BIG, 2], dtype="uint64[pyarrow]"), [2, BIG]),
+    ("string", pd.array(["a", "b"], dtype="string"), ["a", "b"]),
+    ("categorical_str", pd.Categorical(["a", "b"]), ["a", "b"]),
+    ("categorical_int", pd.Categorical([10, 20]), [10, 20]),
+    ("object_np_uint64", np.array([np.uint64(BIG), 5], dtype=object), [5, BIG]),
+]
+
+
+@pytest.mark.parametrize("name,col,ids", DTYPES, ids=[c[0] for c in DTYPES])
+def test_pandas_id_dtypes_keep_exact_ids(name, col, ids):
+    e = pd.DataFrame({"pre": col, "post": col[::-1], "weight": [1.0, 1.0]})
+    assert PointNetwork.from_edge_list(e, model="LIF").ids.tolist() == ids
+
+
+# ------------------------------------------------------------------ 64-bit IDs through results
+FW = [720575940621039145, 720575940621039146, 2**63 + 7, 2**64 - 1]
+
+
+@pytest.fixture(scope="module")
+def fw_net():
+    src = np.array([FW[0], FW[1], FW[2], FW[3]], np.uint64)
+    e = pd.DataFrame({"pre": src, "post": np.roll(src, -1), "weight": [60.0] * 4})
+    net = PointNetwork.from_edge_list(e, model="LIF")
+    net.add_poisson_input(FW[0], 300)
+    net.add_voltage_record([FW[3]])
+    net.run_simulation(100, seed=3, n_trials=2)
+    return net
+
+
+@pytest.mark.parametrize("view", ["firing_rates", "get_spike_counts", "spikes", "records"])
+def test_64bit_ids_exact_in_every_result(fw_net, view):
+    if view == "spikes":
+        got = sorted(set(fw_net.spikes.neuron_id.tolist()))
+        assert fw_net.spikes.neuron_id.dtype == np.uint64 and set(got) <= set(FW)
+        assert FW[0] in got
+    elif view == "records":
+        assert [c[1] for c in fw_net.records["v"].columns] == [FW[3], FW[3]]
+    else:
+        idx = getattr(fw_net, view)().index
+        assert idx.dtype == np.uint64 and idx.tolist() == FW
+
+
+def test_64bit_ids_exact_in_nest_export(fw_net):
+    pytest.importorskip("nest")
+    assert fw_net.to_nest().ids.tolist() == FW
+
+
+def test_int64_cast_of_a_uint64_id_is_unknown_not_another_neuron(fw_net):
+    wrapped = np.array([FW[3]], np.uint64).astype(np.int64)         # -1
+    with pytest.raises(UnknownIDError, match=r"not in the network: \[-1\]"):
+        fw_net.firing_rates(subset=wrapped)
+
+
+def test_cli_flywire_csv_ids_exact_in_outputs(tmp_path):
+    rows = "\n".join(f"{a},{b},10,{'GABA' if a == FW[2] else 'ACH'}"
+                     for a in FW for b in FW if a != b)
+    p = write(tmp_path, "fw.csv", "pre_root_id,post_root_id,syn_count,nt_type\n" + rows + "\n")
+    (tmp_path / "stim.txt").write_text(f"{FW[0]}\n{FW[2]}\n")
+    main(["network", str(p), "--stimulate-file", str(tmp_path / "stim.txt"), "--duration", "50",
+          "--trials", "1", "--quiet", "--out", str(tmp_path / "o")])
+    rates = pd.read_csv(tmp_path / "o" / "rates.csv", dtype={"neuron_id": str})
+    assert sorted(int(i) for i in rates.neuron_id) == FW
+    sp = pd.read_parquet(tmp_path / "o" / "spikes.parquet")
+    assert sp.neuron_id.dtype == np.uint64 and {FW[0], FW[2]} <= set(sp.neuron_id.tolist())
+
+
+# ------------------------------------------------------------------ cable: counts and units
+CABLE_RUN = [("n_trials", 2.5, r"n_trials=2.5: must be an integer"),
+             ("n_trials", True, r"n_trials=True"),
+             ("record_every", 2.7, r"record_every=2.7: must be an integer"),
+             ("record_every", 0, r"record_every must be >= 1, got 0"),
+             ("v_init", "rest", r"v_init='rest': expected a number"),
+             ("v_init", np.inf, r"v_init=inf: must be a finite")]
+
+
+def _cable(n=5, units="1 micrometer", scale=1.0):
+    import navis
+
+    ids = list(range(1, n + 1))
+    nodes = pd.DataFrame({"node_id": ids, "parent_id": [-1] + ids[:-1],
+                          "x": np.arange(n) * 10.0 * scale, "y": 0.0, "z": 0.0,
+                          "radius": 1.0 * scale})
+    return navis.TreeNeuron(nodes, units=units)
+
+
+@pytest.mark.parametrize("kw,value,rx", CABLE_RUN, ids=[f"{k}={v!r}" for k, v, _ in CABLE_RUN])
+def test_cable_run_counts_are_whole(kw, value, rx):
+    from connectome_sim.cable import CompartmentModel
+
+    m = CompartmentModel(_cable())
+    with pytest.raises(ParameterError, match=rx):
+        m.run_simulation(5, **{kw: value})
+
+
+@pytest.mark.parametrize("units,scale", [("8 nanometer", 1000 / 8), ("nanometer", 1000.0),
+                                         ("1 micrometer", 1.0)])
+def test_navis_units_converted_to_um(units, scale):
+    from connectome_sim.cable import CompartmentModel
+
+    # 4 edges of 10 µm, radius 1 µm: 40 µm of cable, 2π·1·40 µm² of membrane
+    s = CompartmentModel(_cable(units=units, scale=scale)).morphology_summary
+    assert "40.0 µm of cable, 251.3 µm² of membrane" in s
+
+
+def test_nm_skeleton_without_units_refused():
+    from connectome_sim.cable import CompartmentModel
+    from connectome_sim.errors import UnitsError
+
+    with pytest.raises(UnitsError, match=r"median edge length is 1e\+04.*units='nm'"):
+        CompartmentModel(_cable(units=None, scale=1000.0))
