@@ -781,6 +781,9 @@ def read_neuron_table(table, id_col=None) -> pd.DataFrame:
                     raise IDError(f"{where}: column {col!r} has rows without an ID")
                 if s.str.fullmatch(r"[+-]?\d+").all():
                     df[col] = as_ids([int(v) for v in s], what=f"column {col!r} of {where}")
+                elif s.map(_is_number).all():   # '12.0' is 12 as in edge lists; '7.2E+17'
+                    df[col] = as_ids(pd.to_numeric(s).to_numpy(),  # (Excel) is refused, not
+                                     what=f"column {col!r} of {where}")  # the ID '7.2E+17'
     col = id_col or _first(df, NEURON_ID_NAMES)
     if col is None or col not in df.columns:
         raise ParameterError(f"{where} has no neuron ID column (one of "
