@@ -428,3 +428,71 @@ def test_nm_skeleton_without_units_refused():
 
     with pytest.raises(UnitsError, match=r"median edge length is 1e\+04.*units='nm'"):
         CompartmentModel(_cable(units=None, scale=1000.0))
+
+
+# ------------------------------------------------------------------ memory at the seams
+MEMORY = [  # each asked numpy for terabytes (MemoryError reported as a bug) or grew unbounded
+    ("delay_1e9", dict(delay=1e9), dict(duration=20), r"event queue of 10000000001 steps"),
+    ("dt_1e-9", dict(delay=1.8), dict(duration=20, dt=1e-9), r"event queue of 1800000001 steps"),
+    ("n_trials_1e8", dict(delay=1.8), dict(duration=20, n_trials=10**8),
+     r"n_trials=100000000: the trials would keep more than the run's memory budget"),
+]
+
+
+@pytest.mark.parametrize("name,build,run,rx", MEMORY, ids=[c[0] for c in MEMORY])
+def test_memory_budget_bounds_queue_and_trials(name, build, run, rx):
+    from connectome_sim.errors import SimulationError
+
+    e = pd.DataFrame({"pre": ["a", "b"], "post": ["b", "a"], "weight": [1.0, 1.0]})
+    net = PointNetwork.from_edge_list(e, model="LIF", max_memory="1GB", **build)
+    with pytest.raises(SimulationError, match=rx):
+        net.run_simulation(**run)
+
+
+@pytest.mark.parametrize("flags,rx", [
+    (["--delay", "1e9"], r"event queue of 10000000001 steps"),
+    (["--trials", "100000000"], r"--trials 100000000: the trials would keep more"),
+])
+def test_cli_memory_refusals_name_the_flag(tmp_path, capsys, flags, rx):
+    p = write(tmp_path, "e.csv", "pre,post,weight\nA,B,3\nB,A,2\n")
+    fails(["network", str(p), "--stimulate", "A", "--duration", "20", "--quiet",
+           "--out", str(tmp_path / "o"), *flags], capsys, rx)
+
+
+# ------------------------------------------------------------------ neuron tables beside edges
+FW_EDGES = "pre_root_id,post_root_id,syn_count\n720575940621039145,720575940621039146,10\n" \
+           "720575940621039146,720575940621039145,10\n"
+TABLES = [  # a table matching no neuron left every label and rate column NaN without a word
+    ("other_dataset", "root_id,cell_type\n1,KC\n2,PN\n",
+     r"--labels .*t.csv: none of its 2 neuron IDs \(e.g. \[1, 2\]\) is in the edge list"),
+    ("excel_float_ids", "root_id,cell_type\n7.20575940621039E+17,KC\n",
+     r"column 'root_id' of neuron table .*above 2\*\*53"),
+    ("decimal_ids_64bit", "root_id,cell_type\n720575940621039145.0,KC\n",
+     r"column 'root_id' of neuron table .*above 2\*\*53"),
+    ("string_ids_for_int_edges", "root_id,cell_type\nKC1,KC\n",
+     r"none of its 1 neuron IDs \(e.g. \['KC1'\]\)"),
+]
+
+
+@pytest.mark.parametrize("name,table,rx", TABLES, ids=[c[0] for c in TABLES])
+def test_cli_label_table_must_match_the_edge_list(tmp_path, capsys, name, table, rx):
+    p = write(tmp_path, "e.csv", FW_EDGES)
+    t = write(tmp_path, "t.csv", table)
+    fails(["network", str(p), "--labels", str(t), "--stimulate", "720575940621039145",
+           "--duration", "20", "--trials", "1", "--quiet", "--out", str(tmp_path / "o")],
+          capsys, rx)
+
+
+def test_neuron_table_decimal_ids_are_integers_as_in_edge_lists(tmp_path):
+    t = write(tmp_path, "t.csv", "root_id,cell_type\n12.0,KC\n7,PN\n")
+    assert read_neuron_table(t).index.tolist() == [12, 7]
+
+
+def test_cli_partial_label_table_labels_what_it_has(tmp_path):
+    p = write(tmp_path, "e.csv", FW_EDGES)
+    t = write(tmp_path, "t.csv", "root_id,cell_type\n720575940621039146,KC\n")
+    main(["network", str(p), "--labels", str(t), "--stimulate", "720575940621039145",
+          "--duration", "20", "--trials", "1", "--quiet", "--out", str(tmp_path / "o")])
+    r = pd.read_csv(tmp_path / "o" / "rates.csv", dtype={"neuron_id": str})
+    assert dict(zip(r.neuron_id, r.cell_type.fillna(""))) == {
+        "720575940621039145": "", "720575940621039146": "KC"}
