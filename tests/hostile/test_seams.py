@@ -496,3 +496,38 @@ def test_cli_partial_label_table_labels_what_it_has(tmp_path):
     r = pd.read_csv(tmp_path / "o" / "rates.csv", dtype={"neuron_id": str})
     assert dict(zip(r.neuron_id, r.cell_type.fillna(""))) == {
         "720575940621039145": "", "720575940621039146": "KC"}
+
+
+# ------------------------------------------------------------------ NEST export of what we accept
+def _lif3(**kw):
+    e = pd.DataFrame({"pre": ["a", "b", "c"], "post": ["b", "c", "a"], "weight": [10.0, -10, 10]})
+    net = PointNetwork.from_edge_list(e, model=kw.pop("model", "LIF"), **kw)
+    net.add_poisson_input("a", 200)
+    return net
+
+
+NEST_CASES = [
+    ("delay_below_dt", dict(delay=0.05), {}, "StabilityError",
+     r"to_nest: dt = 0.1 ms is larger than the shortest synaptic delay \(0.05 ms\)"),
+    ("dt_nan", {}, dict(dt=np.nan), "ParameterError", r"dt=nan: must be a finite"),
+    ("dt_zero", {}, dict(dt=0), "ParameterError", r"dt=0: must be > 0 ms"),
+    ("duration_inf", {}, dict(duration=np.inf), "ParameterError", r"duration=inf"),
+    ("adex_not_mapped", dict(model="AdEx"), {}, "ParameterError",
+     r"no NEST equivalent is mapped for model 'AdEx'"),
+]
+
+
+@pytest.mark.parametrize("name,build,kw,exc,rx", NEST_CASES, ids=[c[0] for c in NEST_CASES])
+def test_nest_export_refuses_what_it_would_change(name, build, kw, exc, rx):
+    pytest.importorskip("nest")
+    from connectome_sim import errors
+
+    net = _lif3(**build)
+    with pytest.raises(getattr(errors, exc), match=rx):
+        net.to_nest(**kw)
+
+
+def test_nest_export_with_dt_at_the_shortest_delay():
+    pytest.importorskip("nest")
+    nn = _lif3(delay=0.05).to_nest(dt=0.05, duration=10)
+    assert nn.nest.resolution == 0.05 and nn.ids.tolist() == ["a", "b", "c"]
