@@ -252,7 +252,8 @@ def _compile(net, lanes) -> CompiledNetwork:
         indptr, t32, wv, dly, dup = eng.csr(n, es, et, np.ascontiguousarray(w, float),
                                                   np.ascontiguousarray(dly, float), net._dup_merge)
         if dup >= 0:
-            raise ParameterError(f"duplicate edge {net.ids[[src[dup]]].tolist()[0]!r} -> {net.ids[[tgt[dup]]].tolist()[0]!r};"
+            a, b = net.ids[[src[dup], tgt[dup]]].tolist()
+            raise ParameterError(f"duplicate edge {a!r} -> {b!r};"
                                  " use duplicates='sum' to add them up")
     # channels from the target's model and the weight's sign
     exc = np.array([m.synapse_channel(1) for m in models], np.int8)

@@ -195,7 +195,8 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
             d = d[chem]
     indptr, tgt, cnt, dd, dup = eng.csr(n, s_code, t_code, w, d, duplicates == "sum")
     if dup >= 0:
-        raise ParameterError(f"duplicate edge {uniq[[s_code[dup]]].tolist()[0]!r} -> {uniq[[t_code[dup]]].tolist()[0]!r}; "
+        a, b = uniq[[s_code[dup], t_code[dup]]].tolist()
+        raise ParameterError(f"duplicate edge {a!r} -> {b!r}; "
                              "use duplicates='sum' to add them up")
     net._csr = (indptr, tgt, cnt, dd)
     stage("csr")
