@@ -531,3 +531,61 @@ def test_nest_export_with_dt_at_the_shortest_delay():
     pytest.importorskip("nest")
     nn = _lif3(delay=0.05).to_nest(dt=0.05, duration=10)
     assert nn.nest.resolution == 0.05 and nn.ids.tolist() == ["a", "b", "c"]
+
+
+# ------------------------------------------------------------------ navis neurons -> Circuit
+NA_, NB_ = 720575940621039145, 720575940621039146
+
+
+def _circuit():
+    from connectome_sim.cable.circuit import Circuit
+
+    cells = []
+    for nid in (NA_, NB_):
+        n = _cable()
+        n.id = nid
+        cells.append(n)
+    return Circuit(cells)
+
+
+def _syn(**cols):
+    base = {"pre": [NA_], "post": [NB_], "pre_node": [5], "post_node": [3]}
+    return pd.DataFrame({**base, **cols})
+
+
+CIRCUIT_CASES = [
+    ("pre_as_text", _syn(pre=[str(NA_)]), {}, "UnknownIDError",
+     rf"presynaptic neuron '{NA_}' \(rows \[0\]\) is not in the circuit"),
+    ("pre_as_float", _syn(pre=[float(NA_)]), {}, "UnknownIDError",
+     r"presynaptic neuron 7.205759406210391e\+17 \(rows \[0\]\)"),
+    ("node_missing", _syn(post_node=[99]), {}, "UnknownIDError",
+     rf"post_node \[99\] \(rows \[0\]\) are not nodes of neuron {NB_}"),
+    ("node_nan", _syn(post_node=[np.nan]), {}, "UnknownIDError", r"post_node \[nan\] \(rows \[0\]\)"),
+    ("delay_keyword_nan", _syn(), dict(delay=np.nan), "ParameterError", r"delay=nan: must be"),
+    ("delay_keyword_negative", _syn(), dict(delay=-1), "ParameterError", r"delay=-1: must be >= 0"),
+    ("delay_column_nan", _syn(delay=[np.nan]), {}, "ParameterError",
+     r"delays must be finite and >= 0 ms \(rows \[0\]\)"),
+    ("weight_keyword_nan", _syn(), dict(weight=np.nan), "ParameterError", r"weight=nan"),
+    ("weight_keyword_text", _syn(), dict(weight="0.01 uS"), "ParameterError",
+     r"weight='0.01 uS': expected a number"),
+    ("sites_in_nm", _syn(pre_node=None, post_node=None).drop(columns=["pre_node", "post_node"])
+     .assign(pre_x=[40000.0], pre_y=[0.0], pre_z=[0.0], post_x=[20000.0], post_y=[0.0],
+             post_z=[0.0]), {}, "SkeletonError",
+     r"farther than max_snap=5.0 µm from any node \(rows \[0\], distances \[39960.0\] µm\)"),
+]
+
+
+@pytest.mark.parametrize("name,table,kw,exc,rx", CIRCUIT_CASES,
+                         ids=[c[0] for c in CIRCUIT_CASES])
+def test_circuit_synapse_tables_name_the_culprit(name, table, kw, exc, rx):
+    from connectome_sim import errors
+
+    kw = {"weight": 0.01, **kw}
+    with pytest.raises(getattr(errors, exc), match=rx):
+        _circuit().connect_synapses(table, **kw)
+
+
+@pytest.mark.parametrize("pre", [np.array([NA_], np.uint64), np.array([NA_], np.int64)])
+def test_circuit_64bit_ids_of_either_dtype_connect(pre):
+    syn = _circuit().connect_synapses(_syn(pre=pre), weight=0.01)
+    assert syn[["pre", "post", "pre_node", "post_node"]].values.tolist() == [[NA_, NB_, 5, 3]]
