@@ -14,21 +14,7 @@ from connectome_sim.errors import IDError, ParameterError, UnknownIDError
 from connectome_sim.io.edges import load_edge_list, read_neuron_table
 from connectome_sim.network import PointNetwork
 
-from hostile_files import write
-
-
-def fails(argv, capsys, culprit):
-    """Run the CLI, expect exit 2 and one error line matching ``culprit`` (regex)."""
-    import re
-
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    err = capsys.readouterr().err
-    assert e.value.code == 2, err
-    line = [ln for ln in err.splitlines() if ln.startswith("connectome-sim: error: ")]
-    assert line and "Traceback" not in err, err
-    assert re.search(culprit, line[-1]), line[-1]
-    return line[-1]
+from hostile_files import fails, write
 
 
 # ------------------------------------------------------------------ edge-list text files
