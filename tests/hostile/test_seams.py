@@ -575,3 +575,20 @@ def test_circuit_synapse_tables_name_the_culprit(name, table, kw, exc, rx):
 def test_circuit_64bit_ids_of_either_dtype_connect(pre):
     syn = _circuit().connect_synapses(_syn(pre=pre), weight=0.01)
     assert syn[["pre", "post", "pre_node", "post_node"]].values.tolist() == [[NA_, NB_, 5, 3]]
+
+
+# ------------------------------------------------------------------ string IDs through the CLI
+TEXT_IDS = [("inner_space", "AVA L"), ("quoted_comma", "PN,1"), ("unicode", "Kenyon-γ"),
+            ("quote_inside", 'say "hi"'), ("looks_like_float", "1e3x")]
+
+
+@pytest.mark.parametrize("name,nid", TEXT_IDS, ids=[c[0] for c in TEXT_IDS])
+def test_cli_string_ids_exact_in_rates_csv(tmp_path, name, nid):
+    q = '"' + nid.replace('"', '""') + '"'
+    p = write(tmp_path, "e.csv", f"pre,post,weight\n{q},B,50\nB,{q},50\n")
+    main(["network", str(p), "--stimulate", nid, "--duration", "50", "--trials", "1",
+          "--quiet", "--out", str(tmp_path / "o")])
+    r = pd.read_csv(tmp_path / "o" / "rates.csv", dtype={"neuron_id": str},
+                    keep_default_na=False)
+    assert sorted(r.neuron_id) == sorted([nid, "B"])
+    assert r.set_index("neuron_id").loc[nid, "rate_mean_Hz"] > 0
