@@ -146,6 +146,30 @@ def check_number(value, name: str, *, low=None, strict: bool = False, high=None,
     return v
 
 
+def check_whole(value, name: str, *, low: int = 0, high=None) -> int:
+    """Validate one whole-number argument (a count, an index) where it is given, naming it.
+
+    Booleans, floats (``2.5`` must not become 2) and text are refused, as are values below
+    ``low`` or above ``high``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ParameterError
+    """
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):   # np.bool_ too
+        raise ParameterError(f"{name}={value!r}: expected a whole number >= {low}")
+    if value < low or (high is not None and value > high):
+        rng = f">= {low}" if high is None else f"from {low} to {high}"
+        raise ParameterError(f"{name}={value!r}: must be {rng}")
+    return int(value)
+
+
 # --------------------------------------------------------------------- the caller's language
 # Messages are written for Python users: they name keywords ("pass units='nm'").  A front end
 # with its own vocabulary (the command line) renders them through a table keyword -> flag with

@@ -44,7 +44,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from connectome_sim.cable.drives import receptor
-from connectome_sim.errors import ParameterError, SkeletonError, UnknownIDError
+from connectome_sim.errors import ParameterError, SkeletonError, UnknownIDError, check_number
 
 __all__ = ["NT_SIGN", "parse_synapse_table", "snap_points", "path_length_to_root"]
 
@@ -89,13 +89,13 @@ def snap_points(nodes: pd.DataFrame, xyz: np.ndarray, *, neuron=None, side: str 
     xyz = np.asarray(xyz, dtype=np.float64).reshape(-1, 3)
     if not np.all(np.isfinite(xyz)):
         bad = np.flatnonzero(~np.isfinite(xyz).all(axis=1))
-        lab = list(np.asarray(rows)[bad]) if rows is not None else list(bad)
+        lab = (np.asarray(rows)[bad] if rows is not None else bad).tolist()
         raise ParameterError(f"{side} coordinates of rows {lab[:10]} (neuron {neuron}) are NaN/inf")
     dist, idx = tree.query(xyz)
     too_far = dist > max_snap
     if np.any(too_far):
         bad = np.flatnonzero(too_far)
-        lab = list(np.asarray(rows)[bad]) if rows is not None else list(bad)
+        lab = (np.asarray(rows)[bad] if rows is not None else bad).tolist()
         raise SkeletonError(
             f"{len(bad)} {side}synaptic site(s) of neuron {neuron} lie farther than "
             f"max_snap={max_snap} µm from any node (rows {lab[:10]}, distances "
@@ -157,7 +157,7 @@ def _site(table: pd.DataFrame, side: str, cells: dict, max_snap: float):
     for nid, grp in table.groupby(side, sort=False):
         if nid not in cells:
             raise UnknownIDError(
-                f"{side}synaptic neuron {nid!r} (rows {list(grp.index[:10])}) is not in the "
+                f"{side}synaptic neuron {nid!r} (rows {grp.index[:10].tolist()}) is not in the "
                 f"circuit; its neurons are {list(cells)[:20]}")
         cell = cells[nid]
         locs = table.index.get_indexer(grp.index)
@@ -166,7 +166,8 @@ def _site(table: pd.DataFrame, side: str, cells: dict, max_snap: float):
             known = np.isin(ids, cell["node_ids"])
             if not known.all():
                 raise UnknownIDError(
-                    f"{node_col} {list(ids[~known][:10])} (rows {list(grp.index[~known][:10])}) "
+                    f"{node_col} {np.asarray(ids[~known][:10]).tolist()} "
+                    f"(rows {grp.index[~known][:10].tolist()}) "
                     f"are not nodes of neuron {nid!r}")
             nodes_out[locs] = ids
         elif mode == "connector":
@@ -180,7 +181,8 @@ def _site(table: pd.DataFrame, side: str, cells: dict, max_snap: float):
             known = np.isin(ids, cmap.index.to_numpy())
             if not known.all():
                 raise UnknownIDError(
-                    f"{conn_col} {list(ids[~known][:10])} (rows {list(grp.index[~known][:10])}) "
+                    f"{conn_col} {np.asarray(ids[~known][:10]).tolist()} "
+                    f"(rows {grp.index[~known][:10].tolist()}) "
                     f"are not connectors of neuron {nid!r}")
             nodes_out[locs] = cmap.loc[ids].to_numpy()
         else:
@@ -245,12 +247,12 @@ def parse_synapse_table(table: pd.DataFrame, cells: dict, *, weight=None, delay=
     # weights and signs
     if "weight" in table.columns:
         w = table["weight"].to_numpy(dtype=float)
-    elif weight is not None:
-        w = np.full(len(table), float(weight))
+    elif weight is not None:                # named here, not as 'weights of rows [...]'
+        w = np.full(len(table), check_number(weight, "weight", unit="µS"))
     else:
         raise ParameterError("synapse table has no 'weight' column (µS); add one or pass weight=")
     if not np.all(np.isfinite(w)):
-        raise ParameterError(f"weights of rows {list(table.index[~np.isfinite(w)][:10])} are NaN/inf")
+        raise ParameterError(f"weights of rows {table.index[~np.isfinite(w)][:10].tolist()} are NaN/inf")
     sign = np.where(w < 0, -1, 1)
     if "sign" in table.columns:
         s = table["sign"].to_numpy(dtype=float)
@@ -280,11 +282,11 @@ def parse_synapse_table(table: pd.DataFrame, cells: dict, *, weight=None, delay=
         out[k] = table[k].to_numpy(dtype=float) if k in table.columns else default
     bad = ~(out["tau1"] > 0) | ~(out["tau2"] > 0)
     if bad.any():
-        raise ParameterError(f"tau1/tau2 must be > 0 ms (rows {list(out.index[bad][:10])})")
+        raise ParameterError(f"tau1/tau2 must be > 0 ms (rows {out.index[bad][:10].tolist()})")
     out["threshold"] = table["threshold"].to_numpy(dtype=float) if "threshold" in table.columns \
         else float(threshold)
     d = table["delay"].to_numpy(dtype=float) if "delay" in table.columns \
-        else np.full(len(table), float(delay))
+        else np.full(len(table), check_number(delay, "delay", low=0.0, unit="ms"))
     out["detect_node"] = out["pre_node"]
     if detect == "root":
         out["detect_node"] = [cells[p]["root"] for p in out["pre"]]
@@ -303,7 +305,9 @@ def parse_synapse_table(table: pd.DataFrame, cells: dict, *, weight=None, delay=
                 extra[m] = pl.loc[out.loc[m, "pre_node"].to_numpy()].to_numpy()
         d = d + extra / (velocity * 1000.0)
     if np.any(d < 0) or not np.all(np.isfinite(d)):
-        raise ParameterError(f"delays must be finite and >= 0 ms (rows {list(out.index[(d < 0)][:10])})")
+        bad = (d < 0) | ~np.isfinite(d)          # NaN rows were left out of the list
+        raise ParameterError(f"delays must be finite and >= 0 ms (rows "
+                             f"{out.index[bad][:10].tolist()})")
     out["delay"] = d
     cols = ["pre", "post", "pre_node", "post_node", "detect_node", "weight", "tau1", "tau2", "e",
             "threshold", "delay", "sign", "pre_snap", "post_snap"]

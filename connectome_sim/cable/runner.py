@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from connectome_sim.engine.cable_run import kernel_notice, run_cable
-from connectome_sim.errors import ParameterError, SimulationError, StabilityError
+from connectome_sim.errors import ParameterError, SimulationError, StabilityError, check_number
 
 from .compile import check_kernels, compile_cell, compile_events
 
@@ -53,8 +53,7 @@ def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, reco
     record_every = int(record_every)
     if record_every < 1:
         raise ParameterError(f"record_every must be >= 1, got {record_every}")
-    if not np.isfinite(v_init):
-        raise ParameterError(f"v_init must be finite (mV), got {v_init}")
+    v_init = check_number(v_init, "v_init", unit="mV")   # np.isfinite('x') raised TypeError
     cc = compile_cell(model, usetable_hh=bool(usetable_hh))
     events, trains = compile_events(model, n_trials, seed, nsteps * dt)
     with kernel_notice(cc.arrays, n_trials):

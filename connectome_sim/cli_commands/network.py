@@ -172,6 +172,11 @@ def run(args: argparse.Namespace) -> int:
                                       label=f"Poisson {args.rate:g} Hz")
             if args.silence:
                 net.silence(coerce_ids(args.silence, net.ids, flag="--silence"))
+            if labels is not None and len(labels) and not labels.index.isin(net.ids).any():
+                # e.g. root IDs of another FlyWire version: every label and rate column NaN
+                raise ValueError(f"--labels {args.labels}: none of its {len(labels)} neuron "
+                                 f"IDs (e.g. {labels.index[:3].tolist()}) is in the edge list "
+                                 f"(e.g. {net.ids[:3].tolist()})")
             if args.group and (labels is None or args.group not in labels.columns):
                 cols = [] if labels is None else list(labels.columns)
                 raise ValueError(f"--group {args.group!r} is not a column of --labels "

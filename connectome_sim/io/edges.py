@@ -300,7 +300,9 @@ def _file_error(path, what: str) -> ParameterError:
 
 
 def _sniff_csv(path: Path, sep: str):
-    """(has_header, first row fields) of a text table; refuses binary files."""
+    """(first row fields, number of leading comment lines) of a text table; refuses binary
+    files.  Only whole lines starting with ``#`` before the table are comments: a ``#``
+    inside a field (``'A#1'``) is part of an ID."""
     import gzip
 
     opener = gzip.open if path.suffix.lower() == ".gz" else open
@@ -318,14 +320,18 @@ def _sniff_csv(path: Path, sep: str):
         if e.start < len(head) - 4:
             raise _file_error(path, "is not UTF-8 text; is it a CSV?") from None
         text = head[:e.start].decode("utf-8")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    raw = text.splitlines()
+    skip = 0                 # leading comment lines ('#' first); '#' inside a field is data
+    while skip < len(raw) and (not raw[skip].strip() or raw[skip].lstrip().startswith("#")):
+        skip += 1
+    lines = [ln for ln in raw[skip:] if ln.strip()]
     if not lines:
         raise _file_error(path, "is empty")
     first = [f.strip().strip('"') for f in lines[0].split(sep)]
     if len(first) < 2:
         raise _file_error(path, f"the first line has {len(first)} field(s) separated by "
                                 f"{sep!r}; an edge list needs at least source and target")
-    return first
+    return first, skip
 
 
 def _is_number(s: str) -> bool:
@@ -348,15 +354,26 @@ def _headerless(first: list[str]) -> bool:
     return 3 <= len(first) <= 4 and _is_number(first[2]) and not _is_number(first[0])
 
 
-def _exact_id_column(path, sep, header, col, name):
+# pandas' default missing-value markers (read_csv's na_values documentation)
+_NA_MARKERS = frozenset({"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                         "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+                         "nan", "null"})
+
+
+def _exact_id_column(path, sep, header, col, name, skip=0):
     """Re-read one ID column as text and convert it exactly (ints or strings, never float)."""
     s = pd.read_csv(path, sep=sep, header=header, usecols=[col], dtype=str,
-                    keep_default_na=False, comment=None).iloc[:, 0]
-    blank = s.str.strip() == ""
+                    keep_default_na=False, comment=None, skiprows=skip,
+                    skipinitialspace=True).iloc[:, 0].str.strip()
+    # the markers pandas reads as missing ('NA', 'null', '#N/A', ...) are what made this
+    # column float: they are missing IDs, not neurons named 'NA' (nor an unparsable number)
+    blank = (s.str.strip() == "") | s.isin(_NA_MARKERS)
     if blank.any():
         rows = np.flatnonzero(blank.to_numpy())[:10].tolist()
+        found = sorted(set(s[blank]) - {""})[:5]
+        marks = f"; missing-value markers {found}" if found else ""
         raise IDError(f"edge list {path}: column {name!r} has no ID on data row(s) {rows} "
-                      "(0-based); every row needs a source and a target")
+                      f"(0-based{marks}); every row needs a source and a target")
     ints = s.str.fullmatch(r"[+-]?\d+")
     if ints.all():
         return as_ids([int(v) for v in s], what=f"column {name!r} of {path}")
@@ -430,11 +447,14 @@ def _read_binary(path, reader, kind):
 
 def _read_text(path: Path, header):
     sep = "\t" if ".tsv" in "".join(path.suffixes).lower() else ","
-    first = _sniff_csv(path, sep)
+    first, skip = _sniff_csv(path, sep)
     if header == "infer":
         header = None if _headerless(first) else 0
     try:
-        df = pd.read_csv(path, sep=sep, header=header, comment="#")
+        # skipinitialspace: 'pre, post' files (a space after each comma) must not make
+        # ' AVAL' and 'AVAL' two neurons; string IDs are stripped below as well
+        df = pd.read_csv(path, sep=sep, header=header, comment=None, skiprows=skip,
+                         skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
         raise _file_error(path, f"cannot be parsed as a {'TSV' if sep == chr(9) else 'CSV'} "
                                 f"table ({str(e).splitlines()[0]})") from None
@@ -451,8 +471,15 @@ def _read_text(path: Path, header):
     for c in (ec_src, ec_tgt):
         if df[c].dtype.kind == "f":
             pos = list(df.columns).index(c)
-            df[c] = _exact_id_column(path, sep, header, pos, str(c))
+            df[c] = _exact_id_column(path, sep, header, pos, str(c), skip)
+        elif df[c].dtype.kind == "O" or isinstance(df[c].dtype, pd.StringDtype):
+            df[c] = _strip_ids(df[c])
     return df
+
+
+def _strip_ids(col: pd.Series) -> pd.Series:
+    """String IDs of a text file without surrounding blanks ('AVAL ' is 'AVAL')."""
+    return col.map(lambda v: v.strip() if isinstance(v, str) else v)
 
 
 def _id_columns(df):
@@ -625,10 +652,14 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
     chem = ~electrical
     if ec.sign is not None:
         sg = column_signs(df[ec.sign], ec.sign)
+        _check_signed_weights(df, ec.weight, w, chem, sg, f"sign column {ec.sign!r}",
+                              "sign_col")
         w = np.where(chem, np.abs(w) * sg, w)
         notes.append(_sign_note(f"sign column {ec.sign!r}", sg[chem]))
     elif ec.nt is not None:
         sg = neurotransmitter_signs(df[ec.nt].to_numpy(), inhibitory_nt)
+        _check_signed_weights(df, ec.weight, w, chem, sg, f"transmitter column {ec.nt!r}",
+                              "nt_col")
         w = np.where(chem, np.abs(w) * sg, w)
         nts = df[ec.nt][chem & (sg < 0)]
         kinds = ", ".join(str(v) for v in pd.unique(nts.dropna())[:6])
@@ -660,6 +691,21 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
     el = EdgeList(src, tgt, w, delay, electrical, ec, notes)
     log.info("%s", "; ".join(notes))
     return el
+
+
+def _check_signed_weights(df, weight_col, w, chem, sg, where, keyword):
+    """Refuse weights that already carry signs which ``sg`` contradicts: |weight| * sign
+    would silently turn an inhibitory row excitatory (or the reverse)."""
+    if weight_col is None:
+        return
+    clash = chem & (w != 0) & (np.sign(w) != sg)
+    if (w[chem] < 0).any() and clash.any():
+        rows = df.index[np.flatnonzero(clash)[:10]].tolist()
+        raise ParameterError(
+            f"weight column {weight_col!r} already has signs (negative weights), and they "
+            f"disagree with the {where} in {int(clash.sum())} row(s), e.g. rows {rows}; "
+            f"pass {keyword}=False to keep the weights' own signs, or give unsigned weights "
+            "(synapse counts) with the sign column")
 
 
 def _presynaptic_nt(neuron_nt: pd.Series, src: np.ndarray) -> np.ndarray:
@@ -720,20 +766,24 @@ def read_neuron_table(table, id_col=None) -> pd.DataFrame:
             df = _read_binary(path, pd.read_parquet, "parquet")
         else:
             sep = "\t" if ".tsv" in suf else ","
-            _sniff_csv(path, sep)
-            head = pd.read_csv(path, sep=sep, nrows=0)
+            _, skip = _sniff_csv(path, sep)
+            opts = dict(sep=sep, skiprows=skip, skipinitialspace=True)
+            head = pd.read_csv(path, nrows=0, **opts)
             col = id_col or _first(head, NEURON_ID_NAMES)
             try:   # the ID column as text, converted exactly below
-                df = pd.read_csv(path, sep=sep, dtype={col: str} if col else None,
-                                 keep_default_na=True)
+                df = pd.read_csv(path, dtype={col: str} if col else None,
+                                 keep_default_na=True, **opts)
             except (pd.errors.ParserError, ValueError) as e:
                 raise ParameterError(f"{where}: cannot be parsed ({e})") from None
             if col is not None and col in df.columns:
-                s = df[col]
+                s = df[col] = _strip_ids(df[col])
                 if s.isna().any():
                     raise IDError(f"{where}: column {col!r} has rows without an ID")
                 if s.str.fullmatch(r"[+-]?\d+").all():
                     df[col] = as_ids([int(v) for v in s], what=f"column {col!r} of {where}")
+                elif s.map(_is_number).all():   # '12.0' is 12 as in edge lists; '7.2E+17'
+                    df[col] = as_ids(pd.to_numeric(s).to_numpy(),  # (Excel) is refused, not
+                                     what=f"column {col!r} of {where}")  # the ID '7.2E+17'
     col = id_col or _first(df, NEURON_ID_NAMES)
     if col is None or col not in df.columns:
         raise ParameterError(f"{where} has no neuron ID column (one of "

@@ -102,8 +102,10 @@ def _lane_bounds(n, T):
 
 
 def _scale_table(net, models):
+    from .edgelist import check_scalar_scale
     from .network import pair_scale
 
+    check_scalar_scale(net)        # set_model may have mixed weight units since it was set
     return np.array([[pair_scale(net, a, b) for b in models] for a in models])
 
 
@@ -258,7 +260,8 @@ def _compile(net, lanes) -> CompiledNetwork:
         indptr, t32, wv, dly, dup = eng.csr(n, es, et, np.ascontiguousarray(w, float),
                                                   np.ascontiguousarray(dly, float), net._dup_merge)
         if dup >= 0:
-            raise ParameterError(f"duplicate edge {net.ids[src[dup]]!r} -> {net.ids[tgt[dup]]!r};"
+            a, b = net.ids[[src[dup], tgt[dup]]].tolist()
+            raise ParameterError(f"duplicate edge {a!r} -> {b!r};"
                                  " use duplicates='sum' to add them up")
     # channels from the target's model and the weight's sign
     exc = np.array([m.synapse_channel(1) for m in models], np.int8)

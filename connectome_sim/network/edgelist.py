@@ -22,6 +22,7 @@ from ..errors import ParameterError
 from ..ids import as_ids, common_ids
 from ..io.edges import load_edge_list
 from .models import get_model
+from .network import check_weight_scale
 
 __all__ = ["build_from_edge_list", "factorize_ids"]
 
@@ -54,6 +55,20 @@ def _delays(_df, delay, _dflt):
     return np.array([d])
 
 
+def check_scalar_scale(net):
+    """One number as ``weight_scale`` is refused when the models of ``net`` take weights in
+    different units (mV for LIF, pS for graded...): the same factor cannot suit both."""
+    ws = net.weight_scale
+    if ws is None or isinstance(ws, dict):
+        return
+    units = {m.weight_unit for m in net._models_in_use()}
+    if len(units) > 1:
+        raise ParameterError(
+            f"weight_scale={ws:g} is ambiguous: this network's models take weights in "
+            f"{sorted(units)}; give a mapping {{model: factor}} or "
+            "{(source model, target model): factor}")
+
+
 def _model_codes(net, model, ids, labels, neurons, model_by):
     """Model of every neuron from a name or a {value: model} mapping."""
     if not isinstance(model, dict):
@@ -77,6 +92,11 @@ def _model_codes(net, model, ids, labels, neurons, model_by):
     codes = np.full(len(ids), -1, np.int16)
     uk, inv = np.unique(np.asarray(keys, dtype=object).astype(str), return_inverse=True)
     str_map = {str(k): m for k, m in mapping.items()}
+    unused = [k for k in mapping if str(k) not in set(uk.tolist())]
+    if unused:          # a typo would otherwise send those neurons to the default silently
+        raise ParameterError(
+            f"from_edge_list: model mapping key(s) {unused[:10]} match no neuron's "
+            f"{model_by} (values present: {uk[:10].tolist()}{' ...' if uk.size > 10 else ''})")
     for u, key in enumerate(uk):
         m = str_map.get(key, default)
         if m is not None:
@@ -84,7 +104,7 @@ def _model_codes(net, model, ids, labels, neurons, model_by):
     if (codes < 0).any():
         miss = np.flatnonzero(codes < 0)[:5]
         raise ParameterError(
-            f"from_edge_list: no model for neuron(s) {list(np.asarray(ids)[miss])} (their "
+            f"from_edge_list: no model for neuron(s) {np.asarray(ids)[miss].tolist()} (their "
             f"{model_by} is {[keys[i] for i in miss]}); add these values to the model mapping "
             "or a default under the key '*'")
     return codes
@@ -101,6 +121,7 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
     def stage(name):
         stages.append((name, time.perf_counter()))
 
+    check_weight_scale(weight_scale)                    # before the (long) read
     if duplicates not in ("sum", "raise"):
         raise ParameterError(f"duplicates must be 'sum' or 'raise', got {duplicates!r}")
     if isinstance(delay, str):
@@ -156,17 +177,7 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
                 rows = np.flatnonzero(net._model_of == net._models.index(m))
                 vals = v if not np.ndim(v) else np.asarray(v)[rows]
                 net._set_params_rows(m, rows, {k: vals}, uniq[rows])
-    if isinstance(weight_scale, (int, float, np.number)):
-        units = {m.weight_unit for m in net._models_in_use()}
-        if len(units) > 1:
-            raise ParameterError(
-                f"weight_scale={weight_scale} is ambiguous: this network's models take weights "
-                f"in {sorted(units)}; give a mapping {{model: factor}} or "
-                "{(source model, target model): factor}")
-        if not np.isfinite(weight_scale):
-            raise ParameterError(f"weight_scale must be finite, got {weight_scale}")
-    elif weight_scale is not None and not isinstance(weight_scale, dict):
-        raise ParameterError(f"weight_scale must be a number or a dict, got {weight_scale!r}")
+    check_scalar_scale(net)
     stage("neurons")
     d = el.delay if el.delay is not None else _delays(None, delay, None)
     if d is None:           # each target model's default delay
@@ -184,7 +195,8 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
             d = d[chem]
     indptr, tgt, cnt, dd, dup = eng.csr(n, s_code, t_code, w, d, duplicates == "sum")
     if dup >= 0:
-        raise ParameterError(f"duplicate edge {uniq[s_code[dup]]!r} -> {uniq[t_code[dup]]!r}; "
+        a, b = uniq[[s_code[dup], t_code[dup]]].tolist()
+        raise ParameterError(f"duplicate edge {a!r} -> {b!r}; "
                              "use duplicates='sum' to add them up")
     net._csr = (indptr, tgt, cnt, dd)
     stage("csr")

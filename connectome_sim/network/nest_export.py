@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, StabilityError, check_number
 from ..stimuli import make_rng
 
 __all__ = ["to_nest", "run_nest", "NestNetwork", "SUPPORTED_MODELS"]
@@ -201,6 +201,8 @@ def to_nest(net, duration: float = 1000.0, dt: float = 0.1, seed: int | None = N
                              "for hh_psc_alpha_gap neurons, so they cannot be exported")
     if net.n_neurons == 0:
         raise ParameterError("to_nest: the network has no neurons")
+    dt = check_number(dt, "dt", low=0.0, strict=True, unit="ms")      # NEST: KernelException
+    duration = check_number(duration, "duration", low=0.0, strict=True, unit="ms")
     nest = _import_nest()
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 31))
@@ -244,6 +246,10 @@ def to_nest(net, duration: float = 1000.0, dt: float = 0.1, seed: int | None = N
     tgt = comp.tgt.astype(np.int64)
     w = comp.w * syn_scale[tgt]
     keep = comp.w != 0.0
+    if keep.any() and delay[keep].min() < dt - 1e-9:   # our engine refuses these; NEST would
+        raise StabilityError(                         # lengthen them to dt without a word
+            f"to_nest: dt = {dt:g} ms is larger than the shortest synaptic delay "
+            f"({delay[keep].min():g} ms); use dt <= the smallest delay")
     if keep.any():
         spec = {"weight": w[keep], "delay": np.maximum(np.round(delay[keep] / dt) * dt, dt)}
         if nmodel == "iaf_psc_exp_multisynapse":

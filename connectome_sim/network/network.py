@@ -11,10 +11,13 @@ synapse counts, converted per (source model, target model) pair as described in
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from ..errors import IDError, ParameterError
+from ..errors import IDError, ParameterError, check_number
 from ..ids import as_ids, common_ids, lookup
 from ..io.edges import INHIBITORY_NT
 from ..multiscale.spec import CableMixin, default_options
@@ -57,6 +60,42 @@ def pair_scale(net, src, tgt) -> float:
     if tgt.name == "graded":
         return float(net.g_syn)
     return float(tgt.weight_scale)
+
+
+def check_weight_scale(value):
+    """``weight_scale`` checked where it is given: None, a finite number >= 0 (signs come from
+    the edge list), or a mapping whose keys name registered models (``'LIF'``, or a pair
+    ``('graded', 'LIF')``; model classes are taken by name) and whose values are such numbers.
+    A key naming no model would never match and be ignored without a word."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        from .models import available_models
+        from .models.base import PointModel
+
+        names = available_models()
+        out = {}
+        for key, v in value.items():
+            parts = key if isinstance(key, tuple) else (key,)
+            norm = [p.name if isinstance(p, type) and issubclass(p, PointModel) else p
+                    for p in parts]
+            if len(parts) > 2 or any(not isinstance(p, str) or p not in names for p in norm):
+                raise ParameterError(
+                    f"weight_scale: key {key!r} names no point model, so it would never be "
+                    f"used; keys are a model name or a (source model, target model) pair of "
+                    f"{names}")
+            k = tuple(norm) if isinstance(key, tuple) else norm[0]
+            out[k] = check_number(v, f"weight_scale[{key!r}]", low=0.0)
+        return out
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
+        raise ParameterError(f"weight_scale must be a number or a dict, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ParameterError(f"weight_scale must be finite, got weight_scale={value}")
+    if v < 0:
+        raise ParameterError(f"weight_scale must be >= 0 (the signs come from the edge list's "
+                             f"weights, sign or transmitter columns), got weight_scale={value}")
+    return v
 
 
 def _float_ids(ids) -> bool:
@@ -105,23 +144,55 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         self._e = []                             # connect() chunks (src, tgt, w, delay, unit models)
         self._g = []                             # gap chunks (a, b, value, is_count)
         self._dup_merge = True
-        self.weight_scale = None                 # number or {model / (src, tgt): factor}
-        self.g_syn = float(g_syn)
-        self.g_gap = float(g_gap)
-        self.gap_weight = float(gap_weight)
-        self.graded_current = float(graded_current)
+        self._version = 0                        # bumped by every change of the compiled network
+        self._weight_scale = None                # number or {model / (src, tgt): factor}
+        self.g_syn = g_syn                       # (properties: checked, and a change recompiles)
+        self.g_gap = g_gap
+        self.gap_weight = gap_weight
+        self.graded_current = graded_current
         self.max_memory = max_memory
         self._stimuli = []
         self._stim_uses = np.zeros(0, np.int64)  # stimuli already driving each neuron (RNG keys)
         self._currents = []
         self._record_rows = []
-        self._version = 0                        # bumped by every change of the compiled network
         self._compiled = None                    # (version, lanes, CompiledNetwork)
         self.result = None                       # NetworkResult of the last run
         self._resume = None                      # RunState to continue (load_state)
         self._engine_state = None                # live engine state after a run (save_state)
         self._cable = {}                         # row -> CableSpec (add_cable_neuron)
         self._cable_opts = default_options()     # cable-engine settings (set_cable_options)
+
+    # ------------------------------------------------------------------ conversion factors
+    # Read when the network is compiled: a change must recompile it (a plain attribute set
+    # after a run was silently ignored by the cached compiled network), and is checked here.
+    @property
+    def weight_scale(self):
+        """Factor from edge-list weights to the targets' weight units (see :func:`pair_scale`):
+        None, a number >= 0, or ``{model name or (source, target) names: factor}``."""
+        return self._weight_scale
+
+    @weight_scale.setter
+    def weight_scale(self, value):
+        self._weight_scale = check_weight_scale(value)
+        self._changed()
+
+    def _factor(name, doc):
+        def get(self):
+            return getattr(self, "_" + name)
+
+        def put(self, value):
+            setattr(self, "_" + name, check_number(value, name, low=0.0))
+            if hasattr(self, "_version"):
+                self._changed()
+
+        return property(get, put, doc=doc)
+
+    g_syn = _factor("g_syn", "pS per synapse of chemical synapses onto graded neurons (>= 0).")
+    g_gap = _factor("g_gap", "pS per synapse of gap junctions between graded neurons (>= 0).")
+    gap_weight = _factor("gap_weight", "µS per synapse of the other gap junctions (>= 0).")
+    graded_current = _factor("graded_current", "nA per synapse at full activation, graded "
+                                               "neurons onto other models (>= 0).")
+    del _factor
 
     # ------------------------------------------------------------------ description
     @property
@@ -253,8 +324,15 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         old = self._labels if self._labels is not None else \
             self._ids.astype(str).to_numpy().astype(object)
         if isinstance(labels, (dict, pd.Series)):
-            get = labels.get
-            lab = np.array([get(i, str(i)) for i in new], dtype=object)
+            get, miss = labels.get, object()
+            found = [get(i, miss) for i in new]
+            if len(labels) and all(v is miss for v in found):   # e.g. '1' keys for IDs 1
+                raise ParameterError(
+                    f"labels: none of its {len(labels)} keys (e.g. {list(labels.keys())[:3]}) "
+                    f"is a neuron ID of these neurons (e.g. {new[:3].tolist()}); key the labels "
+                    "by the IDs themselves (integers or strings as in the edge list)")
+            lab = np.array([str(i) if v is miss else v for i, v in zip(new, found)],
+                           dtype=object)
         elif labels is None:
             lab = new.astype(str).to_numpy().astype(object)
         elif isinstance(labels, str):

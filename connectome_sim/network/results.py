@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, SimulationError
+from ..errors import ParameterError, SimulationError, check_number, check_whole
 
 __all__ = ["NetworkResult", "ResultsMixin"]
 
@@ -297,6 +297,10 @@ class ResultsMixin:
         """
         self._need_run()
         res = self.result
+        if trial is not None:       # a trial that was not run gave all-zero counts
+            check_whole(trial, "trial", high=res.n_trials - 1)
+        if rolling_window is not None:      # in bins; 0 or None: no rolling mean
+            check_whole(rolling_window, "rolling_window")
         sp = res.spikes if trial is None else res.spikes[res.spikes.trial == trial]
         ids = self.ids if subset is None else self.ids[self._rows(subset, "subset")]
         n_tr = 1 if trial is not None else res.n_trials
@@ -328,8 +332,11 @@ class ResultsMixin:
         """Mean and sd over trials of each neuron's firing rate (Hz) in [start, stop) ms."""
         self._need_run()
         res = self.result
-        start = res.t_start if start is None else float(start)
-        stop = res.duration if stop is None else float(stop)
+        # a window reaching outside the run would divide its spikes by time not simulated
+        start = res.t_start if start is None else check_number(
+            start, "start", low=res.t_start, high=res.duration, unit="ms (within the last run)")
+        stop = res.duration if stop is None else check_number(
+            stop, "stop", low=res.t_start, high=res.duration, unit="ms (within the last run)")
         if not stop > start:
             raise ParameterError(f"firing_rates: stop ({stop}) must be after start ({start}) ms")
         ids = self.ids if subset is None else self.ids[self._rows(subset, "subset")]

@@ -225,17 +225,21 @@ class EngineRun:
         #: caller, see run_trials); None: one after the other
         self.overlap = None
         L = comp.n_lanes
+        N = comp.n
+        # charged before they are allocated: a delay of 1e9 ms (or dt = 1e-9 ms) asked numpy
+        # for terabytes and died with a MemoryError instead of naming the budget
+        self.rec_rows = np.asarray(net._record_rows, np.int64)
+        self._charge(8 * self.n_slots * (L * 256 * (2 + bool(comp.lane_event.any()))
+                                         + (N if comp.cx_rows.size else 0)) + 4096 * 12)
         self.rb = np.empty((L, self.n_slots, 256, 2), np.int64)
         self.rb_n = np.zeros((L, self.n_slots), np.int64)
         self.rb_t = np.empty((L, self.n_slots, 256) if comp.lane_event.any() else (0, 0, 0))
         self.sp_i = np.empty(4096, np.int32)
         self.sp_t = np.empty(4096)
         self.n_sp = 0
-        N = comp.n
         self.cring = np.zeros((self.n_slots, N) if comp.cx_rows.size else (self.n_slots, 0))
         self.xgap = np.zeros((2, N if comp.xg_a.size else 0))
         self.vx = np.zeros(N if comp.xg_a.size else 0)
-        self._charge(self.rb.nbytes + self.rb_t.nbytes + self.cring.nbytes + 4096 * 12)
         # inputs
         if stims is None:
             t, rows, w, c = stim_events(net, seed, trial, k_end * dt,
@@ -243,10 +247,9 @@ class EngineRun:
         else:
             t, rows, w, c = stims
         ck, crow, camp = current_events(net, dt, k_end)
-        rec_rows = np.asarray(net._record_rows, np.int64)
-        self.rec_rows = rec_rows
+        rec_rows = self.rec_rows
+        self._charge(8 * max(k_end - k0, 0) * rec_rows.size)
         self.rec = np.zeros((max(k_end - k0, 0), rec_rows.size))
-        self._charge(self.rec.nbytes)
         self.rec_k0 = k0
         pinned_rows = np.concatenate([crow, rec_rows])
         self.parallel = parallel
@@ -265,8 +268,9 @@ class EngineRun:
                 f"trial {self.trial}: this run needs more than its memory budget "
                 f"({_fmt_bytes(self.budget)}) before it starts (records of "
                 f"{self.rec_rows.size if hasattr(self, 'rec_rows') else 0} neurons over "
-                f"{self.k_end - self.k0} steps, event queue, spike buffers); record fewer "
-                "neurons or a shorter run, or raise max_memory=")
+                f"{self.k_end - self.k0} steps, event queue of {self.n_slots} steps = longest "
+                f"delay / dt, spike buffers); record fewer neurons, run shorter, shorten the "
+                "longest delay or lengthen dt, or raise max_memory=")
 
     def _group(self, gi, g, t, rows, w, c, ck, crow, camp, rec_rows, pinned_rows, v_init,
                states, deliveries):
@@ -625,17 +629,19 @@ def run_trials(net, duration, dt, seed, n_trials, v_init, max_spikes, budget, th
     overlap = cable is not None and n_trials == 1 and not cable.opts["parallel"] and \
         (os.cpu_count() or 1) > 1 and (threads is None or int(threads) > 1)
 
-    def one(trial, lanes=lanes):
+    def make_run(trial, lanes=lanes):
         comp = compile_network(net, lanes)
         try:
-            run = EngineRun(net, comp, dt, 0, n_steps, seed, trial, v_init, max_spikes,
-                            per_trial, cable=cable)
+            return EngineRun(net, comp, dt, 0, n_steps, seed, trial, v_init, max_spikes,
+                             per_trial, cable=cable)
         except RuntimeError as exc:
             if str(exc) != "parallel lock busy":
                 raise
             comp = compile_network(net, {})
-            run = EngineRun(net, comp, dt, 0, n_steps, seed, trial, v_init, max_spikes,
-                            per_trial, cable=cable)
+            return EngineRun(net, comp, dt, 0, n_steps, seed, trial, v_init, max_spikes,
+                             per_trial, cable=cable)
+
+    def advance(run):
         par = any(gs.kern is not None and gs.kern.what.endswith("parallel)")
                   for gs in run.groups)
         with contextlib.ExitStack() as stack:
@@ -647,8 +653,17 @@ def run_trials(net, duration, dt, seed, n_trials, v_init, max_spikes, budget, th
             run.overlap = None
         return run
 
+    first = make_run(0)
     if n_trials == 1:
-        return [one(0)]
+        return [advance(first)]
+    # every trial's queue, records and spikes are kept until the result is built: the whole
+    # run must fit the budget (n_trials=1e8 grew until the machine ran out of memory)
+    if first.used * n_trials > budget:
+        raise SimulationError(
+            f"n_trials={n_trials}: the trials would keep more than the run's memory budget "
+            f"({_fmt_bytes(budget)}; {_fmt_bytes(first.used)} per trial before any spike: "
+            "event queue, records, spike buffers); run fewer trials per call, record fewer "
+            "neurons, or raise max_memory=")
     workers = min(n_trials, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as ex:
-        return list(ex.map(one, range(n_trials)))
+        return list(ex.map(lambda t: advance(first if t == 0 else make_run(t)), range(n_trials)))

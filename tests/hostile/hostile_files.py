@@ -18,3 +18,22 @@ def write(folder, name, content):
     else:
         p.write_bytes(data)
     return p
+
+
+def fails(argv, capsys, culprit):
+    """Run the CLI in-process, expect exit 2 and one ``connectome-sim: error:`` line (no
+    traceback) matching ``culprit`` (regex); return that line."""
+    import re
+
+    import pytest
+
+    from connectome_sim.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2, err
+    line = [ln for ln in err.splitlines() if ln.startswith("connectome-sim: error: ")]
+    assert line and "Traceback" not in err, err
+    assert re.search(culprit, line[-1]), line[-1]
+    return line[-1]

@@ -17,21 +17,7 @@ from connectome_sim.cli import main
 from connectome_sim.cli_commands._util import speak
 from connectome_sim.errors import in_callers_words
 
-from hostile_files import FW, write
-
-
-def fails(argv, capsys, culprit):
-    """Run the CLI, expect exit 2 and one error line matching ``culprit`` (regex)."""
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    err = capsys.readouterr().err
-    assert e.value.code == 2, err
-    line = [ln for ln in err.splitlines() if ln.startswith("connectome-sim: error: ")]
-    assert line, err
-    assert "Traceback" not in err
-    import re
-    assert re.search(culprit, line[-1]), line[-1]
-    return line[-1]
+from hostile_files import FW, fails, write
 
 
 @pytest.fixture
