@@ -38,6 +38,22 @@ def test_demo_writes_every_file(tmp_path, capsys):
     assert len(rates) == 302
     driven = rates.loc[["ALML", "ALMR", "AVM", "PLML", "PLMR", "PVM"], "rate_mean_Hz"]
     assert (driven > 100).all()  # 150 Hz Poisson drive with a suprathreshold weight
+    # the README's first command can be run again: the demo replaces its own earlier files
+    before = (out / "celegans_rates.csv").stat().st_mtime_ns
+    assert main(["demo", "--out", str(out), "--duration", "50", "--trials", "1", "--quiet"]) == 0
+    assert (out / "celegans_rates.csv").stat().st_mtime_ns != before
+
+
+def test_demo_keeps_files_it_did_not_write(tmp_path, capsys):
+    # a folder holding a file of the demo's name that no demo wrote is refused without --force
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "celegans_rates.csv").write_text("my own table\n")
+    from hostile.hostile_files import fails
+
+    fails(["demo", "--out", str(out), "--duration", "50", "--trials", "1"], capsys,
+          r"already holds celegans_rates\.csv; pass --force")
+    assert (out / "celegans_rates.csv").read_text() == "my own table\n"
 
 
 def test_quiet_prints_nothing(tmp_path, capsys):

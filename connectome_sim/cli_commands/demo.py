@@ -171,9 +171,16 @@ OUTPUTS = ("neuron_traces.html", "neuron_skeleton_voltage.html", "neuron_spikes.
            "celegans_rates.csv", "celegans_spikes.parquet")
 
 
+MARKER = ".connectome_sim_demo"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the demo; returns the exit code."""
-    out = prepare_out(args.out, OUTPUTS, args.force)
+    # a folder a previous demo wrote (it leaves a marker) is the demo's own: rerunning the
+    # README's first command replaces its files; anything else needs --force
+    marker = Path(args.out) / MARKER
+    out = prepare_out(args.out, OUTPUTS, args.force or marker.is_file())
+    marker.write_text("written by connectome-sim demo; a new demo run replaces the files here\n")
     st = Stages(["neuron", "network"], quiet=args.quiet, title="connectome-sim demo")
     try:
         with st.stage("compartment model: DA1 projection neuron"):
