@@ -11,39 +11,53 @@ with the now warm caches.
 Cases (all on shipped data):
 
 ``import``  ``import connectome_sim`` and the public names
+``navis``   ``import navis`` alone: the part of ``hh`` that is navis's import, not ours
 ``hh``      the first hh cable run: hemibrain example neuron 1 (µm, soma node 20, res 10),
             hh + pas on every segment, IClamp 0.1 nA at the soma, 100 ms at dt 0.025 ms
+``hh_swc``  the same run on the same neuron read from the shipped SWC file (navis not imported)
 ``lif``     the first LIF network run: the shipped C. elegans connectome as Shiu et al.'s
             LIF, Poisson input to the six touch receptor neurons at 150 Hz, 1000 ms
 ``demo``    ``connectome-sim demo`` (both of the above plus figures and tables)
 
-Targets (fresh caches): hh <= 8 s, lif <= 8 s.
-Run: ``python benchmarks/bench_first_run.py [--cases hh lif demo import]``.
+Targets (fresh caches): hh <= 8 s, lif <= 8 s.  Besides wall time, the CPU time of each
+process (user + system) is printed: on a machine shared with other work it varies much less
+than wall time (both grow with load; the load averages are printed before and after).
+Run: ``python benchmarks/bench_first_run.py [--cases import navis hh hh_swc lif demo]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 
+_HH = (
+    "m.Ra, m.cm = 266.1, 0.8\n"
+    "m.insert('pas', g=1 / 20800, e=-60)\n"
+    "m.insert('hh')\n"
+    "m.add_voltage_record(soma)\n"
+    "m.inject_current_pulse(soma, start=5, duration=90, current=0.1)\n"
+    "m.run_simulation(100, v_init=-60)\n"
+    "assert m.records['v'].shape[0] > 100\n")
+
 CASES = {
     "import": "import connectome_sim as cs\ncs.CompartmentModel, cs.PointNetwork\n",
+    "navis": "import navis\n",
     "hh": (
         "from connectome_sim.datasets import example_neuron\n"
         "from connectome_sim.cable import CompartmentModel\n"
         "n = example_neuron(1)\n"
-        "m = CompartmentModel(n, res=10)\n"
-        "m.Ra, m.cm = 266.1, 0.8\n"
-        "m.insert('pas', g=1 / 20800, e=-60)\n"
-        "m.insert('hh')\n"
-        "m.add_voltage_record(n.soma)\n"
-        "m.inject_current_pulse(n.soma, start=5, duration=90, current=0.1)\n"
-        "m.run_simulation(100, v_init=-60)\n"
-        "assert m.records['v'].shape[0] > 100\n"),
+        "m, soma = CompartmentModel(n, res=10), n.soma\n" + _HH),
+    # the file is navis example neuron 1 rerooted at its soma and renumbered: the soma is node 1
+    "hh_swc": (
+        "from connectome_sim.datasets import data_dir\n"
+        "from connectome_sim.cable import CompartmentModel\n"
+        "f = data_dir() / 'morphologies' / 'hemibrain_1734350788_soma_root.swc'\n"
+        "m, soma = CompartmentModel(str(f), res=10), 1\n" + _HH),
     "lif": (
         "from connectome_sim.datasets import load_celegans\n"
         "from connectome_sim.network import PointNetwork\n"
@@ -55,29 +69,40 @@ CASES = {
 }
 
 
-def run_case(name: str, env: dict, out_dir: str) -> float:
+def _cpu_children() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_case(name: str, env: dict, out_dir: str) -> tuple[float, float]:
+    """Wall and CPU time (s) of one fresh process running case ``name``."""
     if name == "demo":
         cmd = [sys.executable, "-m", "connectome_sim.cli", "demo", "--out",
                os.path.join(out_dir, f"demo_{time.time_ns()}")]
     else:
         cmd = [sys.executable, "-c", CASES[name]]
-    t0 = time.perf_counter()
+    c0, t0 = _cpu_children(), time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, _cpu_children() - c0
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-4000:])
         raise SystemExit(f"case {name!r} failed (exit {proc.returncode})")
-    return dt
+    return dt, cpu
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cases", nargs="+", default=["import", "hh", "lif", "demo"],
+    ap.add_argument("--cases", nargs="+",
+                    default=["import", "navis", "hh", "hh_swc", "lif", "demo"],
                     choices=list(CASES))
     args = ap.parse_args(argv)
+    import connectome_sim
+
     print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  "
-          f"load: {os.getloadavg()[0]:.2f}")
-    print(f"{'case':8s} {'fresh caches (s)':>17s} {'warm caches (s)':>16s}")
+          f"connectome_sim: {os.path.dirname(connectome_sim.__file__)}")
+    print("load averages (1, 5, 15 min) before: "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"{'case':8s} {'fresh caches: wall / CPU (s)':>29s} {'warm caches: wall / CPU (s)':>29s}")
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.cases:
             cache = tempfile.mkdtemp(dir=tmp)
@@ -85,7 +110,10 @@ def main(argv=None):
                        NUMBA_CACHE_DIR=os.path.join(cache, "numba"), MPLBACKEND="Agg")
             cold = run_case(name, env, tmp)
             warm = run_case(name, env, tmp)
-            print(f"{name:8s} {cold:17.1f} {warm:16.1f}", flush=True)
+            print(f"{name:8s} {cold[0]:20.1f} / {cold[1]:5.1f} {warm[0]:20.1f} / {warm[1]:5.1f}",
+                  flush=True)
+    print("load averages (1, 5, 15 min) after: "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -178,3 +178,21 @@ def test_warmup_compiles_and_refuses_unknown_models(capsys):
         main(["warmup", "--models", "LIF", "Foo"])
     assert exc.value.code == 2
     assert "--models: unknown model(s) ['Foo']" in capsys.readouterr().err
+
+
+def test_warmup_covers_the_plain_single_cell_kernel(tmp_path):
+    # a cell with current clamps only (the tutorial's first run) uses the kernel variant
+    # without events: after `warmup` it must not compile.  Fresh process, shared cache:
+    # the entry points warmup calls are loaded (or compiled), and only those.
+    import subprocess
+    import sys
+
+    code = ("from connectome_sim.cable.runner import warmup\n"
+            "from connectome_sim.engine.cable_codegen import kernel_module\n"
+            "warmup()\n"
+            "k = kernel_module()\n"
+            "print(sorted(n for n in dir(k) if n.startswith('advance_')"
+            " and getattr(k, n).signatures))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "'advance_basic_'" in out and "'advance_basic_events_'" in out, out

@@ -122,8 +122,8 @@ def _spikes_frame(dets, out, dt, n_trials):
 def warmup(trials: bool = False) -> float:
     """Compile (or load) the cable kernels a first run needs, so that it starts at once.
 
-    Runs a three-compartment model with hh, a synapse and a spike detector for 1 ms (single
-    cell) and a two-cell circuit with a gap junction and a dipole record (the kernel's
+    Runs a three-compartment model with hh and a current clamp for 1 ms (single cell), again
+    with a synapse and a spike detector (the kernel's variant with events), and a two-cell circuit with a gap junction and a dipole record (the kernel's
     variant with membrane currents); with ``trials`` also the trials-in-parallel entry point.
     Prints the usual one-line compile notice when something is compiled.  Meant for
     ``connectome-sim warmup`` or an install step; results are discarded.
@@ -151,10 +151,11 @@ def warmup(trials: bool = False) -> float:
     m.insert("pas")
     m.insert("hh")
     m.add_voltage_record(3)
+    m.inject_current_pulse(1, start=0.1, duration=0.5, current=0.1)
+    m.run_simulation(1.0)           # the kernel of a cell with current clamps only
     m.add_spike_detector(3)
     m.add_synaptic_input(2, start=0.1)
-    m.inject_current_pulse(1, start=0.1, duration=0.5, current=0.1)
-    m.run_simulation(1.0)
+    m.run_simulation(1.0)           # ... and with synapses and spike detectors
     if trials:
         m.run_simulation(1.0, n_trials=2, seed=0)
     c = Circuit({1: nodes, 2: nodes}, res=10)

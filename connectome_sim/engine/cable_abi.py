@@ -39,14 +39,16 @@ generated module's hash.  Units: mV, ms, µS, nA, °C.
 
 from __future__ import annotations
 
+import ctypes
 import math
 
+import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
 __all__ = ["MECH_SIG", "SETUP", "INIT", "STATES", "PAD", "ABI_VERSION",
-           "call_mechanism_", "vexp_", "vexp_range_"]
+           "call_mechanism_", "setup_mechanisms", "init_mechanisms", "vexp_", "vexp_range_"]
 
 #: Bump when the signature, the modes or the layout change (it is part of every generated
 #: module's source, hence of its cache key).
@@ -102,6 +104,62 @@ def call_mechanism_(typingctx, addr, mode, n, npad, ld, v, comp, comp_off, par, 
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+# ----------------------------------------------------------------------------- from Python
+# The once-per-run and once-per-trial calls (SETUP, INIT) go through ctypes: compiling them
+# as kernels of their own cost more than half a second on a first run, for a loop over a few
+# mechanisms and cells.  Same entry points, same arguments, hence the same bits.
+_C_SIG = ctypes.CFUNCTYPE(None, *[ctypes.c_int64] * 5, *[ctypes.c_void_p] * 7,
+                          ctypes.c_double, ctypes.c_double)
+_ENTRIES: dict = {}
+
+
+def _entry(addr: int):
+    fn = _ENTRIES.get(addr)
+    if fn is None:
+        fn = _ENTRIES[addr] = _C_SIG(int(addr))
+    return fn
+
+
+def _ptr(a, off=0):
+    if not a.flags.c_contiguous:
+        raise ValueError("mechanism arrays must be C-contiguous")
+    return a.ctypes.data + int(off) * a.itemsize
+
+
+def setup_mechanisms(m_info, m_blk, m_comp, m_par, m_glob, dt: float, celsius: float,
+                     v0) -> None:
+    """Mode SETUP of every mechanism (columns of ``m_info``: entry point, row stride, offsets
+    in comp, par, state and glob): fill each one's per-run constants in ``m_glob`` for ``dt``
+    (ms) and ``celsius`` (°C).  ``v0`` (mV, float64) stands for the arrays SETUP does not read."""
+    v0 = np.ascontiguousarray(v0, np.float64)
+    pv = _ptr(v0)
+    for j in range(m_info.shape[1]):
+        _entry(m_info[0, j])(SETUP, 0, 0, int(m_info[1, j]), v0.shape[0], pv, _ptr(m_comp),
+                             _ptr(m_par), pv, pv, pv, _ptr(m_glob, m_info[5, j]), float(dt),
+                             float(celsius))
+
+
+def init_mechanisms(m_info, m_blk, m_comp, m_par, m_glob, n_cells: int, dt: float,
+                    celsius: float, v, st, dd, rhs) -> None:
+    """Mode INIT of every mechanism on each cell's block: the states at steady state for ``v``
+    (mV), their conductances (µS) added to ``dd`` and currents (nA) to ``rhs`` (``m_blk``
+    rows: first slot, real and padded instances of each mechanism in each cell)."""
+    for a in (v, st, dd, rhs):
+        if a.dtype != np.float64:
+            raise ValueError("mechanism state arrays must be float64")
+    pv, pd, pr = _ptr(v), _ptr(dd), _ptr(rhs)
+    for c in range(n_cells):
+        for j in range(m_info.shape[1]):
+            npad = int(m_blk[2, j, c])
+            if npad > 0:
+                lo = int(m_blk[0, j, c])
+                _entry(m_info[0, j])(INIT, int(m_blk[1, j, c]), npad, int(m_info[1, j]),
+                                     v.shape[0], pv, _ptr(m_comp, m_info[2, j] + lo),
+                                     _ptr(m_par, m_info[3, j] + lo), _ptr(st, m_info[4, j] + lo),
+                                     pd, pr, _ptr(m_glob, m_info[5, j]), float(dt),
+                                     float(celsius))
 
 
 @intrinsic

@@ -523,9 +523,8 @@ class CableRun:
         self.parallel = bool(parallel)
         self.step = 0
         self.alive = np.ones(self.n_trials, bool)
-        kern = self.kernel
-        with first_call(kern, "setup_", "cable kernel (set-up)"):
-            kern.setup_(*[named[a] for a in _MECH], self.S.dt, self.S.celsius, self.S.v0)
+        cable_abi.setup_mechanisms(*[named[a] for a in _MECH], self.S.dt, self.S.celsius,
+                                   self.S.v0)
         self._named = named
         self._initialised = False
         self._own_events = False            # add_events copies the event arrays first
@@ -533,7 +532,7 @@ class CableRun:
     def _init(self):
         """Every trial at t = 0: v = v0, the quiet factors, the first right-hand side, the
         mechanisms' states at steady state (their conductances added), event pointers."""
-        S, st, kern = self.S, self.state, self.kernel
+        S, st = self.S, self.state
         st["v"][:] = S.v0
         st["dd"][:] = S.dstat
         st["invd"][:] = S.invd0
@@ -546,9 +545,9 @@ class CableRun:
                                                 / S.gr_par[:, 3]))
         named = self._named
         for tr in range(self.n_trials):
-            with first_call(kern, "init_mechanisms_", "cable kernel (initialisation)"):
-                kern.init_mechanisms_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius,
-                                      st["v"][tr], st["st"][tr], st["dd"][tr], st["rhs"][tr])
+            cable_abi.init_mechanisms(*[named[a] for a in _MECH], len(S.cell_ptr) - 1, S.dt,
+                                      S.celsius, st["v"][tr], st["st"][tr], st["dd"][tr],
+                                      st["rhs"][tr])
         self._initialised = True
 
     def advance(self, n: int) -> "CableRun":
@@ -753,12 +752,9 @@ def mechanism_conductance(mech, par: np.ndarray, v: float, celsius: float = 6.3)
                       mechs=[MechanismArrays(mech, np.arange(m), np.asarray(par, _F))])
     S, info = prepare(arr, EventArrays.empty(1), 0.025, float(v), celsius=celsius)
     dd, rhs = np.zeros(m), np.zeros(m)
-    kern = kernel_module()
     named = packed(S) | S._asdict()
-    with first_call(kern, "setup_", "cable kernel (set-up)"):
-        kern.setup_(*[named[a] for a in _MECH], S.dt, S.celsius, S.v0)
-    with first_call(kern, "init_mechanisms_", "cable kernel (initialisation)"):
-        kern.init_mechanisms_(*[named[a] for a in _MECH], S.cell_ptr, S.dt, S.celsius,
+    cable_abi.setup_mechanisms(*[named[a] for a in _MECH], S.dt, S.celsius, S.v0)
+    cable_abi.init_mechanisms(*[named[a] for a in _MECH], len(S.cell_ptr) - 1, S.dt, S.celsius,
                               S.v0.copy(), np.zeros(info["n_state"]), dd, rhs)
     return dd[np.argsort(info["order"])]
 
@@ -838,22 +834,20 @@ def kernel_notice(arr: CableArrays, n_trials: int = 1, parallel: bool = True,
     long it took.  ``records_membrane``: the run records membrane currents, dipoles or
     extracellular potentials (the kernel's "full" variant).
     """
-    kern = kernel_module()
     var = "full" if (records_membrane or len(arr.gj_a) or len(arr.gr_pre)) else "basic"
     if len(arr.det_comp) or len(arr.syn_comp):
         var += "_events"
     cells = arr.cell_ptr is not None and len(arr.cell_ptr) > 2
-    if linearise:
-        entries = ["setup_", "init_mechanisms_"]
-    else:
-        entries = ["setup_", "init_mechanisms_",
-                   f"advance_{var}{'_cells_parallel' if parallel and cells else ''}_"]
+    # (set-up and initialisation call the mechanisms' entry points from Python: only the
+    # mechanisms and the time loop compile)
+    entries = [] if linearise else [
+        f"advance_{var}{'_cells_parallel' if parallel and cells else ''}_"]
     fresh = []
     for m in arr.mechs:
         if m.mechanism.name not in fresh and m.mechanism not in _READY \
                 and not mechanism_cached(m.mechanism):
             fresh.append(m.mechanism.name)
-    if any(f not in _READY and not is_compiled(kern, f) for f in entries):
+    if any(f not in _READY and not is_compiled(kernel_module(), f) for f in entries):
         fresh.append("cable")
     if not fresh:
         yield

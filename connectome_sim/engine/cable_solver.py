@@ -28,7 +28,7 @@ from numba import njit
 __all__ = ["level_order", "factor_tree"]
 
 
-@njit(cache=True)
+@njit(cache=True, no_cfunc_wrapper=True)
 def _depth(parent, out):
     """``out[i]``: number of edges from compartment i to its root (``parent[i] < i``)."""
     for i in range(parent.shape[0]):
@@ -36,7 +36,7 @@ def _depth(parent, out):
         out[i] = out[p] + 1 if p >= 0 else 0
 
 
-@njit(cache=True)
+@njit(cache=True, no_cfunc_wrapper=True)
 def _factor(parent, gax, dbase, hot, dyn, dstat, fstat, invd):
     """Mark the subtrees of the seeds in ``hot`` / ``dyn`` (in place, upwards), then factorise
     the quiet system: ``dstat[i]`` is ``dbase[i]`` minus the eliminated contributions of i's
