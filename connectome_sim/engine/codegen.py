@@ -28,6 +28,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 from functools import lru_cache
 
@@ -186,6 +187,9 @@ def is_compiled(mod, function: str | None = None) -> bool:
     return _in_numba_cache(mod.__file__, function)
 
 
+_NOTICE_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def compile_notice(what: str, mod=None, stream=None, function: str | None = None):
     """Say on stderr that ``what`` is being compiled, then how long it took.
@@ -198,8 +202,14 @@ def compile_notice(what: str, mod=None, stream=None, function: str | None = None
             mod.run(...)
     """
     key = f"_cs_announced_{function}" if function else "_cs_announced"
-    if not VERBOSE or (mod is not None and (is_compiled(mod, function)
-                                            or getattr(mod, key, False))):
+    # trials run in threads and each makes the kernel's first call: the first one to get
+    # here announces it, the others (waiting on numba's compile lock) stay silent
+    with _NOTICE_LOCK:
+        quiet = not VERBOSE or (mod is not None and (getattr(mod, key, False)
+                                                     or is_compiled(mod, function)))
+        if mod is not None:
+            setattr(mod, key, True)
+    if quiet:
         yield
         return
     stream = stream or sys.stderr
@@ -207,7 +217,5 @@ def compile_notice(what: str, mod=None, stream=None, function: str | None = None
           f"{cache_dir()}) ...", file=stream, flush=True)
     t0 = time.perf_counter()
     yield
-    if mod is not None:
-        setattr(mod, key, True)
     print(f"connectome_sim: {what} compiled and run in {time.perf_counter() - t0:.1f} s",
           file=stream, flush=True)

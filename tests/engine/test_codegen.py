@@ -43,3 +43,32 @@ def test_loader_is_process_safe(tmp_path):
     files = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
     assert len(files) == 1 and files[0].startswith("cs_test_") and files[0].endswith(".py")
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_compile_notice_once_when_trials_call_together(tmp_path, monkeypatch):
+    # threaded trials all make a kernel's first call at once: one notice, not one per trial
+    import io
+    import threading
+    import time
+    import types
+
+    monkeypatch.setattr(codegen, "VERBOSE", True)
+    path = tmp_path / "never_compiled_kernel.py"
+    path.write_text("")
+    mod = types.SimpleNamespace(__file__=str(path))
+    stream = io.StringIO()
+    start = threading.Barrier(4)
+
+    def first_call():
+        start.wait()
+        with codegen.compile_notice("test kernel", mod, stream=stream):
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=first_call) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = stream.getvalue().splitlines()
+    assert sum("compiling the test kernel" in ln for ln in lines) == 1, lines
+    assert sum("compiled and run in" in ln for ln in lines) == 1, lines
