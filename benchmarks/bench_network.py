@@ -367,13 +367,14 @@ def bench_flywire_brian2(n_driven=20000):
                                  reset="v = v_rst; g = 0*mV", refractory="rfc",
                                  method="linear", namespace=ns)
             neu.v = -52 * b2.mV
-            neu.rfc = 2.2 * b2.ms
             syn = b2.Synapses(neu, neu, "w : volt", on_pre="g += w", delay=1.8 * b2.ms)
             syn.connect(i=idx.get_indexer(edges.pre_root_id),
                         j=idx.get_indexer(edges.post_root_id))
             syn.w = edges.syn_count.to_numpy() * 0.275 * b2.mV
             drive = idx.get_indexer(ids[:n_driven])
-            neu.rfc[drive] = 0 * b2.ms
+            rfc_ms = np.full(len(ids), 2.2)       # (standalone sets whole arrays, not by index)
+            rfc_ms[drive] = 0.0
+            neu.rfc = rfc_ms * b2.ms
             pg = b2.PoissonGroup(drive.size, 150 * b2.Hz)
             s2 = b2.Synapses(pg, neu, on_pre="v += 68.75*mV")
             s2.connect(i=np.arange(drive.size), j=drive)
