@@ -256,10 +256,11 @@ def bench_flywire(heavy=True, threads=(1, 2)):
         print(f"{n_driven} driven at 150 Hz: warm 1 s run {min(walls):.3f} s (best of 3, one "
               f"thread), {len(sp)} spikes{' (target <= 0.1 s)' if n_driven == 20 else ''}")
     if not heavy:
-        return
+        return {}
     net.clear_stimuli()
     net.add_poisson_input(ids[:20000], rate=150.0)
     ref = None
+    heavy_rows = {}
     for thr in threads:
         net.run_simulation(20, seed=5, threads=thr)          # compile this variant first
         t0 = time.perf_counter()
@@ -275,6 +276,27 @@ def bench_flywire(heavy=True, threads=(1, 2)):
               f"{cpu:.2f} s CPU, {len(sp):,} spikes, {ev:,} synaptic events = "
               f"{wall * 1e9 / ev:.2f} ns wall / {cpu * 1e9 / ev:.2f} ns CPU per event{same} "
               f"(target <= 15 s on 2 cores; {_load()})")
+        heavy_rows[thr] = {"wall": wall, "cpu": cpu, "spikes": len(sp), "events": ev}
+    return heavy_rows
+
+
+def heavy_summary(ours, brian2):
+    """One table: the heavy run, ours (per thread count) beside Brian2 cpp_standalone."""
+    print(f"\n== Heavy FlyWire-scale run (20,000 driven at 150 Hz, 1 s), ns per synaptic event; "
+          f"os.cpu_count() = {os.cpu_count()}, {_load()} ==")
+    for thr, r in ours.items():
+        print(f"  connectome_sim, {thr} thread(s): {r['wall']:7.2f} s wall {r['cpu']:7.2f} s CPU "
+              f"{r['wall'] * 1e9 / r['events']:6.2f} ns/event wall, {r['spikes']:,} spikes")
+    if brian2:
+        b = brian2
+        print(f"  Brian2 cpp_standalone, 1 thread: {b['loop']:7.2f} s loop, {b['process']:.2f} s "
+              f"process, {b['build']:.2f} s generate + compile; {b['loop'] * 1e9 / b['events']:6.2f} "
+              f"ns/event (loop), {(b['build'] + b['process']) * 1e9 / b['events']:.2f} incl. compile"
+              f", {b['spikes']:,} spikes (its own Poisson draws: totals differ slightly)")
+        for thr, r in ours.items():
+            per_ours = r["wall"] / r["events"]
+            per_b2 = b["loop"] / b["events"]
+            print(f"  per event, Brian2 loop / ours on {thr} thread(s): {per_b2 / per_ours:.2f}x")
 
 
 def bench_mixed(n_lif=20_000, n_adex=2_000, duration=1000.0):
@@ -345,20 +367,23 @@ def bench_flywire_brian2(n_driven=20000):
                                  reset="v = v_rst; g = 0*mV", refractory="rfc",
                                  method="linear", namespace=ns)
             neu.v = -52 * b2.mV
-            neu.rfc = 2.2 * b2.ms
             syn = b2.Synapses(neu, neu, "w : volt", on_pre="g += w", delay=1.8 * b2.ms)
             syn.connect(i=idx.get_indexer(edges.pre_root_id),
                         j=idx.get_indexer(edges.post_root_id))
             syn.w = edges.syn_count.to_numpy() * 0.275 * b2.mV
             drive = idx.get_indexer(ids[:n_driven])
-            neu.rfc[drive] = 0 * b2.ms
+            rfc_ms = np.full(len(ids), 2.2)       # (standalone sets whole arrays, not by index)
+            rfc_ms[drive] = 0.0
+            neu.rfc = rfc_ms * b2.ms
             pg = b2.PoissonGroup(drive.size, 150 * b2.Hz)
             s2 = b2.Synapses(pg, neu, on_pre="v += 68.75*mV")
             s2.connect(i=np.arange(drive.size), j=drive)
             mon = b2.SpikeMonitor(neu)
             net = b2.Network(neu, syn, pg, s2, mon)
+            t0 = time.perf_counter()
             net.run(1000 * b2.ms)
             b2.device.build(directory=tmp, compile=True, run=False, with_output=False)
+            t_build = time.perf_counter() - t0
             t0 = time.perf_counter()
             b2.device.run(directory=tmp, with_output=False, run_args=[])
             wall = time.perf_counter() - t0
@@ -370,8 +395,11 @@ def bench_flywire_brian2(n_driven=20000):
             b2.set_device("runtime")
     deg = edges.groupby("pre_root_id").size().reindex(ids).fillna(0).to_numpy(np.int64)
     ev = int(deg[i].sum())
-    print(f"Brian2 cpp_standalone: simulation loop {sim:.2f} s (process {wall:.2f} s), "
-          f"{i.size:,} spikes, {ev:,} events = {sim * 1e9 / ev:.2f} ns per event")
+    print(f"Brian2 cpp_standalone (one thread): simulation loop {sim:.2f} s, process {wall:.2f} s"
+          f" (loads the data), code generation + compile {t_build:.2f} s, total "
+          f"{t_build + wall:.2f} s; {i.size:,} spikes, {ev:,} events = {sim * 1e9 / ev:.2f} ns "
+          f"per event (loop), {(t_build + wall) * 1e9 / ev:.2f} ns incl. compile; {_load()}")
+    return {"loop": sim, "process": wall, "build": t_build, "spikes": i.size, "events": ev}
 
 
 def main():
@@ -388,10 +416,10 @@ def main():
                     help="also Brian2 cpp_standalone on the heavy FlyWire-scale run (~10 GB, minutes)")
     a = ap.parse_args()
     print(f"os.cpu_count() = {os.cpu_count()}, {_load()} (shared machine: wall times are noisy)")
-    if not a.skip_flywire:
-        bench_flywire(heavy=not a.skip_heavy)
-    if a.brian2_flywire:
-        bench_flywire_brian2()
+    ours = bench_flywire(heavy=not a.skip_heavy) if not a.skip_flywire else {}
+    b2 = bench_flywire_brian2() if a.brian2_flywire else None
+    if ours or b2:
+        heavy_summary(ours, b2)
     if not a.skip_mixed:
         bench_mixed()
     if not a.skip_neuron:

@@ -40,6 +40,9 @@ import threading
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 __all__ = ["build_csr", "csr", "lane_segments", "factorize_ints", "route", "kernel",
            "STATUS_OK", "STATUS_MAX_SPIKES", "STATUS_RUNAWAY", "STATUS_NONFINITE",
@@ -62,6 +65,35 @@ DENSE_RATIO = 16
 WAKE_COST = 3
 #: work units (deliveries + neuron-steps) of an epoch above which its lanes run in threads
 PAR_WORK = 200_000
+#: delivery prefetches the edges of the ring entry this many entries ahead, at most
+#: PREFETCH_EDGES of them (a FlyWire-scale row segment averages ~50 edges)
+PREFETCH_AHEAD = 8
+PREFETCH_EDGES = 128
+
+
+@intrinsic
+def prefetch(typingctx, arr, idx):
+    """Hint the CPU to fetch ``arr[idx]`` into its caches (LLVM ``llvm.prefetch``: read, high
+    locality).  No effect on results; an index past the end is harmless (the instruction
+    never faults).  Spikes are delivered row segment after row segment, each at a random
+    place in the CSR: without a hint each segment starts with a DRAM miss the core waits
+    for (measured on the FlyWire-scale heavy run: ~25 % of the delivery time)."""
+    if not isinstance(arr, types.Array) or not isinstance(idx, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        aryty, idxty = sig.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        i = context.cast(builder, args[1], idxty, types.intp)
+        ptr = builder.gep(ary.data, [i])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, idx), codegen
 
 
 # ----------------------------------------------------------------------------- connectivity

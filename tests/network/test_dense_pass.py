@@ -80,12 +80,14 @@ def _driven_net(every=3, rate=150.0):
     return net
 
 
-def _run(net, duration=300.0, seed=1, use_all=True, use_sleep=True, v_init=None, lanes=None):
+def _run(net, duration=300.0, seed=1, use_all=True, use_sleep=True, v_init=None, lanes=None,
+         parallel=False):
     """The engine directly, with the passes allowed by the flags (same compiled kernel, so
     no extra compilation): returns (spike rows, spike times, status, dense steps, steps, S)."""
     comp = compile_network(net, lanes)
     n = int(round(duration / DT))
-    run = sim.EngineRun(net, comp, DT, 0, n, seed, 0, v_init, 10 ** 8, 2 ** 31, parallel=False)
+    run = sim.EngineRun(net, comp, DT, 0, n, seed, 0, v_init, 10 ** 8, 2 ** 31,
+                        parallel=parallel)
     g = run.groups[0]
     pop, a, sl = g.extra["flags3"]
     g.extra["flags3"] = (pop, a and use_all, sl and use_sleep)
@@ -141,6 +143,27 @@ def test_lanes_give_the_same_bits(use_sleep):
         np.testing.assert_array_equal(other[0], one[0])
         np.testing.assert_array_equal(other[1], one[1])
         assert np.array_equal(other[5], one[5])
+
+
+@pytest.mark.slow
+def test_threads_give_the_same_bits():
+    """The lanes in numba's threads (the parallel kernel, two threads delivering events at
+    once into their own targets), on a network where every neuron gets several inputs per
+    step from both lanes: the spikes and final state of one lane in one thread, bit for bit."""
+    import numba
+
+    net = _random_net()
+    one = _run(net, use_sleep=False)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        two = _run(net, use_sleep=False, lanes={"LIF": 2}, parallel=True)
+    finally:
+        numba.set_num_threads(threads)
+    assert one[0].size > 1000 and one[3] == one[4]            # dense throughout
+    np.testing.assert_array_equal(two[0], one[0])
+    np.testing.assert_array_equal(two[1], one[1])
+    assert np.array_equal(two[5], one[5])
 
 
 def test_trials_do_not_depend_on_threads(monkeypatch):
