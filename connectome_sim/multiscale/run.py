@@ -6,9 +6,10 @@
 the Exp2Syns of the incoming edges (:mod:`.sites`), one spike detector per cable neuron, and
 NetCons between cable neurons.  :class:`CableGroup` is one trial's run of that system inside
 :class:`~connectome_sim.network.simulate.EngineRun`: every epoch the point engine hands it
-the spikes of its point neurons (which become the cable engine's external events at
-``spike time + edge delay``, delivered as NEURON delivers NetCon events, at the first step
-``k`` with ``time <= k*dt + dt/2``), advances it to the end of the epoch
+the spikes of its point neurons (which become the cable engine's external events: a
+clock-driven neuron's spike of step ``k`` at step ``k + rint(delay/dt)``, as between point
+neurons; a spike at an exact time at ``time + delay``, delivered as NEURON delivers NetCon
+events, at the first step ``k`` with ``time <= k*dt + dt/2``), advances it to the end of the epoch
 (:meth:`CableRun.advance <connectome_sim.engine.cable_run.CableRun.advance>`) and routes its
 detected spikes to point targets like any neuron's.  Because every edge delay into a cable
 neuron is at least one epoch, no spike needs to cross within an epoch: the two engines run
