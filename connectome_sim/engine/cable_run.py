@@ -803,10 +803,19 @@ def merge_pending(ev_ptr, ev_time, ev_syn, ev_w, cnt0, tr, time, syn, w):
 
 
 @numba.njit(cache=True, nogil=True)
-def expand_routes(rows, times, route_ptr, route_syn, route_w, route_delay, t_last):
-    """Events of spikes (network ``rows``, ``times`` ms) on the synapses they drive (a CSR
-    over rows: synapse index, weight µS, delay ms): ``(time + delay, synapse, weight)``,
-    those due at or before ``t_last`` ms only."""
+def expand_routes(rows, steps, times, on_grid, route_ptr, route_syn, route_w, route_delay,
+                  route_dsteps, dt, k_first, k_last):
+    """Events of spikes on the synapses they drive (a CSR over network rows: synapse index,
+    weight µS, delay ms, delay in whole steps): ``(time, synapse, weight)``.
+
+    A spike of a clock-driven neuron (``on_grid``: detected at step ``steps[i]``) arrives,
+    as between point neurons, exactly ``route_dsteps`` steps later (its event time is that
+    step's time); a spike at an exact time (event-driven neuron) arrives at
+    ``times[i] + delay``, delivered as NEURON delivers a NetCon event.  Only events due from
+    step ``k_first`` to step ``k_last`` are returned.  The fourth value is -1, or the route
+    index of an event due before step ``k_first`` (a late crossing: nothing is returned then).
+    """
+    half = 0.5 * dt
     n = 0
     for i in range(rows.shape[0]):
         n += route_ptr[rows[i] + 1] - route_ptr[rows[i]]
@@ -816,11 +825,22 @@ def expand_routes(rows, times, route_ptr, route_syn, route_w, route_delay, t_las
     m = 0
     for i in range(rows.shape[0]):
         for q in range(route_ptr[rows[i]], route_ptr[rows[i] + 1]):
-            t = times[i] + route_delay[q]
-            if t <= t_last:
-                et[m], es[m], ew[m] = t, route_syn[q], route_w[q]
-                m += 1
-    return et[:m], es[:m], ew[:m]
+            if on_grid[i]:
+                k = steps[i] + route_dsteps[q]
+                if k < k_first:
+                    return et[:0], es[:0], ew[:0], q
+                if k > k_last:
+                    continue
+                t = k * dt
+            else:
+                t = times[i] + route_delay[q]
+                if t <= (k_first - 1) * dt + half:
+                    return et[:0], es[:0], ew[:0], q
+                if t > k_last * dt + half:
+                    continue
+            et[m], es[m], ew[m] = t, route_syn[q], route_w[q]
+            m += 1
+    return et[:m], es[:m], ew[:m], -1
 
 
 @contextlib.contextmanager

@@ -6,9 +6,10 @@
 the Exp2Syns of the incoming edges (:mod:`.sites`), one spike detector per cable neuron, and
 NetCons between cable neurons.  :class:`CableGroup` is one trial's run of that system inside
 :class:`~connectome_sim.network.simulate.EngineRun`: every epoch the point engine hands it
-the spikes of its point neurons (which become the cable engine's external events at
-``spike time + edge delay``, delivered as NEURON delivers NetCon events, at the first step
-``k`` with ``time <= k*dt + dt/2``), advances it to the end of the epoch
+the spikes of its point neurons (which become the cable engine's external events: a
+clock-driven neuron's spike of step ``k`` at step ``k + rint(delay/dt)``, as between point
+neurons; a spike at an exact time at ``time + delay``, delivered as NEURON delivers NetCon
+events, at the first step ``k`` with ``time <= k*dt + dt/2``), advances it to the end of the epoch
 (:meth:`CableRun.advance <connectome_sim.engine.cable_run.CableRun.advance>`) and routes its
 detected spikes to point targets like any neuron's.  Because every edge delay into a cable
 neuron is at least one epoch, no spike needs to cross within an epoch: the two engines run
@@ -26,7 +27,7 @@ import pandas as pd
 from ..engine import network as eng
 from ..engine.cable_run import (CableArrays, CableRun, EventArrays, expand_routes,
                                 kernel_notice)
-from ..errors import ParameterError, StabilityError
+from ..errors import ParameterError, SimulationError, StabilityError
 from ..mechanisms.point import Exp2Syn
 from .sites import is_cable, place_all
 from .spec import py_id, py_ids
@@ -54,8 +55,9 @@ class CableSetup:
         Detector index of each cell's output detector.
     det_row : int64 array
         Network row per detector (-1: a detector of a model's own).
-    route_ptr, route_syn, route_w, route_delay : arrays
-        Point sources -> synapses: a CSR over network rows (synapse index, µS, ms).
+    route_ptr, route_syn, route_w, route_delay, route_dsteps, route_edge : arrays
+        Point sources -> synapses: a CSR over network rows (synapse index, µS, ms, the
+        delay in whole steps as between point neurons, row of :attr:`synapses`).
     synapses : pandas.DataFrame
         The placed synapses (see ``PointNetwork.cable_synapses``).
     rec_v : int64 array
@@ -64,7 +66,8 @@ class CableSetup:
     v0 : float64 array
         Initial potential per compartment (mV).
     e_steps : int
-        Longest epoch (steps) the point-to-cable delays allow.
+        Longest epoch (steps) the point-to-cable delays allow: no spike of an epoch may be
+        due within it.
     """
 
     circuit: object
@@ -77,6 +80,8 @@ class CableSetup:
     route_syn: np.ndarray
     route_w: np.ndarray
     route_delay: np.ndarray
+    route_dsteps: np.ndarray
+    route_edge: np.ndarray
     synapses: pd.DataFrame
     rec_v: np.ndarray
     rec_cols: np.ndarray
@@ -200,7 +205,9 @@ def build(net, dt, n_steps, seed, n_trials, v_init) -> CableSetup:
                 f"dt = {dt} ms is larger than the delay of edge {py_id(net.ids[pre_rows[k]])!r} -> "
                 f"{py_id(syn['post'].iat[k])!r} ({dmin:g} ms) onto a cable neuron; use dt <= the "
                 "smallest delay")
-        # a spike at t >= epoch start arrives at the first step k with t + d <= k dt + dt/2
+        # a spike at step k (clock-driven source) arrives at step k + rint(d/dt); one at a
+        # time t >= the epoch's start (event-driven) at the first step k with
+        # t + d <= k dt + dt/2: never sooner than ceil(d/dt - 1/2) <= rint(d/dt) steps after
         e_steps = max(1, math.ceil(dmin / dt - 0.5 - 1e-6))
 
     # records: the models' own, then the spike node of each recorded cable neuron
@@ -213,7 +220,8 @@ def build(net, dt, n_steps, seed, n_trials, v_init) -> CableSetup:
     setup = CableSetup(
         circuit=circuit, cs=cs, arrays=arrays, rows=rows, out_det=out_det, det_row=det_row,
         route_ptr=route_ptr, route_syn=(n_syn0 + pt).astype(_I), route_w=w[pt],
-        route_delay=route_delay, synapses=syn, rec_v=rec_v,
+        route_delay=route_delay, route_dsteps=np.rint(route_delay / dt).astype(_I),
+        route_edge=pt.astype(_I), synapses=syn, rec_v=rec_v,
         rec_cols=np.asarray([i for i, _ in rec_cable], _I), n_own_v=len(cs.rec_v), v0=v0,
         e_steps=int(e_steps), dt=float(dt), n_steps=int(n_steps), opts=opts)
     # compile (or load) every kernel now, in this thread, with one notice
@@ -301,14 +309,24 @@ class CableGroup:
         keep = rows >= 0
         return rows[keep], step[keep]
 
-    def deliver(self, rows, times):
-        """Spikes of point neurons (network ``rows``, ``times`` ms) to the synapses they
-        drive, as external events at ``time + delay``."""
+    def deliver(self, rows, steps, times, on_grid, k_first):
+        """Spikes of point neurons (network ``rows``, detection ``steps``, ``times`` ms,
+        ``on_grid``: of a clock-driven neuron) to the synapses they drive, as external events
+        (see :func:`~connectome_sim.engine.cable_run.expand_routes`).  Events are due from
+        step ``k_first`` (the next epoch's first step) on; one due earlier would arrive late,
+        and raises SimulationError naming its edge."""
         S = self.setup
-        # never delivered: due after the last step
-        t, syn, w = expand_routes(np.asarray(rows, _I), np.asarray(times, float), S.route_ptr,
-                                  S.route_syn, S.route_w, S.route_delay,
-                                  (S.n_steps - 1) * S.dt + 0.5 * S.dt)
+        t, syn, w, late = expand_routes(
+            np.asarray(rows, _I), np.asarray(steps, _I), np.asarray(times, float),
+            np.asarray(on_grid, np.bool_), S.route_ptr, S.route_syn, S.route_w,
+            S.route_delay, S.route_dsteps, S.dt, int(k_first), S.n_steps - 1)
+        if late >= 0:
+            r = S.synapses.iloc[int(S.route_edge[late])]
+            raise SimulationError(
+                f"edge {py_id(r['pre'])!r} -> cable neuron {py_id(r['post'])!r} (delay "
+                f"{r['delay']:g} ms): a spike would arrive before step {k_first}, which the "
+                "cable engine has passed (late); an epoch must not be longer than the "
+                "smallest delay onto a cable neuron (an engine error, please report it)")
         if t.size:
             self.run.enqueue(0, t, syn, w)
 

@@ -210,7 +210,12 @@ class EngineRun:
             raise StabilityError(f"dt = {dt} ms is larger than the shortest synaptic delay "
                                  f"({dmin:g} ms); use dt <= the smallest delay")
         self.dsteps, self.cx_dsteps = dsteps, cxd
-        d_all = np.concatenate([dsteps[live], cxd]) if (live.any() or cxd.size) else np.zeros(0)
+        # an epoch's spikes are routed at its end, so every delay must cover the epoch:
+        # clock-driven targets take a spike of step k at step k + rint(d/dt), event-driven
+        # ones at its exact time t + d (>= the epoch's end only if d >= the epoch)
+        ev_seg = comp.lane_event[comp.seg_lane] if comp.seg_lane.size else np.zeros(0, bool)
+        d_ep = np.where(ev_seg, np.floor(comp.seg_delay / dt + 1e-9).astype(np.int64), dsteps)
+        d_all = np.concatenate([d_ep[live], cxd]) if (live.any() or cxd.size) else np.zeros(0)
         self.E = int(max(1, d_all.min())) if d_all.size else eng.BLOCK
         if comp.xg_a.size:
             self.E = 1                      # gap junctions between groups: lockstep
@@ -219,7 +224,18 @@ class EngineRun:
             # point -> cable edges bound the epoch too; an epoch of BLOCK steps keeps the
             # epochs aligned with the blocks (advance cuts at multiples of both)
             self.E = min(self.E, cable.e_steps, eng.BLOCK)
-        self.n_slots = int(d_all.max()) + 1 if d_all.size else 1
+        self.n_slots = int(max(d_all.max(), dsteps[live].max() if live.any() else 0)) + 1 \
+            if d_all.size else 1
+        if cable is not None:
+            # per engine row of a cable neuron: its earliest arrival after a spike (steps)
+            self._cable_reach = np.full(comp.n, np.inf)
+            er = comp.engine_row[cable.rows] if not comp.identity else cable.rows
+            for r in er:
+                a, b = comp.seg_ptr[r], comp.seg_ptr[r + 1]
+                sel = np.arange(a, b)[live[a:b]]
+                if sel.size:
+                    self._cable_reach[r] = np.where(ev_seg[sel], comp.seg_delay[sel] / dt,
+                                                    dsteps[sel]).min()
         self.solo = len(comp.groups) == 1 and cable is None
         #: a one-thread pool running the cable group beside the point groups (set by the
         #: caller, see run_trials); None: one after the other
@@ -528,7 +544,7 @@ class EngineRun:
     def _exchange(self, ka, kb):
         """Route one epoch's spikes, graded outputs and gap currents between groups."""
         comp, dt = self.comp, self.dt
-        parts_i, parts_k, parts_t = [], [], []
+        parts_i, parts_k, parts_t, parts_g = [], [], [], []
         for gs in self.groups:
             g, x = gs.g, gs.extra
             if g.model.kind == "clock":
@@ -538,6 +554,7 @@ class EngineRun:
                         parts_i.append(x["ep_i"][L, :n] + g.start)
                         parts_k.append(x["ep_k"][L, :n])
                         parts_t.append(x["ep_k"][L, :n] * dt)
+                        parts_g.append(np.ones(n, np.bool_))
             elif g.model.kind == "event":
                 n = int(x["ep_n"][0])
                 if n:
@@ -545,12 +562,15 @@ class EngineRun:
                     parts_i.append(ep_i[:n] + g.start)
                     parts_k.append(ep_k[:n])
                     parts_t.append(ep_t[:n])
+                    parts_g.append(np.zeros(n, np.bool_))
             elif g.model.kind == "cable":
                 ri, rk = self.cable.take_spikes()
                 if ri.size:
+                    self._check_reach(ri, rk, kb)
                     parts_i.append(ri)
                     parts_k.append(rk)
                     parts_t.append(rk * dt)
+                    parts_g.append(np.ones(ri.size, np.bool_))
             elif x["out_loc"].size:
                 eng.route_continuous(ka, kb, x["ep_val"], x["out_loc"] + g.start,
                                      comp.cx_ptr, comp.cx_tgt, comp.cx_w, self.cx_dsteps,
@@ -571,7 +591,8 @@ class EngineRun:
                 self._fail(st, kb)
             elif self.cable is not None:
                 # point neurons' spikes onto cable synapses, due after this epoch
-                self.cable.deliver(comp.order[new_i] if not comp.identity else new_i, new_t)
+                self.cable.deliver(comp.order[new_i] if not comp.identity else new_i, new_k,
+                                   new_t, np.concatenate(parts_g), kb)
         if comp.xg_a.size:
             for gs in self.groups:
                 x = gs.extra
@@ -579,6 +600,21 @@ class EngineRun:
                 if loc.size:
                     self.vx[gs.g.start + loc] = gs.S[x["vrow"], loc]
             eng.cross_gap_currents(self.vx, comp.xg_a, comp.xg_b, comp.xg_g, self.xgap)
+
+    def _check_reach(self, rows, steps, kb):
+        """Refuse a cable neuron's spikes (engine ``rows``, detection ``steps``) that would
+        reach a point target before step ``kb``, which the point engine has passed."""
+        late = steps + self._cable_reach[rows] < kb - 1e-9
+        if late.any():
+            q = int(np.flatnonzero(late)[0])
+            r = int(rows[q])
+            nid = self.net.ids[r if self.comp.identity else self.comp.order[r]]
+            raise SimulationError(
+                f"a spike of cable neuron {nid!r} at t = {steps[q] * self.dt:g} ms would reach "
+                f"a point target {self._cable_reach[r] * self.dt:g} ms later, before "
+                f"t = {kb * self.dt:g} ms, which the point engine has passed (late); an epoch "
+                "must not be longer than the smallest delay from a cable neuron (an engine "
+                "error, please report it)")
 
     # ---------------------------------------------------------------- results
     def spikes(self):

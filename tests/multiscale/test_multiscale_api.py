@@ -15,9 +15,10 @@ from connectome_sim.network.compile import compile_network
 from ms_helpers import drive_like, linker_node, pn_model
 
 
-def toy(nid=5, labels=True, connectors=True, soma=True):
+def toy(nid=5, labels=True, connectors=True, soma=True, hh=True):
     """An 11-node cell: soma 1, two dendrites (2-5, 6-9), an 'ais' node 10 and axon 11;
-    postsynaptic connectors 10..14 from partners 50 (nodes 3, 4), 51 (5, 7) and 52 (8)."""
+    postsynaptic connectors 10..14 from partners 50 (nodes 3, 4), 51 (5, 7) and 52 (8);
+    hh everywhere, or (``hh=False``) passive at rest at -65 mV."""
     nodes = pd.DataFrame({"node_id": np.arange(1, 12), "parent_id": [-1, 1, 2, 3, 4, 1, 6, 7, 8,
                                                                      1, 10],
                           "x": [0, 10, 20, 30, 40, -10, -20, -30, -40, 0, 0.],
@@ -35,7 +36,7 @@ def toy(nid=5, labels=True, connectors=True, soma=True):
                                      "partner_id": [50, 50, 51, 51, 52, 60],
                                      "x": 0., "y": 0., "z": 0.})
     m = CompartmentModel(n, res=5)
-    m.insert("hh")
+    m.insert("hh") if hh else m.insert("pas", g=1e-4, e=-65.0)
     return m
 
 
