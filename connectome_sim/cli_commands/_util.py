@@ -200,7 +200,10 @@ class Stages:
         self.t0 = time.perf_counter()
         self.bar = None
         self._stderr = None
-        if not quiet:
+        # the bar only on a terminal: in a log file or a pipe its redraws would interleave
+        # with the messages (tqdm writes carriage returns), so there the messages stand alone
+        isatty = getattr(sys.stderr, "isatty", None)
+        if not quiet and isatty is not None and isatty():
             from tqdm import tqdm  # a terminal: plain tqdm (tqdm.auto wants ipywidgets)
             from tqdm.contrib import DummyTqdmFile
 

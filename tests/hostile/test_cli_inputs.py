@@ -406,6 +406,7 @@ def test_compile_notice_is_shown_whole_beside_the_bar(edges, tmp_path, capsys, m
         return real(self, *a, **k)
 
     monkeypatch.setattr(PointNetwork, "run_simulation", noisy)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)   # a terminal
     err_before = sys.stderr
     assert main(["network", str(edges), "--duration", "20", "--trials", "1", "--stimulate",
                  "A", "--out", str(tmp_path / "o")]) == 0
@@ -413,6 +414,16 @@ def test_compile_notice_is_shown_whole_beside_the_bar(edges, tmp_path, capsys, m
     err = capsys.readouterr().err
     lines = [ln.strip() for ln in err.replace("\r", "\n").splitlines()]
     assert "connectome_sim: compiling the network kernel (once per install) ..." in lines
+    assert "\r" in err                                   # the bar was drawn
+
+
+def test_no_bar_redraws_in_a_log_file(edges, tmp_path, capsys):
+    # stderr redirected to a file or pipe: whole lines only, no carriage-return redraws
+    assert main(["network", str(edges), "--duration", "20", "--trials", "1", "--stimulate",
+                 "A", "--out", str(tmp_path / "o")]) == 0
+    cap = capsys.readouterr()
+    assert "\r" not in cap.err and "\r" not in cap.out
+    assert "spikes;" in cap.out
 
 
 @pytest.mark.parametrize("name,content,culprit", [
