@@ -379,7 +379,7 @@ def remap_codes(codes, perm):
 
 
 # ----------------------------------------------------------------------------- small helpers
-@numba.njit(cache=True)
+@numba.njit(cache=True, no_cfunc_wrapper=True)
 def sort_rows2(a, L, n):
     """Sort ``a[L, :n]`` (int64) ascending in place: insertion sort when short, else
     heapsort.  (``np.sort`` in a kernel costs ~1.5 s of compilation; this far less.)"""
@@ -429,7 +429,7 @@ def any_nonfinite(x, lo, hi):
 
 
 # ----------------------------------------------------------------------------- routing
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def route(n_new, new_i, new_k, new_t, k_end, dt,
           seg_ptr, seg_lane, seg_dsteps, seg_delay, seg_start, seg_end,
           rb, rb_t, rb_n, lane_event,
@@ -487,7 +487,9 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
     n_lanes, n_slots, cap, _two = rb.shape
     # room: every spike adds its segments to at most every slot of its lanes
     if n_lanes > 0 and seg_ptr.size > 1:
-        need = np.zeros(n_lanes, np.int64)
+        need = np.empty(n_lanes, np.int64)     # (not np.zeros: one implementation less
+        for L in range(n_lanes):                 # to compile in a first run)
+            need[L] = 0
         for q in range(n_new):
             i = new_i[q]
             for s in range(seg_ptr[i], seg_ptr[i + 1]):
