@@ -82,7 +82,9 @@ def run_case(name: str, env: dict, out_dir: str) -> tuple[float, float]:
     else:
         cmd = [sys.executable, "-c", CASES[name]]
     c0, t0 = _cpu_children(), time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    # (in a temporary working directory: ``python -c`` puts the working directory first on
+    # sys.path, so a checkout there would be imported instead of the package printed above)
+    proc = subprocess.run(cmd, env=env, cwd=out_dir, capture_output=True, text=True)
     dt, cpu = time.perf_counter() - t0, _cpu_children() - c0
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-4000:])
@@ -106,7 +108,10 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.cases:
             cache = tempfile.mkdtemp(dir=tmp)
+            pkg_root = os.path.dirname(os.path.dirname(connectome_sim.__file__))
+            path = os.pathsep.join(p for p in (pkg_root, os.environ.get("PYTHONPATH")) if p)
             env = dict(os.environ, CONNECTOME_SIM_CACHE=os.path.join(cache, "kernels"),
+                       PYTHONPATH=path,
                        NUMBA_CACHE_DIR=os.path.join(cache, "numba"), MPLBACKEND="Agg")
             cold = run_case(name, env, tmp)
             warm = run_case(name, env, tmp)

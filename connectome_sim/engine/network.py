@@ -63,6 +63,11 @@ STATUS_MEMORY = 4
 BLOCK = 64
 DENSE_RATIO = 16
 WAKE_COST = 3
+#: a group of clock-driven neurons this small runs the kernel variant without the sparse pass
+#: (the dense pass throughout, the same bits): the sparse pass could save it at most ~1.5 ns
+#: per neuron-step (~1.5 ms per simulated second per 100 neurons at dt 0.1 ms), while
+#: compiling it (the awake lists, sleep tests, catch-ups, sorting) costs a first run ~3 s
+DENSE_ONLY_MAX = 1024
 #: work units (deliveries + neuron-steps) of an epoch above which its lanes run in threads
 PAR_WORK = 200_000
 #: delivery prefetches the edges of the ring entry this many entries ahead, at most
@@ -374,7 +379,7 @@ def remap_codes(codes, perm):
 
 
 # ----------------------------------------------------------------------------- small helpers
-@numba.njit(cache=True)
+@numba.njit(cache=True, no_cfunc_wrapper=True)
 def sort_rows2(a, L, n):
     """Sort ``a[L, :n]`` (int64) ascending in place: insertion sort when short, else
     heapsort.  (``np.sort`` in a kernel costs ~1.5 s of compilation; this far less.)"""
@@ -424,7 +429,7 @@ def any_nonfinite(x, lo, hi):
 
 
 # ----------------------------------------------------------------------------- routing
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def route(n_new, new_i, new_k, new_t, k_end, dt,
           seg_ptr, seg_lane, seg_dsteps, seg_delay, seg_start, seg_end,
           rb, rb_t, rb_n, lane_event,
@@ -482,7 +487,9 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
     n_lanes, n_slots, cap, _two = rb.shape
     # room: every spike adds its segments to at most every slot of its lanes
     if n_lanes > 0 and seg_ptr.size > 1:
-        need = np.zeros(n_lanes, np.int64)
+        need = np.empty(n_lanes, np.int64)     # (not np.zeros: one implementation less
+        for L in range(n_lanes):                 # to compile in a first run)
+            need[L] = 0
         for q in range(n_new):
             i = new_i[q]
             for s in range(seg_ptr[i], seg_ptr[i + 1]):
@@ -650,18 +657,21 @@ class Kernel:
         return out
 
 
-def kernel(model, parallel: bool = False) -> Kernel:
+def kernel(model, parallel: bool = False, sparse: bool = True) -> Kernel:
     """The run kernel of ``model`` (a PointModel class), rendered and loaded once per process.
 
     ``parallel`` selects the variant whose lanes run in numba's parallel threads (used for
-    large groups of clock-driven models).
+    large groups of clock-driven models).  ``sparse=False`` (clock-driven models with a
+    ``step_all`` only) selects the variant with the dense pass alone: every neuron awake
+    throughout, no sleep tests or catch-ups (compiled only if a run uses it; see
+    :data:`DENSE_ONLY_MAX`).
     """
     from .codegen import load_module, render
 
     kind = model.kind
     key = (kind, id(model.step), id(model.step_population), id(model.step_all),
            id(model.can_sleep), id(model.catch_up), id(model.receive),
-           id(getattr(model, "step_group", None)), bool(parallel))
+           id(getattr(model, "step_group", None)), bool(parallel), bool(sparse))
     k = _KERNELS.get(key)
     if k is not None:
         return k
@@ -681,13 +691,16 @@ def kernel(model, parallel: bool = False) -> Kernel:
             imports.append((py.__module__, py.__name__, name))
             modules.append(py.__module__)
         template = f"network_{kind}.py.j2"
-        src = render(template, imports=imports, parallel=bool(parallel),
+        if not sparse and (kind != "clock" or getattr(model, "step_all", None) is None):
+            raise ValueError(f"model {model.name} has no dense pass (step_all)")
+        src = render(template, imports=imports, parallel=bool(parallel), sparse=bool(sparse),
                      source_hash=_source_hash(modules, template),
                      has_pop=getattr(model, "step_population", None) is not None,
                      has_all=getattr(model, "step_all", None) is not None)
         tag = "_".join(dict.fromkeys(name for _, name, _a in imports))[:80]
-        mod = load_module(src, f"cs_net_{kind}{'_par' if parallel else ''}_{tag}")
+        variant = ("_par" if parallel else "") + ("" if sparse else "_dense")
+        mod = load_module(src, f"cs_net_{kind}{variant}_{tag}")
         k = Kernel(mod, f"{model.name} network kernel ({kind}"
-                        f"{', parallel' if parallel else ''})")
+                        f"{'' if sparse else ', dense'}{', parallel' if parallel else ''})")
         _KERNELS[key] = k
         return k

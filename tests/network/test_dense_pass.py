@@ -20,6 +20,13 @@ from connectome_sim.network.models.lif import LIF
 DT = 0.1
 
 
+@pytest.fixture(autouse=True)
+def both_passes(monkeypatch):
+    """These tests are about the two passes and the switch between them: every network here
+    gets the kernel that has both (small groups run the dense-only variant by default)."""
+    monkeypatch.setattr(sim.eng, "DENSE_ONLY_MAX", 0)
+
+
 def _case(rng, n, uniform, k=1000):
     """Random LIF states around threshold, some refractory, some with input (mV, ms)."""
     props = {} if uniform else {"v_th": rng.uniform(-47, -43, n), "t_mbr": rng.uniform(10, 30, n),
@@ -96,7 +103,7 @@ def _run(net, duration=300.0, seed=1, use_all=True, use_sleep=True, v_init=None,
     return rows, t, run.status, run.dense_steps(), n, run.groups[0].S
 
 
-def test_passes_agree():
+def test_passes_agree(monkeypatch):
     net = _driven_net()
     auto_i, auto_t, _, n_dense, n, _ = _run(net)
     assert 0 < n_dense < n                       # starts sparse, then switches to dense
@@ -109,9 +116,14 @@ def test_passes_agree():
     assert n_dense == n
     np.testing.assert_array_equal(sp_i, auto_i)
     np.testing.assert_array_equal(sp_t, auto_t)
-    # and the public API gives the same spikes
-    sp = net.run_simulation(300, seed=1)
+    # and the public API gives the same spikes, with both passes and with the kernel variant
+    # that has the dense pass only (what a network this small runs by default)
+    sp = net.run_simulation(300, seed=1).copy()
     assert len(sp) == auto_i.size and (sp.time.to_numpy() == auto_t).all()
+    monkeypatch.undo()
+    assert net.n_neurons <= sim.eng.DENSE_ONLY_MAX
+    pd.testing.assert_frame_equal(net.run_simulation(300, seed=1), sp)
+    assert net.result.dense_steps == [3000]                      # the dense pass throughout
 
 
 def test_sparse_when_few_are_awake():

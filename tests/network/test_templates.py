@@ -12,8 +12,8 @@ from connectome_sim.network.models import get_model
 TEMPLATES = ["network_clock.py.j2", "network_event.py.j2", "network_continuous.py.j2"]
 
 
-def _render(name, parallel=True):
-    return codegen.render(name, imports=[("m", "f", "step")], parallel=parallel,
+def _render(name, parallel=True, sparse=True):
+    return codegen.render(name, imports=[("m", "f", "step")], parallel=parallel, sparse=sparse,
                           source_hash="0", has_pop=True, has_all=True)
 
 
@@ -32,8 +32,9 @@ def _defined_names(tree):
 
 @pytest.mark.parametrize("name", TEMPLATES)
 @pytest.mark.parametrize("parallel", [False, True])
-def test_every_name_a_template_defines_is_reserved(name, parallel):
-    tree = ast.parse(_render(name, parallel))
+@pytest.mark.parametrize("sparse", [False, True])
+def test_every_name_a_template_defines_is_reserved(name, parallel, sparse):
+    tree = ast.parse(_render(name, parallel, sparse))
     bad = sorted(n for n in _defined_names(tree)
                  if not (n.startswith("_") or n.endswith("_")) and n not in ("numba", "np"))
     assert not bad, f"{name}: names outside the reserved namespace: {bad}"
@@ -42,7 +43,7 @@ def test_every_name_a_template_defines_is_reserved(name, parallel):
 def test_an_undefined_template_name_is_an_error():
     with pytest.raises(jinja2.UndefinedError):
         codegen.render("network_clock.py.j2", imports=[], parallel=False, source_hash="0",
-                       has_all=True)                   # has_pop missing
+                       sparse=True, has_all=True)                   # has_pop missing
 
 
 def test_kernels_load_through_codegen_and_are_cached_per_model():

@@ -87,7 +87,7 @@ def lif_step(i, t, dt, S, P, I, iext):
     return spiked
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, no_cfunc_wrapper=True)
 def lif_step_population(act, n_act, t, dt, S, P, I, iext, out):
     # the body of lif_step, written out in the loop: a per-neuron call with array arguments
     # costs ~100 ns of reference counting, ~30x the arithmetic
@@ -115,7 +115,7 @@ def lif_step_population(act, n_act, t, dt, S, P, I, iext, out):
         out[a] = spiked
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, no_cfunc_wrapper=True)
 def lif_step_all(lo, hi, t, dt, S, P, I, iext, out):
     # neurons lo..hi-1, the body of lif_step without branches (selects), so that LLVM
     # vectorises the loop; per-neuron arithmetic identical to lif_step.  iext.size == 0 means
@@ -190,7 +190,7 @@ def lif_step_all(lo, hi, t, dt, S, P, I, iext, out):
     return nsp
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, no_cfunc_wrapper=True)
 def lif_can_sleep(i, t, dt, S, P):
     x = S[SV, i] - P[V0, i]
     g = S[SG, i]
@@ -223,7 +223,7 @@ def lif_can_sleep(i, t, dt, S, P):
     return xmax < room - 1e-6
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, no_cfunc_wrapper=True)
 def lif_catch_up(i, nsteps, dt, S, P):
     if nsteps <= 0:
         return None
