@@ -196,3 +196,21 @@ def test_warmup_covers_the_plain_single_cell_kernel(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert "'advance_basic_'" in out and "'advance_basic_events_'" in out, out
+
+
+def test_warmup_covers_both_network_kernel_variants():
+    # small groups run the dense-only kernel, larger ones the kernel with the sparse pass:
+    # after `warmup` neither compiles on a user's first run (fresh process, shared cache)
+    import subprocess
+    import sys
+
+    code = ("from connectome_sim.cli_commands.warmup import _network\n"
+            "from connectome_sim.engine import network as eng\n"
+            "from connectome_sim.network.models.base import get_model\n"
+            "_network('LIF')\n"
+            "m = get_model('LIF')\n"
+            "print([bool(eng.kernel(m, parallel=False, sparse=s).fn.signatures)"
+            " for s in (False, True)])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().endswith("[True, True]"), out

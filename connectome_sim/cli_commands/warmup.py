@@ -33,13 +33,19 @@ def _check_models(models) -> None:
 
 
 def _network(model: str) -> None:
+    from ..engine.network import DENSE_ONLY_MAX
     from ..network import PointNetwork
+    from ..network.simulate import PARALLEL_MIN
 
-    net = PointNetwork(model)
-    net.add_neurons([1, 2])
-    net.connect(1, 2, 1.0)
-    net.add_poisson_input([1], rate=100.0)
-    net.run_simulation(5.0, seed=0)
+    # the kernel variants a first run may pick: a small group (dense pass only), a larger
+    # one (with the sparse pass, as trials in parallel), and on several cores the threaded
+    # variant of a one-trial run of a whole-brain-sized group
+    for n, trials in ((2, 1), (DENSE_ONLY_MAX + 1, 2), (PARALLEL_MIN, 1)):
+        net = PointNetwork(model)
+        net.add_neurons(range(1, n + 1))
+        net.connect(1, 2, 1.0)
+        net.add_poisson_input([1], rate=100.0)
+        net.run_simulation(5.0, n_trials=trials, seed=0)
 
 
 def run(args: argparse.Namespace) -> int:
