@@ -180,6 +180,8 @@ class ResultsMixin:
             (:func:`connectome_sim.network.memory.memory_budget`).
         threads : int, optional
             Cores for one trial's large groups (default all; results do not depend on it).
+            With cable neurons (:meth:`add_cable_neuron`) and one trial, ``threads >= 2``
+            also advances them in a thread of their own beside the point neurons.
         overwrite : bool
             With ``spikes_to``: replace an existing file (else refuse).
 
