@@ -22,9 +22,11 @@ HELP = "Run the example compartment model and network on shipped data; write HTM
 #: Touch receptor neurons (gentle touch: ALM, AVM, PLM, PVM), the sensory neurons the demo drives.
 TOUCH_CLASSES = ("ALM", "AVM", "PLM", "PVM")
 #: LIF weight per unit of Cook et al.'s connectivity (EM sections), mV.  Shiu et al.'s 0.275 mV
-#: is per synapse; C. elegans synapses are large and few, and at 2 mV the gentle-touch
-#: escape circuit (PVC, AVD, AVA -> DA/VA motor neurons) responds to the drive.
-CELEGANS_WEIGHT_MV = 2.0
+#: is per synapse; C. elegans synapses are large and few.  At 1.5 mV the gentle-touch escape
+#: circuit (PVC, AVD, AVA -> DA/VA motor neurons) responds at 15-60 Hz and about 80 of the
+#: 302 neurons fire; at 2 mV activity spreads to most of the network (~230 neurons, AVA and
+#: the head motor neurons above 200 Hz), no longer a touch response.
+CELEGANS_WEIGHT_MV = 1.5
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
