@@ -183,30 +183,32 @@ def test_warmup_compiles_and_refuses_unknown_models(capsys):
     assert "--models: unknown model(s) ['Foo']" in capsys.readouterr().err
 
 
+def _stdout_of_fresh_process(code: str) -> str:
+    """Run ``code`` in a new interpreter (shared kernel cache, nothing loaded yet)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout
+
+
 def test_warmup_covers_the_plain_single_cell_kernel(tmp_path):
     # a cell with current clamps only (the tutorial's first run) uses the kernel variant
     # without events: after `warmup` it must not compile.  Fresh process, shared cache:
     # the entry points warmup calls are loaded (or compiled), and only those.
-    import subprocess
-    import sys
-
     code = ("from connectome_sim.cable.runner import warmup\n"
             "from connectome_sim.engine.cable_codegen import kernel_module\n"
             "warmup()\n"
             "k = kernel_module()\n"
             "print(sorted(n for n in dir(k) if n.startswith('advance_')"
             " and getattr(k, n).signatures))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = _stdout_of_fresh_process(code)
     assert "'advance_basic_'" in out and "'advance_basic_events_'" in out, out
 
 
 def test_warmup_covers_both_network_kernel_variants():
     # small groups run the dense-only kernel, larger ones the kernel with the sparse pass:
     # after `warmup` neither compiles on a user's first run (fresh process, shared cache)
-    import subprocess
-    import sys
-
     code = ("from connectome_sim.cli_commands.warmup import _network\n"
             "from connectome_sim.engine import network as eng\n"
             "from connectome_sim.network.models.base import get_model\n"
@@ -214,6 +216,5 @@ def test_warmup_covers_both_network_kernel_variants():
             "m = get_model('LIF')\n"
             "print([bool(eng.kernel(m, parallel=False, sparse=s).fn.signatures)"
             " for s in (False, True)])\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = _stdout_of_fresh_process(code)
     assert out.strip().endswith("[True, True]"), out
