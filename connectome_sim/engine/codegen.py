@@ -32,7 +32,7 @@ import threading
 import time
 from functools import lru_cache
 
-__all__ = ["render", "check_identifier", "load_module", "cache_dir", "is_compiled",
+__all__ = ["render", "check_identifier", "load_module", "cache_dir", "is_compiled", "jit_modules",
            "is_cached", "module_path", "compile_notice", "RESERVED_GLOBALS", "VERBOSE"]
 
 #: Print one line to stderr when a kernel is compiled (the CLI's ``--quiet`` turns it off;
@@ -97,6 +97,42 @@ def check_identifier(name: str, what: str = "name", extra_reserved=()) -> str:
 
 
 # ----------------------------------------------------------------------------- loading
+def jit_modules(funcs) -> list[str]:
+    """Names of the modules defining the numba functions ``funcs`` and every numba function
+    they call, followed through their globals (also ``module.function`` references).
+
+    A generated kernel's file name must change when any of them changes: numba's on-disk
+    cache of a function does not notice an edit to a function it calls from another module
+    (the callee is compiled into it), so hashing only the direct imports left stale kernels
+    after an update of a shared helper.
+    """
+    import types
+
+    from numba.core.registry import CPUDispatcher
+
+    seen, mods = set(), set()
+    stack = [f for f in funcs if f is not None]
+    while stack:
+        f = stack.pop()
+        py = getattr(f, "py_func", None)
+        if py is None or id(py) in seen:
+            continue
+        seen.add(id(py))
+        mods.add(py.__module__)
+        codes = [py.__code__]
+        while codes:
+            code = codes.pop()
+            codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+            for name in code.co_names:
+                obj = py.__globals__.get(name)
+                if isinstance(obj, CPUDispatcher):
+                    stack.append(obj)
+                elif isinstance(obj, types.ModuleType):
+                    stack.extend(v for a in code.co_names
+                                 if isinstance(v := getattr(obj, a, None), CPUDispatcher))
+    return sorted(mods)
+
+
 def cache_dir() -> str:
     """Directory of the generated kernel modules and their numba cache.
 

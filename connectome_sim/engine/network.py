@@ -666,7 +666,7 @@ def kernel(model, parallel: bool = False, sparse: bool = True) -> Kernel:
     throughout, no sleep tests or catch-ups (compiled only if a run uses it; see
     :data:`DENSE_ONLY_MAX`).
     """
-    from .codegen import load_module, render
+    from .codegen import jit_modules, load_module, render
 
     kind = model.kind
     key = (kind, id(model.step), id(model.step_population), id(model.step_all),
@@ -693,6 +693,8 @@ def kernel(model, parallel: bool = False, sparse: bool = True) -> Kernel:
         template = f"network_{kind}.py.j2"
         if not sparse and (kind != "clock" or getattr(model, "step_all", None) is None):
             raise ValueError(f"model {model.name} has no dense pass (step_all)")
+        # (and the modules of everything they call: see codegen.jit_modules)
+        modules += jit_modules(getattr(model, name, None) for name in _FUNCS[kind])
         src = render(template, imports=imports, parallel=bool(parallel), sparse=bool(sparse),
                      source_hash=_source_hash(modules, template),
                      has_pop=getattr(model, "step_population", None) is not None,

@@ -92,3 +92,15 @@ def test_compile_notice_again_after_an_interrupted_first_call(tmp_path, monkeypa
     lines = stream.getvalue().splitlines()
     assert sum("compiling the test kernel" in ln for ln in lines) == 2, lines
     assert "stopped after" in lines[1] and "compiled and run in" in lines[-1], lines
+
+
+def test_jit_modules_follow_the_call_graph():
+    # a point-network kernel's file name hashes every module its model functions reach:
+    # numba's cache of the kernel would not notice an edit to _ifcore (called via adex)
+    from connectome_sim.network.models import get_model
+
+    M = get_model("AdEx")
+    mods = codegen.jit_modules([M.step, M.step_all])
+    assert {"connectome_sim.network.models.adex", "connectome_sim.network.models._ifcore",
+            "connectome_sim.network.models._common"} <= set(mods)
+    assert codegen.jit_modules([None]) == []

@@ -198,3 +198,37 @@ def test_nonfinite_voltage_stops_the_run(use_all):
                        r"detected at t = [0-9.]+ ms \(it appeared after"):
         net.run_simulation(20)
     assert net.result is not None and not net.result.complete
+
+
+@pytest.mark.parametrize("model, w, params", [
+    ("AdEx", 25.0, {}), ("ExpIF", 25.0, {}), ("Izhikevich", 30.0, {}),
+    ("AdEx", 0.5, {"cond_syn": 1.0, "max_substep": 0.03, "tau_ref": 2.0}),
+])
+def test_reset_models_dense_pass_equals_per_neuron_steps(monkeypatch, model, w, params):
+    """ExpIF, AdEx and Izhikevich run every neuron in the dense pass (step_all); it must give
+    the per-neuron step's bits (the sparse kernel calling ``step`` for each neuron)."""
+    from connectome_sim.network.models import get_model
+
+    rng = np.random.default_rng(4)
+    n, m = 120, 2400
+    e = pd.DataFrame({"pre": rng.integers(0, n, m), "post": rng.integers(0, n, m),
+                      "weight": rng.integers(1, 5, m) * np.where(rng.random(m) < 0.2, -1, 1)})
+
+    def run():
+        net = PointNetwork.from_edge_list(e, model=model, weight_scale={model: 0.3})
+        if params:
+            net.set_params(list(net.ids), **params)
+        net.add_poisson_input(list(net.ids[:20]), rate=150.0, weight=w)
+        net.add_current(list(net.ids[20:25]), 2.0, start=50.0, stop=150.0)
+        net.add_voltage_record(list(net.ids[:30]))
+        sp = net.run_simulation(200.0, seed=3).copy()
+        return sp, net.records["v"].to_numpy().copy()
+
+    M = get_model(model)
+    assert M.step_all is not None
+    dense = run()
+    monkeypatch.setattr(M, "step_all", None)
+    per_neuron = run()
+    assert len(dense[0]) > 50
+    pd.testing.assert_frame_equal(dense[0], per_neuron[0], check_exact=True)
+    assert np.array_equal(dense[1], per_neuron[1])

@@ -21,24 +21,58 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
 from ._common import substeps, syn_add, syn_current
 
 EXPIF, ADEX, IZH = 0, 1, 2
 
 
+#: first row of the synapse block per kind (see the layouts above)
+_SYN_ROW = (9, 12, 7)
+
+
+def if_prepare(kind, P, dt):
+    """``P`` with two rows appended: the synaptic decays over one substep,
+    ``exp(-h / tau_e)`` and ``exp(-h / tau_i)`` (h = dt / n_sub), which :func:`if_step`
+    would otherwise recompute for every neuron and step.  (``math.exp``, the C library's
+    exp that the kernels call too: the same bits as before.)"""
+    sb = _SYN_ROW[kind]
+    msub = P[6] if kind == IZH else P[8]
+    n = P.shape[1]
+    dec = np.empty((2, n))
+    for i in range(n):
+        k = int(math.ceil(dt / msub[i] - 1e-9))         # as _common.substeps
+        h = dt / (k if k > 1 else 1)
+        dec[0, i] = math.exp(-h / P[sb, i])
+        dec[1, i] = math.exp(-h / P[sb + 1, i])
+    return np.vstack([P, dec])
+
+
 @numba.njit(cache=True, inline="always")
-def _rhs(kind, V, w, Iin, P, i):
-    if kind == IZH:
-        return (0.04 * V * V + 5.0 * V + 140.0 - w + Iin, P[0, i] * (P[1, i] * V - w))
+def _expo(V, P, i):
+    """exp((V - V_T) / delta_T), the exponent capped at 20."""
     x = (V - P[3, i]) / P[4, i]
     if x > 20.0:
         x = 20.0
-    dV = (-(V - P[0, i]) + P[4, i] * math.exp(x) + P[5, i] * Iin) / P[6, i]
+    return math.exp(x)
+
+
+@numba.njit(cache=True, inline="always")
+def _rhs_e(kind, V, w, Iin, P, i, ex):
+    """Right-hand side given ``ex`` = :func:`_expo` (V) (ignored by Izhikevich)."""
+    if kind == IZH:
+        return (0.04 * V * V + 5.0 * V + 140.0 - w + Iin, P[0, i] * (P[1, i] * V - w))
+    dV = (-(V - P[0, i]) + P[4, i] * ex + P[5, i] * Iin) / P[6, i]
     if kind == ADEX:
         dV -= P[5, i] * w / P[6, i]
         return dV, (P[9, i] * (V - P[0, i]) - w) / P[11, i]
     return dV, 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _rhs(kind, V, w, Iin, P, i):
+    return _rhs_e(kind, V, w, Iin, P, i, 0.0 if kind == IZH else _expo(V, P, i))
 
 
 @numba.njit(cache=True, inline="always")
@@ -56,6 +90,25 @@ def _hold(kind, w, d, P, i):
 @numba.njit(cache=True)
 def if_step(kind, i, dt, S, P, I, iext):
     """Advance neuron ``i`` by ``dt``; ``S`` rows: v, w (unused by ExpIF), ref_left, g_e, g_i."""
+    return _advance(kind, i, dt, S, P, I, iext[i])
+
+
+@numba.njit(cache=True)
+def if_step_all(kind, lo, hi, dt, S, P, I, iext, out):
+    """Neurons ``lo..hi-1`` (the engine's dense pass; ``iext.size == 0``: no external
+    current); spike flags in ``out``, their number returned.  The same arithmetic per
+    neuron as :func:`if_step`."""
+    n = 0
+    has_ext = iext.size > 0
+    for i in range(lo, hi):
+        sp = _advance(kind, i, dt, S, P, I, iext[i] if has_ext else 0.0)
+        out[i] = sp
+        n += sp
+    return n
+
+
+@numba.njit(cache=True, inline="always")
+def _advance(kind, i, dt, S, P, I, ie):
     if kind == IZH:
         vth, vreset, tref, msub, sb = P[4, i], P[2, i], P[5, i], P[6, i], 7
     else:
@@ -65,11 +118,10 @@ def if_step(kind, i, dt, S, P, I, iext):
     Ee, Ei = P[sb + 2, i], P[sb + 3, i]
     ge, gi = syn_add(S[3, i], S[4, i], I, i, cond)
     nsub = substeps(dt, msub)
+    de = P[sb + 5, i]           # exp(-substep / tau_e), exp(-substep / tau_i): if_prepare
+    di = P[sb + 6, i]
     hs = dt / nsub
-    de = math.exp(-hs / P[sb, i])
-    di = math.exp(-hs / P[sb + 1, i])
     V, w, ref = S[0, i], S[1, i], S[2, i]
-    ie = iext[i]
     spiked = False
     for _ in range(nsub):
         left = hs
@@ -87,13 +139,14 @@ def if_step(kind, i, dt, S, P, I, iext):
             # RK4 chunk, shortened where the spike upswing is stiff (h * |df/dV| <= 0.2)
             h = left
             if kind == IZH:
+                ex = 0.0
                 lam = abs(0.08 * V + 5.0)
             else:
-                x = (V - P[3, i]) / P[4, i]
-                lam = math.exp(x if x < 20.0 else 20.0) / P[6, i]
+                ex = _expo(V, P, i)      # (also the first stage's exponential)
+                lam = ex / P[6, i]
             if h * lam > 0.2:
                 h = 0.2 / lam
-            k1 = _rhs(kind, V, w, ie + syn_current(V, ge, gi, Ee, Ei, cond), P, i)
+            k1 = _rhs_e(kind, V, w, ie + syn_current(V, ge, gi, Ee, Ei, cond), P, i, ex)
             v2 = V + 0.5 * h * k1[0]
             k2 = _rhs(kind, v2, w + 0.5 * h * k1[1],
                       ie + syn_current(v2, ge, gi, Ee, Ei, cond), P, i)

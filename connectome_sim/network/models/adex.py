@@ -20,7 +20,7 @@ import numba
 
 from .base import Param, PointModel, State, nonnegative, positive, register_model
 from ._common import syn_params
-from ._ifcore import ADEX, if_step
+from ._ifcore import ADEX, if_prepare, if_step, if_step_all
 
 __all__ = ["AdEx"]
 
@@ -30,6 +30,12 @@ def adex_step(i, t, dt, S, P, I, iext):
     """One network step of an AdEx neuron (contract in ``base.py``)."""
     return if_step(ADEX, i, dt, S, P, I, iext)
 
+
+
+@numba.njit(cache=True)
+def adex_step_all(lo, hi, t, dt, S, P, I, iext, out):
+    """Neurons ``lo..hi-1`` at once (the engine's dense pass; contract in ``base.py``)."""
+    return if_step_all(ADEX, lo, hi, dt, S, P, I, iext, out)
 
 @register_model
 class AdEx(PointModel):
@@ -61,7 +67,12 @@ class AdEx(PointModel):
     weight_unit = "current units of I (cond_syn=0) or conductance (cond_syn=1)"
     refractory_param = "tau_ref"
     step = adex_step
+    step_all = adex_step_all
     doc_reference = "Brette & Gerstner (2005) J Neurophysiol 94:3637; BrainPy AdExIF"
+
+    @classmethod
+    def prepare(cls, P, dt):
+        return if_prepare(ADEX, P, dt)
 
     @staticmethod
     def brette_gerstner_2005() -> dict:

@@ -14,7 +14,7 @@ import numba
 
 from .base import Param, PointModel, State, nonnegative, positive, register_model
 from ._common import syn_params
-from ._ifcore import EXPIF, if_step
+from ._ifcore import EXPIF, if_prepare, if_step, if_step_all
 
 __all__ = ["ExpIF"]
 
@@ -24,6 +24,12 @@ def expif_step(i, t, dt, S, P, I, iext):
     """One network step of an ExpIF neuron (contract in ``base.py``)."""
     return if_step(EXPIF, i, dt, S, P, I, iext)
 
+
+
+@numba.njit(cache=True)
+def expif_step_all(lo, hi, t, dt, S, P, I, iext, out):
+    """Neurons ``lo..hi-1`` at once (the engine's dense pass; contract in ``base.py``)."""
+    return if_step_all(EXPIF, lo, hi, dt, S, P, I, iext, out)
 
 @register_model
 class ExpIF(PointModel):
@@ -52,7 +58,12 @@ class ExpIF(PointModel):
     weight_unit = "current units of I (cond_syn=0) or conductance (cond_syn=1)"
     refractory_param = "tau_ref"
     step = expif_step
+    step_all = expif_step_all
     doc_reference = "Fourcaud-Trocmé et al. (2003) J Neurosci 23:11628; BrainPy ExpIF (seed 004)"
+
+    @classmethod
+    def prepare(cls, P, dt):
+        return if_prepare(EXPIF, P, dt)
 
     @classmethod
     def check(cls, P, dt):

@@ -15,7 +15,7 @@ import numba
 
 from .base import Param, PointModel, State, nonnegative, positive, register_model
 from ._common import syn_params
-from ._ifcore import IZH, if_step
+from ._ifcore import IZH, if_prepare, if_step, if_step_all
 
 __all__ = ["Izhikevich"]
 
@@ -25,6 +25,12 @@ def izh_step(i, t, dt, S, P, I, iext):
     """One network step of an Izhikevich neuron (contract in ``base.py``)."""
     return if_step(IZH, i, dt, S, P, I, iext)
 
+
+
+@numba.njit(cache=True)
+def izh_step_all(lo, hi, t, dt, S, P, I, iext, out):
+    """Neurons ``lo..hi-1`` at once (the engine's dense pass; contract in ``base.py``)."""
+    return if_step_all(IZH, lo, hi, dt, S, P, I, iext, out)
 
 @register_model
 class Izhikevich(PointModel):
@@ -51,7 +57,12 @@ class Izhikevich(PointModel):
     weight_unit = "mV/ms (cond_syn=0) or 1/ms (cond_syn=1)"
     refractory_param = "tau_ref"
     step = izh_step
+    step_all = izh_step_all
     doc_reference = "Izhikevich (2003) IEEE Trans Neural Netw 14:1569"
+
+    @classmethod
+    def prepare(cls, P, dt):
+        return if_prepare(IZH, P, dt)
 
     @classmethod
     def init_state(cls, P, v_init=None):

@@ -147,6 +147,7 @@ def run_kernel(M, I, dt=DT, T=T, params=None, v_init=None):
     n = int(round(T / dt))
     P = M.param_array(1, params or {})
     S = M.init_state(P, v_init)
+    P = M.prepare(P, dt)
     Isyn = np.zeros((len(M.channels), 1))
     iext = np.zeros(1)
     V = np.empty(n + 1)
