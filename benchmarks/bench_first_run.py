@@ -23,6 +23,12 @@ Targets (fresh caches): hh <= 8 s, lif <= 8 s.  Besides wall time, the CPU time 
 process (user + system) is printed: on a machine shared with other work it varies much less
 than wall time (both grow with load; the load averages are printed before and after).
 Run: ``python benchmarks/bench_first_run.py [--cases import navis hh hh_swc lif demo]``.
+
+A/B comparison of two checkouts (wall time drifts with the machine's load, so compare them
+interleaved, several times, on CPU time):
+``python benchmarks/bench_first_run.py --cases hh_swc --trees /path/a /path/b --repeat 5``
+runs each case with each checkout first on ``PYTHONPATH``, alternating, and prints every
+run and the medians.
 """
 
 from __future__ import annotations
@@ -97,7 +103,12 @@ def main(argv=None):
     ap.add_argument("--cases", nargs="+",
                     default=["import", "navis", "hh", "hh_swc", "lif", "demo"],
                     choices=list(CASES))
+    ap.add_argument("--trees", nargs="+", default=None,
+                    help="checkouts to compare (each put first on PYTHONPATH), interleaved")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each case and checkout")
     args = ap.parse_args(argv)
+    if args.trees:
+        return compare(args.cases, args.trees, args.repeat)
     import connectome_sim
 
     print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  "
@@ -117,6 +128,38 @@ def main(argv=None):
             warm = run_case(name, env, tmp)
             print(f"{name:8s} {cold[0]:20.1f} / {cold[1]:5.1f} {warm[0]:20.1f} / {warm[1]:5.1f}",
                   flush=True)
+    print("load averages (1, 5, 15 min) after: "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+def compare(cases, trees, repeat):
+    """Fresh- and warm-cache runs of each case with each checkout in ``trees``, alternating
+    checkouts ``repeat`` times; prints each run and the medians (CPU and wall, s)."""
+    import statistics
+
+    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}")
+    print("load averages (1, 5, 15 min) before: "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    res = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(repeat):
+            for name in cases:
+                for tree in trees:
+                    cache = tempfile.mkdtemp(dir=tmp)
+                    env = dict(os.environ, CONNECTOME_SIM_CACHE=os.path.join(cache, "kernels"),
+                               PYTHONPATH=tree, NUMBA_CACHE_DIR=os.path.join(cache, "numba"),
+                               MPLBACKEND="Agg")
+                    cold = run_case(name, env, tmp)
+                    warm = run_case(name, env, tmp)
+                    res.setdefault((name, tree), []).append((cold, warm))
+                    print(f"run {rep + 1} {name:8s} {tree}: fresh {cold[0]:.1f} s wall / "
+                          f"{cold[1]:.1f} s CPU, warm {warm[0]:.1f} / {warm[1]:.1f}  (load "
+                          f"{os.getloadavg()[0]:.2f})", flush=True)
+    print(f"{'case':8s} {'checkout':40s} medians: fresh wall / CPU, warm wall / CPU (s)")
+    for (name, tree), runs in res.items():
+        med = [statistics.median(r[i][j] for r in runs) for i in (0, 1) for j in (0, 1)]
+        print(f"{name:8s} {tree:40s} {med[0]:6.1f} / {med[1]:5.1f}   {med[2]:6.1f} / "
+              f"{med[3]:5.1f}")
     print("load averages (1, 5, 15 min) after: "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 

@@ -48,7 +48,8 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 __all__ = ["MECH_SIG", "SETUP", "INIT", "STATES", "PAD", "ABI_VERSION",
-           "call_mechanism_", "setup_mechanisms", "init_mechanisms", "vexp_", "vexp_range_"]
+           "call_mechanism_", "setup_mechanisms", "init_mechanisms", "vexp_", "vexp_range_",
+           "vexp8_"]
 
 #: Bump when the signature, the modes or the layout change (it is part of every generated
 #: module's source, hence of its cache key).
@@ -277,9 +278,12 @@ def _vexp_ir(builder, x):
 
 
 @intrinsic
-def _vexp8_(typingctx, a, i):
-    """a[i:i+8] = vexp_(a[i:i+8]) on one vector of eight doubles (LLVM keeps it in one
-    512-bit register where the CPU has AVX-512, else splits it)."""
+def vexp8_(typingctx, a, i):
+    """a.flat[i:i+8] = vexp_(a.flat[i:i+8]) on one vector of eight doubles of a C-contiguous
+    float64 array of any dimension (LLVM keeps it in one 512-bit register where the CPU has
+    AVX-512, else splits it).  The mechanism templates call it in their own loops: an
+    inlined :func:`vexp_range_` cost a mechanism's first compilation a copy of its IR per
+    call."""
     def codegen(context, builder, signature, args):
         arr = context.make_array(signature.args[0])(context, builder, value=args[0])
         vp = builder.bitcast(builder.gep(arr.data, [args[1]]),
@@ -294,4 +298,4 @@ def vexp_range_(a, lo, hi):
     """``a[lo:hi] = exp(a[lo:hi])`` in place (the bits of :func:`vexp_`), eight lanes at a
     time: ``hi - lo`` must be a multiple of 8 (block lengths are multiples of PAD)."""
     for i in range(lo, hi, _W):
-        _vexp8_(a, i)
+        vexp8_(a, i)

@@ -495,9 +495,10 @@ class CableRun:
 
     From another numba kernel (a network advancing cable cells in its own time loop), the same
     is done with the kernel module's ``advance_<variant>_(*args, tr, step0, n)`` for each
-    chunk, after this object's initialisation, where ``args`` are :attr:`args` (arrays, so a
-    jitted caller passes them through unchanged); spikes appear in ``spk_det`` /
-    ``spk_step`` (count in ``cnt[tr, 1]``).
+    chunk, after ``advance(0)`` has initialised the trials (the state and the records at
+    t = 0), where ``args`` are :attr:`args` (arrays, so a jitted caller passes them through
+    unchanged; the variants without events take no event arrays); spikes appear in
+    ``spk_det`` / ``spk_step`` (count in ``cnt[tr, 1]``).
 
     Fed during the run (a cable neuron inside a point network,
     :mod:`connectome_sim.multiscale`): :meth:`add_events` queues external events due from
@@ -519,7 +520,7 @@ class CableRun:
         self.variant = variant(self.S)
         named = {**self.S._asdict(), **packed(self.S), **self.state, **self.O._asdict()}
         #: the kernel's arguments (system, per-trial state, outputs) in its order
-        self.args = [named[a] for a in self.kernel.ARGS[self.variant.split("_")[0]]]
+        self.args = [named[a] for a in self.kernel.ARGS[self.variant]]
         self.parallel = bool(parallel)
         self.step = 0
         self.alive = np.ones(self.n_trials, bool)
@@ -548,6 +549,13 @@ class CableRun:
             cable_abi.init_mechanisms(*[named[a] for a in _MECH], len(S.cell_ptr) - 1, S.dt,
                                       S.celsius, st["v"][tr], st["st"][tr], st["dd"][tr],
                                       st["rhs"][tr])
+        # the records at t = 0 (column 0): v, states, point-process currents (zero before
+        # the first step); the kernel writes the membrane-current rows itself
+        nv, ns, ni = len(S.rec_v), len(S.rec_s), len(S.rec_i)
+        rec = self.O.out_rec[:, :, 0]
+        rec[:, :nv] = st["v"][:, S.rec_v]
+        rec[:, nv:nv + ns] = st["st"][:, S.rec_s]
+        rec[:, nv + ns:nv + ns + ni] = st["ipp"][:, S.rec_i]
         self._initialised = True
 
     def advance(self, n: int) -> "CableRun":
@@ -623,7 +631,7 @@ class CableRun:
         self.S = self.S._replace(ev_ptr=ptr, ev_time=time, ev_syn=syn, ev_w=w)
         for name, a in (("ev_ptr", ptr), ("ev_time", time), ("ev_syn", syn), ("ev_w", w)):
             self._named[name] = a
-        names = self.kernel.ARGS[self.variant.split("_")[0]]
+        names = self.kernel.ARGS[self.variant]
         self.args = [self._named[a] for a in names]
         self._own_events = True
 

@@ -1,4 +1,4 @@
-"""Static parts of the Hines solve, computed once per run (numba).
+"""Static parts of the Hines solve, computed once per run.
 
 Compartments whose subtree (itself and all descendants) carries no time-varying conductance
 have constant elimination factors: the quiet system is factorised once here and the kernel
@@ -16,48 +16,32 @@ chain in a register, mispredicted at every section start).  On the seed tutorial
 (1862 nodes, depth 89, 619 branch ends) the sweep pair ran 1.4-1.8x faster than in
 depth-first order in standalone A/B timings on this (shared) machine.
 
-The two numba functions here allocate nothing (the callers pass their outputs), so that a
-first run after install compiles as little as possible.
+Plain numpy, level by level (a tree's depth in compartments is at most a few thousand): the
+two loops this replaces were numba functions that cost a first run after install half a
+second of compilation for a few milliseconds of work.  The arithmetic is the same, in the same
+order, so the factors are the same bits.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-__all__ = ["level_order", "factor_tree"]
-
-
-@njit(cache=True, no_cfunc_wrapper=True)
-def _depth(parent, out):
-    """``out[i]``: number of edges from compartment i to its root (``parent[i] < i``)."""
-    for i in range(parent.shape[0]):
-        p = parent[i]
-        out[i] = out[p] + 1 if p >= 0 else 0
+__all__ = ["level_order", "factor_tree", "depth"]
 
 
-@njit(cache=True, no_cfunc_wrapper=True)
-def _factor(parent, gax, dbase, hot, dyn, dstat, fstat, invd):
-    """Mark the subtrees of the seeds in ``hot`` / ``dyn`` (in place, upwards), then factorise
-    the quiet system: ``dstat[i]`` is ``dbase[i]`` minus the eliminated contributions of i's
-    children, ``fstat[i] = gax[i] / d_final[i]``, ``invd[i] = 1 / d_final[i]``."""
-    n = parent.shape[0]
-    for i in range(n - 1, -1, -1):
-        p = parent[i]
-        if p >= 0:
-            hot[p] |= hot[i]
-            dyn[p] |= dyn[i]
-    for i in range(n):
-        dstat[i] = dbase[i]
-    for i in range(n - 1, -1, -1):
-        iv = 1.0 / dstat[i]
-        invd[i] = iv
-        p = parent[i]
-        fstat[i] = 0.0
-        if p >= 0:
-            f = gax[i] * iv
-            fstat[i] = f
-            dstat[p] -= f * gax[i]
+def depth(parent) -> np.ndarray:
+    """Number of edges from each compartment to its root (``parent[i] < 0`` for roots), by
+    pointer jumping: after round r, ``up[i]`` is i's ancestor 2**r levels up (or -1)."""
+    up = np.array(parent, dtype=np.int64)
+    d = (up >= 0).astype(np.int64)
+    live = np.flatnonzero(up >= 0)
+    while len(live):
+        a = up[live]
+        nxt = up[a]
+        d[live] += d[a]
+        up[live] = nxt
+        live = live[nxt >= 0]
+    return d
 
 
 def level_order(parent, cell_of=None):
@@ -69,15 +53,13 @@ def level_order(parent, cell_of=None):
     ``parent`` must be in Hines order (``parent[i] < i``, -1 for roots); the renumbered system
     is in Hines order too.
     """
-    parent = np.ascontiguousarray(parent, dtype=np.int64)
-    depth = np.empty(len(parent), np.int64)
-    _depth(parent, depth)
+    d = depth(parent)
     if cell_of is None:
-        return np.argsort(depth, kind="stable").astype(np.int64)
-    return np.lexsort((depth, np.asarray(cell_of, np.int64))).astype(np.int64)
+        return np.argsort(d, kind="stable").astype(np.int64)
+    return np.lexsort((d, np.asarray(cell_of, np.int64))).astype(np.int64)
 
 
-def factor_tree(parent, gax, dbase, hot_seeds, dyn_seeds):
+def factor_tree(parent, gax, dbase, hot_seeds, dyn_seeds, dep=None):
     """The varying compartments and the factors of the quiet system.
 
     Parameters
@@ -90,20 +72,40 @@ def factor_tree(parent, gax, dbase, hot_seeds, dyn_seeds):
         Diagonal of the quiet system (µS).
     hot_seeds, dyn_seeds : int arrays
         Compartments with a density mechanism or graded synapse / with a synapse.
+    dep : int array (n,), optional
+        :func:`depth` of ``parent``, if the caller has it.
 
     Returns
     -------
     hot, dyn, dstat, fstat, invd : numpy arrays
         ``hot``: a seed of ``hot_seeds`` in the subtree (refactorised every step); ``dyn``:
         one of ``dyn_seeds`` and not hot (refactorised on steps when a synapse conducts);
-        the quiet factors (see ``_factor``).
+        the quiet factors: ``dstat[i]`` is ``dbase[i]`` minus the eliminated contributions of
+        i's children, ``fstat[i] = gax[i] / d_final[i]`` (0 at roots),
+        ``invd[i] = 1 / d_final[i]``.
     """
+    parent = np.asarray(parent, np.int64)
+    gax = np.asarray(gax, np.float64)
     n = len(parent)
-    hot = np.zeros(n, np.bool_)
-    dyn = np.zeros(n, np.bool_)
-    hot[np.asarray(hot_seeds, np.int64)] = True
-    dyn[np.asarray(dyn_seeds, np.int64)] = True
-    dstat, fstat, invd = np.empty(n), np.empty(n), np.empty(n)
-    _factor(np.ascontiguousarray(parent, np.int64), np.ascontiguousarray(gax, np.float64),
-            np.ascontiguousarray(dbase, np.float64), hot, dyn, dstat, fstat, invd)
+    dep = depth(parent) if dep is None else np.asarray(dep, np.int64)
+    # the non-roots, deepest level first, each level in descending index order: a
+    # compartment's children all lie one level below it, so when its level comes its d has
+    # lost every child's contribution, subtracted in descending child order as the loop
+    # "for i = n-1 down to 0" subtracts them
+    idx = np.lexsort((-np.arange(n), -dep))
+    idx = idx[parent[idx] >= 0]
+    par, g = parent[idx], gax[idx]
+    cut = np.concatenate([[0], np.flatnonzero(np.diff(dep[idx])) + 1, [len(idx)]]).tolist()
+    marks = np.zeros((n, 2), np.bool_)          # a hot seed / a dyn seed in the subtree
+    marks[np.asarray(hot_seeds, np.int64), 0] = True
+    marks[np.asarray(dyn_seeds, np.int64), 1] = True
+    dstat = np.array(dbase, dtype=np.float64)
+    for a, b in zip(cut[:-1], cut[1:]):
+        c, p, gc = idx[a:b], par[a:b], g[a:b]
+        np.subtract.at(dstat, p, gc * (1.0 / dstat[c]) * gc)   # d_p -= (gax / d_c) * gax
+        np.logical_or.at(marks, p, marks[c])
+    invd = 1.0 / dstat
+    fstat = np.zeros(n)
+    fstat[idx] = g * invd[idx]
+    hot, dyn = marks[:, 0].copy(), marks[:, 1]
     return hot, dyn & ~hot, dstat, fstat, invd

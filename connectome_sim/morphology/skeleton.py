@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -241,15 +242,24 @@ def read_source(skeleton, units=None) -> Source:
     return Source(nodes, conn, scale, soma, name, kind, notes=notes)
 
 
+_UNITS = {"um": 1.0, "µm": 1.0, "micron": 1.0, "microns": 1.0, "micrometer": 1.0,
+          "micrometers": 1.0, "micrometre": 1.0, "micrometres": 1.0, "nm": 1e-3,
+          "nanometer": 1e-3, "nanometers": 1e-3, "nanometre": 1e-3, "nanometres": 1e-3}
+_NUMBER_UNIT = re.compile(r"^([0-9]+(?:\.[0-9]*)?)\s*([a-zµ]+)$")
+
+
 def _units_scale(units) -> float:
     """Micrometres per coordinate unit for ``units`` ('um', 'nm', a number, or a pint string)."""
     if isinstance(units, (int, float, np.number)):
         return float(units)
     u = str(units).strip().lower()
-    table = {"um": 1.0, "µm": 1.0, "micron": 1.0, "microns": 1.0, "micrometer": 1.0,
-             "micrometre": 1.0, "nm": 1e-3, "nanometer": 1e-3, "nanometre": 1e-3}
-    if u in table:
-        return table[u]
+    if u in _UNITS:
+        return _UNITS[u]
+    # "<number> <unit>" (navis writes e.g. "1.0 micrometer" or "8 nanometer" into SWC
+    # headers) without importing pint (a second of import): the same value as pint's
+    m = _NUMBER_UNIT.match(str(units).strip())
+    if m and m.group(2) in _UNITS:
+        return float(m.group(1)) * _UNITS[m.group(2)]
     try:
         import pint
 
@@ -360,16 +370,27 @@ def _fragments(parent: np.ndarray) -> np.ndarray:
 
 
 def _preorder(parent: np.ndarray, root: int) -> np.ndarray:
-    """Depth-first pre-order from ``root`` (scipy's iterative DFS: a node's first child
-    follows it immediately, so unbranched chains are contiguous)."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import depth_first_order
-
-    n = len(parent)
+    """Depth-first pre-order from ``root``, children in ascending index order (the order of
+    scipy's ``csgraph.depth_first_order`` on the parent -> child graph: a node's first child
+    follows it immediately, so unbranched chains are contiguous).  Nodes not reachable from
+    ``root`` are left out.  (A loop over lists: scipy's import alone takes longer for any
+    skeleton of fewer than about a million nodes.)"""
+    parent = np.asarray(parent, np.int64)
     ch = np.flatnonzero(parent >= 0)
-    g = sp.csr_matrix((np.ones(len(ch)), (parent[ch], ch)), shape=(n, n))
-    order = depth_first_order(g, int(root), directed=True, return_predecessors=False)
-    return np.asarray(order, dtype=np.int64)
+    kids = ch[np.argsort(parent[ch], kind="stable")].tolist()
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(parent[ch], minlength=len(parent)))])
+    ptr = ptr.tolist()
+    out = []
+    stack = [int(root)]
+    while stack:
+        v = stack.pop()
+        out.append(v)
+        lo, hi = ptr[v], ptr[v + 1]
+        if hi - lo == 1:
+            stack.append(kids[lo])
+        elif hi > lo:
+            stack.extend(kids[hi - 1:lo - 1 if lo else None:-1])
+    return np.array(out, dtype=np.int64)
 
 
 def _reroot(parent: np.ndarray, new_root: int) -> np.ndarray:
