@@ -492,7 +492,6 @@ class EngineRun:
             return
         if m.kind == "clock":
             sl = slice(L0, L0 + g.n_lanes)
-            rb = self.rb if solo else self.rb[sl]
             rb_n = self.rb_n if solo else self.rb_n[sl]
             rec_i, rec_col, rec_beg, rec_end = x["rec"]
             _use_pop, use_all, use_sleep = x["flags3"]
@@ -500,43 +499,57 @@ class EngineRun:
             init, x["init"] = x["init"], False
             if init:        # (the flags may have been narrowed since the set-up: tests do)
                 gs.kern = _clock_kernel(m, g.n, x["par"], use_all, use_sleep)
-            out = gs.kern(
-                k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
-                gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch,
-                comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
-                comp.seg_delay, comp.lane_event, rb, self.rb_t, rb_n,
-                *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
-                *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"], x["active"],
-                x["last"], x["act"], x["nact"], x["base"], x["itot"], x["iext_all"], x["out8"],
-                x["out64"], x["flags"], x["spk"], x["stay"], rec_i, rec_col, rec_beg, rec_end,
-                self.rec, self.rec_k0, max(x["vrow"], 0), x["ep_i"], x["ep_k"], x["ep_n"],
-                x["work"], x["mode"], x["lo"], x["hi"], new_i, new_k, new_t,
-                self.sp_i, self.sp_t, self.n_sp, self.max_spikes, mem_left)
-            status, k = int(out[0]), int(out[1])
-            if solo:
-                self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp = out[2:7]
-                self.used += int(out[7])
-                self.k = k
+            while True:
+                rb = self.rb if solo else self.rb[sl]
+                out = gs.kern(
+                    k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
+                    gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch,
+                    comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
+                    comp.seg_delay, comp.lane_event, rb, self.rb_t, rb_n,
+                    *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
+                    *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"],
+                    x["active"], x["last"], x["act"], x["nact"], x["base"], x["itot"],
+                    x["iext_all"], x["out8"], x["out64"], x["flags"], x["spk"], x["stay"],
+                    rec_i, rec_col, rec_beg, rec_end, self.rec, self.rec_k0,
+                    max(x["vrow"], 0), x["ep_i"], x["ep_k"], x["ep_n"], x["work"], x["mode"],
+                    x["lo"], x["hi"], new_i, new_k, new_t,
+                    self.sp_i, self.sp_t, self.n_sp, self.max_spikes)
+                status, k = int(out[0]), int(out[1])
+                if solo:
+                    self.n_sp = int(out[2])
+                    self.k = k
+                    if status == eng.STATUS_GROW:
+                        status = self._route(int(out[3]), new_i, new_k, new_t, k)
+                        if not status:          # resume after the epoch (and finish)
+                            k0, init = k, False
+                            continue
+                break
             if status:
                 self._fail(status, k)
             return
         if m.kind == "event":
             rec_i, rec_col = x["rec"]
             win = self.E if rec_i.size == 0 else 1
-            ep_i, ep_k, ep_t = x["ep"]
-            out = gs.kern(
-                k0, k1, self.E, solo, finish, dt, win, gs.S, gs.P, x["Q"], comp.tgt, comp.w,
-                comp.ch, comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane,
-                self.dsteps, comp.seg_delay, comp.lane_event, self.rb, self.rb_t, self.rb_n,
-                L0, *x["st"], x["ps"], rec_i, rec_col, self.rec, self.rec_k0, x["head"],
-                x["touched"], ep_i, ep_k, ep_t, x["ep_n"], g.start, self.sp_i, self.sp_t,
-                self.n_sp, self.max_spikes, mem_left, RUNAWAY_FIRE)
-            status, k = int(out[0]), int(out[1])
-            x["ep"] = out[7:10]
-            self.used += int(out[10])
-            if solo:
-                self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp = out[2:7]
-                self.k = k
+            while True:
+                out = gs.kern(
+                    k0, k1, self.E, solo, finish, dt, win, gs.S, gs.P, x["Q"], comp.tgt,
+                    comp.w, comp.ch, comp.seg_start, comp.seg_end, comp.seg_ptr,
+                    comp.seg_lane, self.dsteps, comp.seg_delay, comp.lane_event, self.rb,
+                    self.rb_t, self.rb_n, L0, *x["st"], x["ps"], rec_i, rec_col, self.rec,
+                    self.rec_k0, x["head"], x["touched"], *x["ep"], x["ep_n"], g.start,
+                    self.sp_i, self.sp_t, self.n_sp, self.max_spikes, mem_left, RUNAWAY_FIRE)
+                status, k = int(out[0]), int(out[1])
+                x["ep"] = out[3:6]
+                self.used += int(out[6])
+                if solo:
+                    self.n_sp = int(out[2])
+                    self.k = k
+                    if status == eng.STATUS_GROW:
+                        status = self._route(int(x["ep_n"][0]), *x["ep"], k)
+                        if not status:          # resume after the epoch
+                            k0, mem_left = k, self.budget - self.used
+                            continue
+                break
             if status:
                 self._fail(status, k)
             return
@@ -552,6 +565,25 @@ class EngineRun:
             self.k = int(k)
         if status:
             self._fail(status, int(k))
+
+    def _route(self, n_new, new_i, new_k, new_t, kb):
+        """Route ``n_new`` spikes ending an epoch at step ``kb`` into the rings and the spike
+        table, growing them (within the memory budget) as needed; returns the status."""
+        comp = self.comp
+        while True:
+            n_sp, st = eng.route(n_new, new_i, new_k, new_t, kb, self.dt, comp.seg_ptr,
+                                 comp.seg_lane, self.dsteps, comp.seg_delay, comp.seg_start,
+                                 comp.seg_end, self.rb, self.rb_t, self.rb_n, comp.lane_event,
+                                 self.sp_i, self.sp_t, self.n_sp, self.max_spikes)
+            self.n_sp = int(n_sp)
+            if st != eng.STATUS_GROW:
+                return int(st)
+            self.rb, self.rb_t, self.sp_i, self.sp_t, st, grown = eng.grow_room(
+                n_new, new_i, comp.seg_ptr, comp.seg_lane, self.rb, self.rb_t, self.rb_n,
+                self.sp_i, self.sp_t, self.n_sp, self.max_spikes, self.budget - self.used)
+            self.used += int(grown)
+            if st:
+                return int(st)
 
     def _exchange(self, ka, kb):
         """Route one epoch's spikes, graded outputs and gap currents between groups."""
@@ -592,13 +624,7 @@ class EngineRun:
             new_k = np.concatenate(parts_k)
             new_t = np.concatenate(parts_t)
             o = np.argsort(new_k, kind="stable")
-            out = eng.route(new_i.size, new_i[o], new_k[o], new_t[o], kb, dt, comp.seg_ptr,
-                            comp.seg_lane, self.dsteps, comp.seg_delay, comp.seg_start,
-                            comp.seg_end, self.rb, self.rb_t,
-                            self.rb_n, comp.lane_event, self.sp_i, self.sp_t, self.n_sp,
-                            self.max_spikes, self.budget - self.used)
-            self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp, st, grown = out
-            self.used += int(grown)
+            st = self._route(new_i.size, new_i[o], new_k[o], new_t[o], kb)
             if st:
                 self._fail(st, kb)
             elif self.cable is not None:
