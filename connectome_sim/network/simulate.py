@@ -360,7 +360,7 @@ class EngineRun:
             o = np.argsort(s_t, kind="stable")
             x.update(st=(s_t[o], s_loc[o].astype(np.int64), s_w[o], s_c[o].astype(np.int64)),
                      ps=np.zeros(1, np.int64), Q=m.init_queue(S, P),
-                     head=np.full(g.n, -1, np.int64), touched=np.empty(g.n, np.int64),
+                     head=np.full(g.n, -1, np.int64), touched=np.empty(g.n, np.int64), ev_cap=1024,
                      ep=(np.empty(1024, np.int32), np.empty(1024, np.int64), np.empty(1024)),
                      ep_n=np.zeros(1, np.int64))
             return _G(g, kern, S, P, x)
@@ -537,10 +537,12 @@ class EngineRun:
                     comp.seg_lane, self.dsteps, comp.seg_delay, comp.lane_event, self.rb,
                     self.rb_t, self.rb_n, L0, *x["st"], x["ps"], rec_i, rec_col, self.rec,
                     self.rec_k0, x["head"], x["touched"], *x["ep"], x["ep_n"], g.start,
-                    self.sp_i, self.sp_t, self.n_sp, self.max_spikes, mem_left, RUNAWAY_FIRE)
+                    self.sp_i, self.sp_t, self.n_sp, self.max_spikes, mem_left, RUNAWAY_FIRE,
+                    x["ev_cap"])
                 status, k = int(out[0]), int(out[1])
                 x["ep"] = out[3:6]
                 self.used += int(out[6])
+                x["ev_cap"] = int(out[7])
                 if solo:
                     self.n_sp = int(out[2])
                     self.k = k
