@@ -68,8 +68,12 @@ WAKE_COST = 3
 #: a group of clock-driven neurons this small runs the kernel variant without the sparse pass
 #: (the dense pass throughout, the same bits): the sparse pass could save it at most ~1.5 ns
 #: per neuron-step (~1.5 ms per simulated second per 100 neurons at dt 0.1 ms), while
-#: compiling it (the awake lists, sleep tests, catch-ups, sorting) costs a first run ~3 s
-DENSE_ONLY_MAX = 1024
+#: compiling it (the awake lists, sleep tests, catch-ups, sorting) costs a first run several
+#: seconds.  Measured on the larva LIF network (1,240 neurons, 1 s, 150 Hz sensory input; 2
+#: cores under load ~5): warm runs 0.037-0.041 s CPU either way (medians of 10 and 30,
+#: alternated, identical spikes); first run with empty caches 23-24 s CPU with the sparse
+#: pass, 13-16 s without
+DENSE_ONLY_MAX = 2048
 #: work units (deliveries + neuron-steps) of an epoch above which its lanes run in threads
 PAR_WORK = 200_000
 #: delivery prefetches the edges of the ring entry this many entries ahead, at most
@@ -446,7 +450,8 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
     seg_* : the segments of the event CSR (see :func:`lane_segments`), ``seg_dsteps`` the
         delays in steps.
     rb, rb_t, rb_n : rings per lane and slot: edge ranges ``rb[L, slot, q] = (start, end)``,
-        arrival times (ms; ``rb_t`` is empty when no lane is event-driven) and fills.
+        arrival times (ms) and fills.  ``rb_t`` is None when no lane is event-driven: the
+        event-driven path is then not compiled (``seg_delay``, ``lane_event`` unused).
     lane_event : bool[lanes]
         Lanes of event-driven models: their entries keep the exact arrival time ``t + delay``
         and go to the slot of that time (never before ``k_end``); clock-driven lanes get
@@ -494,7 +499,7 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         n_sp += 1
         for s in range(seg_ptr[i], seg_ptr[i + 1]):
             L = seg_lane[s]
-            if lane_event[L]:
+            if rb_t is not None and lane_event[L]:
                 ta = t + seg_delay[s]
                 ka = int(ta / dt)
                 if ka < k_end:

@@ -505,7 +505,7 @@ class EngineRun:
                     k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
                     gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch,
                     comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
-                    comp.seg_delay, comp.lane_event, rb, self.rb_t, rb_n,
+                    rb, rb_n,
                     *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
                     *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"],
                     x["active"], x["last"], x["act"], x["nact"], x["base"], x["itot"],
@@ -572,10 +572,14 @@ class EngineRun:
         """Route ``n_new`` spikes ending an epoch at step ``kb`` into the rings and the spike
         table, growing them (within the memory budget) as needed; returns the status."""
         comp = self.comp
+        # (None without event-driven lanes: the variant of route the clock kernels compile)
+        ev = comp.lane_event.any()
         while True:
             n_sp, st = eng.route(n_new, new_i, new_k, new_t, kb, self.dt, comp.seg_ptr,
-                                 comp.seg_lane, self.dsteps, comp.seg_delay, comp.seg_start,
-                                 comp.seg_end, self.rb, self.rb_t, self.rb_n, comp.lane_event,
+                                 comp.seg_lane, self.dsteps, comp.seg_delay if ev else None,
+                                 comp.seg_start, comp.seg_end, self.rb,
+                                 self.rb_t if ev else None, self.rb_n,
+                                 comp.lane_event if ev else None,
                                  self.sp_i, self.sp_t, self.n_sp, self.max_spikes)
             self.n_sp = int(n_sp)
             if st != eng.STATUS_GROW:
