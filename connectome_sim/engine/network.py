@@ -53,6 +53,8 @@ STATUS_MAX_SPIKES = 1
 STATUS_RUNAWAY = 2
 STATUS_NONFINITE = 3
 STATUS_MEMORY = 4
+#: internal: the spike table or a ring needs room (see :func:`route`)
+STATUS_GROW = 7
 
 # Choice between the sparse pass (awake neurons only) and the dense pass (the model's
 # ``step_all`` over every neuron, vectorised), taken for a whole group every ~BLOCK steps from
@@ -66,8 +68,12 @@ WAKE_COST = 3
 #: a group of clock-driven neurons this small runs the kernel variant without the sparse pass
 #: (the dense pass throughout, the same bits): the sparse pass could save it at most ~1.5 ns
 #: per neuron-step (~1.5 ms per simulated second per 100 neurons at dt 0.1 ms), while
-#: compiling it (the awake lists, sleep tests, catch-ups, sorting) costs a first run ~3 s
-DENSE_ONLY_MAX = 1024
+#: compiling it (the awake lists, sleep tests, catch-ups, sorting) costs a first run several
+#: seconds.  Measured on the larva LIF network (1,240 neurons, 1 s, 150 Hz sensory input; 2
+#: cores under load ~5): warm runs 0.037-0.041 s CPU either way (medians of 10 and 30,
+#: alternated, identical spikes); first run with empty caches 23-24 s CPU with the sparse
+#: pass, 13-16 s without
+DENSE_ONLY_MAX = 2048
 #: work units (deliveries + neuron-steps) of an epoch above which its lanes run in threads
 PAR_WORK = 200_000
 #: delivery prefetches the edges of the ring entry this many entries ahead, at most
@@ -432,8 +438,7 @@ def any_nonfinite(x, lo, hi):
 @numba.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def route(n_new, new_i, new_k, new_t, k_end, dt,
           seg_ptr, seg_lane, seg_dsteps, seg_delay, seg_start, seg_end,
-          rb, rb_t, rb_n, lane_event,
-          sp_i, sp_t, n_sp, max_spikes, mem_left):
+          rb, rb_t, rb_n, lane_event, sp_i, sp_t, n_sp, max_spikes):
     """Queue an epoch's spikes into the lanes' rings and append them to the spike table.
 
     Parameters
@@ -445,7 +450,8 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
     seg_* : the segments of the event CSR (see :func:`lane_segments`), ``seg_dsteps`` the
         delays in steps.
     rb, rb_t, rb_n : rings per lane and slot: edge ranges ``rb[L, slot, q] = (start, end)``,
-        arrival times (ms; ``rb_t`` is empty when no lane is event-driven) and fills.
+        arrival times (ms) and fills.  ``rb_t`` is None when no lane is event-driven: the
+        event-driven path is then not compiled (``seg_delay``, ``lane_event`` unused).
     lane_event : bool[lanes]
         Lanes of event-driven models: their entries keep the exact arrival time ``t + delay``
         and go to the slot of that time (never before ``k_end``); clock-driven lanes get
@@ -453,73 +459,37 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
     sp_i, sp_t, n_sp : the run's spike table so far.
     max_spikes : int
         Spike-table bound.
-    mem_left : int
-        Bytes the rings and the spike table may still grow by.
 
     Returns
     -------
-    (rb, rb_t, sp_i, sp_t, n_sp, status, grown_bytes)
+    (n_sp, status): :data:`STATUS_MAX_SPIKES` beyond ``max_spikes``; :data:`STATUS_GROW`
+    when the spike table or a ring has no room for the epoch: nothing is queued then, the
+    caller grows them with :func:`grow_room` and routes again.  (The growth is Python's:
+    compiled here it would cost every first run ~1 s of compilation for a rare path.)
     """
-    status = 0
-    grown = 0
-    use_t = rb_t.shape[0] > 0
     if n_new == 0:
-        return rb, rb_t, sp_i, sp_t, n_sp, status, grown
+        return n_sp, STATUS_OK
     if n_sp + n_new > max_spikes:
-        return rb, rb_t, sp_i, sp_t, n_sp, 1, grown
+        return n_sp, STATUS_MAX_SPIKES
     if n_sp + n_new > sp_i.size:
-        cap = sp_i.size
-        while cap < n_sp + n_new:
-            cap *= 2
-        cap = min(cap, max_spikes)
-        extra = (cap - sp_i.size) * 12
-        if extra > mem_left:
-            return rb, rb_t, sp_i, sp_t, n_sp, 4, grown
-        tmp_i = np.empty(cap, np.int32)
-        tmp_t = np.empty(cap, np.float64)
-        for q in range(n_sp):                # (loops: a slice assignment compiles numba's
-            tmp_i[q] = sp_i[q]                 # shape-error formatting, ~3 s)
-            tmp_t[q] = sp_t[q]
-        sp_i = tmp_i
-        sp_t = tmp_t
-        grown += extra
-        mem_left -= extra
+        return n_sp, STATUS_GROW
     n_lanes, n_slots, cap, _two = rb.shape
     # room: every spike adds its segments to at most every slot of its lanes
-    if n_lanes > 0 and seg_ptr.size > 1:
-        need = np.empty(n_lanes, np.int64)     # (not np.zeros: one implementation less
-        for L in range(n_lanes):                 # to compile in a first run)
-            need[L] = 0
-        for q in range(n_new):
-            i = new_i[q]
-            for s in range(seg_ptr[i], seg_ptr[i + 1]):
-                need[seg_lane[s]] += 1
-        cap2 = cap
-        for L in range(n_lanes):
-            fill = 0
+    need = np.empty(n_lanes, np.int64)      # (the 1-D np.empty the kernels compile anyway)
+    for L in range(n_lanes):
+        need[L] = 0
+    for q in range(n_new):
+        i = new_i[q]
+        for s in range(seg_ptr[i], seg_ptr[i + 1]):
+            need[seg_lane[s]] += 1
+    short = False
+    for L in range(n_lanes):
+        if need[L] > 0:
             for sl in range(n_slots):
-                if rb_n[L, sl] > fill:
-                    fill = rb_n[L, sl]
-            while fill + need[L] > cap2:
-                cap2 *= 2
-        if cap2 > cap:
-            extra = n_lanes * n_slots * (cap2 - cap) * (24 if use_t else 16)
-            if extra > mem_left:
-                return rb, rb_t, sp_i, sp_t, n_sp, 4, grown
-            r2 = np.empty((n_lanes, n_slots, cap2, 2), np.int64)
-            t2 = np.empty((n_lanes if use_t else 0, n_slots if use_t else 0, cap2), np.float64)
-            for L in range(n_lanes):
-                for sl in range(n_slots):
-                    for q in range(rb_n[L, sl]):
-                        r2[L, sl, q, 0] = rb[L, sl, q, 0]
-                        r2[L, sl, q, 1] = rb[L, sl, q, 1]
-                        if use_t:
-                            t2[L, sl, q] = rb_t[L, sl, q]
-            rb = r2
-            if use_t:
-                rb_t = t2
-            grown += extra
-            mem_left -= extra
+                if rb_n[L, sl] + need[L] > cap:
+                    short = True
+    if short:
+        return n_sp, STATUS_GROW
     for q in range(n_new):
         i = new_i[q]
         k = new_k[q]
@@ -529,7 +499,7 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         n_sp += 1
         for s in range(seg_ptr[i], seg_ptr[i + 1]):
             L = seg_lane[s]
-            if lane_event[L]:
+            if rb_t is not None and lane_event[L]:
                 ta = t + seg_delay[s]
                 ka = int(ta / dt)
                 if ka < k_end:
@@ -542,7 +512,59 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
             rb[L, sl, q2, 0] = seg_start[s]
             rb[L, sl, q2, 1] = seg_end[s]
             rb_n[L, sl] = q2 + 1
-    return rb, rb_t, sp_i, sp_t, n_sp, status, grown
+    return n_sp, STATUS_OK
+
+
+def grow_room(n_new, new_i, seg_ptr, seg_lane, rb, rb_t, rb_n, sp_i, sp_t, n_sp,
+              max_spikes, mem_left):
+    """Grow the spike table and the rings so that :func:`route` has room for an epoch's
+    ``n_new`` spikes ``new_i`` (after it returned :data:`STATUS_GROW`).
+
+    Capacities double (the spike table up to ``max_spikes``); the filled part is copied.
+    Returns ``(rb, rb_t, sp_i, sp_t, status, grown_bytes)``, status :data:`STATUS_MEMORY`
+    (arrays then as far as grown) when the growth would exceed ``mem_left`` bytes.
+    """
+    grown = 0
+    if n_sp + n_new > sp_i.size:
+        cap = sp_i.size
+        while cap < n_sp + n_new:
+            cap *= 2
+        cap = min(cap, max_spikes)
+        extra = (cap - sp_i.size) * 12
+        if extra > mem_left:
+            return rb, rb_t, sp_i, sp_t, STATUS_MEMORY, grown
+        tmp_i = np.empty(cap, np.int32)
+        tmp_t = np.empty(cap, np.float64)
+        tmp_i[:n_sp] = sp_i[:n_sp]
+        tmp_t[:n_sp] = sp_t[:n_sp]
+        sp_i, sp_t = tmp_i, tmp_t
+        grown += extra
+        mem_left -= extra
+    n_lanes, n_slots, cap, _two = rb.shape
+    if n_lanes > 0 and seg_ptr.size > 1:
+        rows = np.asarray(new_i[:n_new], np.int64)
+        beg, end = seg_ptr[rows], seg_ptr[rows + 1]
+        lens = end - beg
+        segs = np.repeat(beg - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        need = np.bincount(seg_lane[segs], minlength=n_lanes)[:n_lanes]
+        fill = rb_n.max(axis=1)
+        cap2 = cap
+        while np.any(fill + need > cap2):
+            cap2 *= 2
+        if cap2 > cap:
+            use_t = rb_t.shape[0] > 0
+            extra = n_lanes * n_slots * (cap2 - cap) * (24 if use_t else 16)
+            if extra > mem_left:
+                return rb, rb_t, sp_i, sp_t, STATUS_MEMORY, grown
+            r2 = np.empty((n_lanes, n_slots, cap2, 2), np.int64)
+            r2[:, :, :cap] = rb
+            rb = r2
+            if use_t:
+                t2 = np.empty((n_lanes, n_slots, cap2), np.float64)
+                t2[:, :, :cap] = rb_t
+                rb_t = t2
+            grown += extra
+    return rb, rb_t, sp_i, sp_t, STATUS_OK, grown
 
 
 @numba.njit(cache=True, nogil=True)

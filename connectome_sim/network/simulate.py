@@ -403,7 +403,7 @@ class EngineRun:
             o = np.argsort(s_t, kind="stable")
             x.update(st=(s_t[o], s_loc[o].astype(np.int64), s_w[o], s_c[o].astype(np.int64)),
                      ps=np.zeros(1, np.int64), Q=m.init_queue(S, P),
-                     head=np.full(g.n, -1, np.int64), touched=np.empty(g.n, np.int64),
+                     head=np.full(g.n, -1, np.int64), touched=np.empty(g.n, np.int64), ev_cap=1024,
                      ep=(np.empty(1024, np.int32), np.empty(1024, np.int64), np.empty(1024)),
                      ep_n=np.zeros(1, np.int64))
             return _G(g, kern, S, P, x)
@@ -567,7 +567,6 @@ class EngineRun:
             return
         if m.kind == "clock":
             sl = slice(L0, L0 + g.n_lanes)
-            rb = self.rb if self.solo else self.rb[sl]
             rb_n = self.rb_n if self.solo else self.rb_n[sl]
             # windowed: the group routes the spikes within it into its lanes of the rings
             segs = self.inner if self.windowed else (
@@ -579,26 +578,32 @@ class EngineRun:
             init, x["init"] = x["init"], False
             if init:        # (the flags may have been narrowed since the set-up: tests do)
                 gs.kern = _clock_kernel(m, g.n, x["par"], use_all, use_sleep)
-            out = gs.kern(
-                k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
-                gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch,
-                *segs, comp.lane_event[sl], rb, self.rb_t, rb_n,
-                *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
-                *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"], x["active"],
-                x["last"], x["act"], x["nact"], x["base"], x["itot"], x["iext_all"], x["out8"],
-                x["out64"], x["flags"], x["spk"], x["stay"], rec_i, rec_col, rec_beg, rec_end,
-                self.rec, self.rec_k0, max(x["vrow"], 0), x["ep_i"], x["ep_k"], x["ep_n"],
-                x["work"], x["mode"], x["lo"], x["hi"], new_i, new_k, new_t,
-                self.sp_i, self.sp_t, self.n_sp, self.max_spikes, mem_left)
-            status, k = int(out[0]), int(out[1])
-            if solo:
-                if out[2] is not rb:          # the group's rings grew
-                    self._grow_rings(sl, out[2])
-                self.rb_t = out[3]
-                self.sp_i, self.sp_t, self.n_sp = out[4:7]
-                self.used += int(out[7])
-                if self.solo:
-                    self.k = k
+            while True:
+                rb = self.rb if self.solo else self.rb[sl]
+                out = gs.kern(
+                    k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
+                    gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch,
+                    *segs[:5], rb, rb_n,
+                    *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
+                    *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"],
+                    x["active"], x["last"], x["act"], x["nact"], x["base"], x["itot"],
+                    x["iext_all"], x["out8"], x["out64"], x["flags"], x["spk"], x["stay"],
+                    rec_i, rec_col, rec_beg, rec_end, self.rec, self.rec_k0,
+                    max(x["vrow"], 0), x["ep_i"], x["ep_k"], x["ep_n"], x["work"], x["mode"],
+                    x["lo"], x["hi"], new_i, new_k, new_t,
+                    self.sp_i, self.sp_t, self.n_sp, self.max_spikes)
+                status, k = int(out[0]), int(out[1])
+                if solo:
+                    self.n_sp = int(out[2])
+                    if self.solo:
+                        self.k = k
+                    if status == eng.STATUS_GROW:
+                        status = self._route(int(out[3]), new_i, new_k, new_t, k, segs,
+                                             None if self.solo else sl)
+                        if not status:          # resume after the epoch (and finish)
+                            k0, init = k, False
+                            continue
+                break
             if status and self.windowed and status in (eng.STATUS_MAX_SPIKES,
                                                        eng.STATUS_MEMORY):
                 # the kernel refused the spikes of its last epoch (ending at k): what the
@@ -607,23 +612,34 @@ class EngineRun:
             if status:
                 self._fail(status, k)
             return
+            if status:
+                self._fail(status, k)
+            return
         if m.kind == "event":
             rec_i, rec_col = x["rec"]
             win = self.E if rec_i.size == 0 else 1
-            ep_i, ep_k, ep_t = x["ep"]
-            out = gs.kern(
-                k0, k1, self.E, solo, finish, dt, win, gs.S, gs.P, x["Q"], comp.tgt, comp.w,
-                comp.ch, comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane,
-                self.dsteps, comp.seg_delay, comp.lane_event, self.rb, self.rb_t, self.rb_n,
-                L0, *x["st"], x["ps"], rec_i, rec_col, self.rec, self.rec_k0, x["head"],
-                x["touched"], ep_i, ep_k, ep_t, x["ep_n"], g.start, self.sp_i, self.sp_t,
-                self.n_sp, self.max_spikes, mem_left, RUNAWAY_FIRE)
-            status, k = int(out[0]), int(out[1])
-            x["ep"] = out[7:10]
-            self.used += int(out[10])
-            if solo:
-                self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp = out[2:7]
-                self.k = k
+            while True:
+                out = gs.kern(
+                    k0, k1, self.E, solo, finish, dt, win, gs.S, gs.P, x["Q"], comp.tgt,
+                    comp.w, comp.ch, comp.seg_start, comp.seg_end, comp.seg_ptr,
+                    comp.seg_lane, self.dsteps, comp.seg_delay, comp.lane_event, self.rb,
+                    self.rb_t, self.rb_n, L0, *x["st"], x["ps"], rec_i, rec_col, self.rec,
+                    self.rec_k0, x["head"], x["touched"], *x["ep"], x["ep_n"], g.start,
+                    self.sp_i, self.sp_t, self.n_sp, self.max_spikes, mem_left, RUNAWAY_FIRE,
+                    x["ev_cap"])
+                status, k = int(out[0]), int(out[1])
+                x["ep"] = out[3:6]
+                self.used += int(out[6])
+                x["ev_cap"] = int(out[7])
+                if solo:
+                    self.n_sp = int(out[2])
+                    self.k = k
+                    if status == eng.STATUS_GROW:
+                        status = self._route(int(x["ep_n"][0]), *x["ep"], k)
+                        if not status:          # resume after the epoch
+                            k0, mem_left = k, self.budget - self.used
+                            continue
+                break
             if status:
                 self._fail(status, k)
             return
@@ -639,6 +655,46 @@ class EngineRun:
             self.k = int(k)
         if status:
             self._fail(status, int(k))
+
+    def _route(self, n_new, new_i, new_k, new_t, kb, segs=None, lanes=None, table=True):
+        """Route ``n_new`` spikes ending an epoch at step ``kb`` into the rings and the spike
+        table, growing them (within the memory budget) as needed; returns the status.
+
+        ``segs``: the segments to route along, ``(start, end, ptr, lane, dsteps, delay)``
+        (default: the whole event CSR); ``lanes``: the slice of the rings their lanes are
+        numbered from (a windowed group's inner segments); ``table=False``: the spikes are
+        in the spike table already (routed between groups).
+        """
+        comp = self.comp
+        if segs is None:
+            segs = (comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
+                    comp.seg_delay)
+        s_start, s_end, s_ptr, s_lane, s_dsteps, s_delay = segs
+        lanes = slice(0, self.rb.shape[0]) if lanes is None else lanes
+        # (None without event-driven lanes: the variant of route the clock kernels compile)
+        ev = comp.lane_event[lanes].any()
+        while True:
+            if table:
+                sp_i, sp_t, n_sp, max_sp = self.sp_i, self.sp_t, self.n_sp, self.max_spikes
+            else:
+                sp_i, sp_t, n_sp, max_sp = np.empty(n_new, np.int32), np.empty(n_new), 0, n_new
+            n_sp, st = eng.route(n_new, new_i, new_k, new_t, kb, self.dt, s_ptr, s_lane,
+                                 s_dsteps, s_delay if ev else None, s_start, s_end,
+                                 self.rb[lanes], self.rb_t[lanes] if ev else None,
+                                 self.rb_n[lanes], comp.lane_event[lanes] if ev else None,
+                                 sp_i, sp_t, n_sp, max_sp)
+            if table:
+                self.n_sp = int(n_sp)
+            if st != eng.STATUS_GROW:
+                return int(st)
+            # (every lane's rings as large: they are one array)
+            self.rb, self.rb_t, self.sp_i, self.sp_t, st, grown = eng.grow_room(
+                n_new, new_i, s_ptr, s_lane + lanes.start, self.rb, self.rb_t, self.rb_n,
+                self.sp_i, self.sp_t, self.n_sp if table else 0, self.max_spikes,
+                self.budget - self.used)
+            self.used += int(grown)
+            if st:
+                return int(st)
 
     def _exchange(self, ka, kb):
         """Route one epoch's spikes, graded outputs and gap currents between groups."""
@@ -679,13 +735,7 @@ class EngineRun:
             new_k = np.concatenate(parts_k)
             new_t = np.concatenate(parts_t)
             o = np.argsort(new_k, kind="stable")
-            out = eng.route(new_i.size, new_i[o], new_k[o], new_t[o], kb, dt, comp.seg_ptr,
-                            comp.seg_lane, self.dsteps, comp.seg_delay, comp.seg_start,
-                            comp.seg_end, self.rb, self.rb_t,
-                            self.rb_n, comp.lane_event, self.sp_i, self.sp_t, self.n_sp,
-                            self.max_spikes, self.budget - self.used)
-            self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp, st, grown = out
-            self.used += int(grown)
+            st = self._route(new_i.size, new_i[o], new_k[o], new_t[o], kb)
             if st:
                 self._fail(st, kb)
             elif self.cable is not None:
@@ -700,20 +750,6 @@ class EngineRun:
                     self.vx[gs.g.start + loc] = gs.S[x["vrow"], loc]
             eng.cross_gap_currents(self.vx, comp.xg_a, comp.xg_b, comp.xg_g, self.xgap)
 
-    def _grow_rings(self, sl, grown):
-        """The rings of lanes ``sl`` were reallocated (larger) by their kernel: make every
-        lane's rings as large and put them in."""
-        if self.solo:
-            self.rb = grown
-            return
-        L, ns, cap, _ = self.rb.shape
-        rb = np.empty((L, ns, grown.shape[2], 2), np.int64)
-        rb[:, :, :cap] = self.rb
-        rb[sl] = grown
-        self.used += 16 * L * ns * (grown.shape[2] - cap) - grown.nbytes + \
-            16 * (sl.stop - sl.start) * ns * cap      # (the kernel counted its own lanes)
-        self.rb = rb
-
     def _route_between(self, n0, kb):
         """Route the spikes of the window ending at step ``kb`` (spike table from ``n0``)
         to the other groups' rings (windowed runs)."""
@@ -723,14 +759,9 @@ class EngineRun:
         i, t = self.sp_i[n0:self.n_sp], self.sp_t[n0:self.n_sp]
         k = np.rint(t / self.dt).astype(np.int64)
         o = np.lexsort((i, k))
-        s_start, s_end, s_ptr, s_lane, s_dsteps, s_delay = self.cross
-        out = eng.route(n, i[o], k[o], t[o], kb, self.dt, s_ptr, s_lane, s_dsteps, s_delay,
-                        s_start, s_end, self.rb, self.rb_t, self.rb_n, self.comp.lane_event,
-                        np.empty(n, np.int32), np.empty(n), 0, n, self.budget - self.used)
-        self.rb, self.rb_t = out[0], out[1]
-        self.used += int(out[6])
-        if out[5]:
-            self._fail(out[5], kb)
+        st = self._route(n, i[o], k[o], t[o], kb, self.cross, table=False)
+        if st:
+            self._fail(st, kb)
 
     def _check_reach(self, rows, steps, kb):
         """Refuse a cable neuron's spikes (engine ``rows``, detection ``steps``) that would
