@@ -46,7 +46,7 @@ from numba.extending import intrinsic
 
 __all__ = ["build_csr", "csr", "lane_segments", "factorize_ints", "route", "kernel",
            "STATUS_OK", "STATUS_MAX_SPIKES", "STATUS_RUNAWAY", "STATUS_NONFINITE",
-           "STATUS_MEMORY", "BLOCK", "DENSE_RATIO", "WAKE_COST", "PAR_WORK"]
+           "STATUS_MEMORY", "BLOCK", "edge_words", "DENSE_RATIO", "WAKE_COST", "PAR_WORK"]
 
 STATUS_OK = 0
 STATUS_MAX_SPIKES = 1
@@ -378,6 +378,76 @@ def remap_codes(codes, perm):
     return out
 
 
+#: the packed delivery format keeps a table of the distinct weights if there are at most this
+#: many (64 KiB; its hot part stays in L1); otherwise each edge's word points at its own
+#: weight (the table is the weight array, read in order)
+WEIGHT_TABLE_MAX = 8192
+
+
+def edge_words(tgt, ch, n_of, w):
+    """The packed delivery format of the event edges: one uint64 word and a weight table.
+
+    Word ``e`` holds, in its low 32 bits, the flat index ``ch[e] * n_of[e] + tgt[e]`` of the
+    edge's input in its target group's C-ordered ``I[n_ch, n]`` (``n_of``: the target group's
+    size, per edge) and, in its high 32 bits, the index of its weight in ``wtab``, so that
+    delivering an edge reads 8 bytes instead of 13 (target int32, channel int8, weight
+    float64) and one add, with the same float64 weight (bit for bit).  ``wtab`` holds the
+    distinct weights (by bit pattern: -0.0 and 0.0 stay apart) when there are at most
+    :data:`WEIGHT_TABLE_MAX`, as in connectomes (synapse counts times a scale), else it is
+    ``w`` itself.  Returns ``(words, wtab)``.
+    """
+    E = tgt.size
+    flat = ch.astype(np.uint64) * np.asarray(n_of, np.uint64) + tgt.astype(np.uint64)
+    if E and int(flat.max()) >= 1 << 32:
+        raise ValueError("a group's inputs exceed 2**32 entries: too large for the engine")
+    if E > 200_000:
+        codes, wtab = _weight_codes(w.view(np.uint64), WEIGHT_TABLE_MAX)
+    else:
+        u, inv = np.unique(w.view(np.uint64), return_inverse=True)
+        codes, wtab = (inv, u) if u.size <= WEIGHT_TABLE_MAX else (None, None)
+    if codes is None or codes.size != E:
+        codes, wtab = np.arange(E, dtype=np.uint64), w
+    flat |= codes.astype(np.uint64) << np.uint64(32)
+    return flat, np.ascontiguousarray(wtab).view(np.float64)
+
+
+@numba.njit(cache=True)
+def _weight_codes(bits, cap):
+    """Codes of the distinct values of ``bits`` (uint64) in order of first appearance and
+    the values; an empty code array when there are more than ``cap``."""
+    size = 1
+    while size < 2 * cap:
+        size *= 2
+    mask = np.uint64(size - 1)
+    keys = np.zeros(size, np.uint64)
+    vals = np.full(size, -1, np.int64)
+    uniq = np.empty(cap, np.uint64)
+    codes = np.empty(bits.size, np.uint32)
+    n_u = 0
+    last = np.uint64(0)
+    last_c = -1
+    for q in range(bits.size):
+        key = bits[q]
+        if last_c >= 0 and key == last:
+            codes[q] = last_c
+            continue
+        slot = _mix64(key) & mask
+        while vals[slot] >= 0 and keys[slot] != key:
+            slot = (slot + np.uint64(1)) & mask
+        if vals[slot] < 0:
+            if n_u == cap:
+                return np.empty(0, np.uint32), uniq[:0].copy()
+            keys[slot] = key
+            vals[slot] = n_u
+            uniq[n_u] = key
+            n_u += 1
+        c = vals[slot]
+        codes[q] = c
+        last = key
+        last_c = c
+    return codes, uniq[:n_u].copy()
+
+
 # ----------------------------------------------------------------------------- small helpers
 @numba.njit(cache=True, no_cfunc_wrapper=True)
 def sort_rows2(a, L, n):
@@ -527,7 +597,8 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         sp_i[n_sp] = i
         sp_t[n_sp] = t
         n_sp += 1
-        for s in range(seg_ptr[i], seg_ptr[i + 1]):
+        km = k % n_slots          # (one division per spike, not per segment: ~5 % of a
+        for s in range(seg_ptr[i], seg_ptr[i + 1]):     # heavy run's time was the latter)
             L = seg_lane[s]
             if lane_event[L]:
                 ta = t + seg_delay[s]
@@ -537,7 +608,9 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
                 sl = ka % n_slots
                 rb_t[L, sl, rb_n[L, sl]] = ta
             else:
-                sl = (k + seg_dsteps[s]) % n_slots
+                sl = km + seg_dsteps[s]
+                if sl >= n_slots:
+                    sl = sl % n_slots
             q2 = rb_n[L, sl]
             rb[L, sl, q2, 0] = seg_start[s]
             rb[L, sl, q2, 1] = seg_end[s]

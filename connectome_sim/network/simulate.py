@@ -503,7 +503,7 @@ class EngineRun:
             out = gs.kern(
                 k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
                 gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch,
-                comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
+                comp.ew, comp.wtab, comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
                 comp.seg_delay, comp.lane_event, rb, self.rb_t, rb_n,
                 *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
                 *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"], x["active"],
