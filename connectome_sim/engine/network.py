@@ -561,6 +561,10 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         for L in range(n_lanes):                 # to compile in a first run)
             need[L] = 0
         for q in range(n_new):
+            if q + 16 < n_new:               # (see the prefetches below)
+                prefetch(seg_ptr, new_i[q + 16])
+            if q + 8 < n_new:
+                prefetch(seg_lane, seg_ptr[new_i[q + 8]])
             i = new_i[q]
             for s in range(seg_ptr[i], seg_ptr[i + 1]):
                 need[seg_lane[s]] += 1
@@ -597,6 +601,14 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         sp_i[n_sp] = i
         sp_t[n_sp] = t
         n_sp += 1
+        # the segment tables of later spikes into the caches (random rows of MB-sized
+        # arrays: without the hints routing waited on a miss per array and spike)
+        if q + 8 < n_new:
+            s8 = seg_ptr[new_i[q + 8]]
+            prefetch(seg_lane, s8)
+            prefetch(seg_dsteps, s8)
+            prefetch(seg_start, s8)
+            prefetch(seg_end, s8)
         km = k % n_slots          # (one division per spike, not per segment: ~5 % of a
         for s in range(seg_ptr[i], seg_ptr[i + 1]):     # heavy run's time was the latter)
             L = seg_lane[s]
