@@ -385,30 +385,35 @@ WEIGHT_TABLE_MAX = 8192
 
 
 def edge_words(tgt, ch, n_of, w):
-    """The packed delivery format of the event edges: one uint64 word and a weight table.
+    """The packed delivery format of the event edges: one uint32 word each and a weight table.
 
-    Word ``e`` holds, in its low 32 bits, the flat index ``ch[e] * n_of[e] + tgt[e]`` of the
-    edge's input in its target group's C-ordered ``I[n_ch, n]`` (``n_of``: the target group's
-    size, per edge) and, in its high 32 bits, the index of its weight in ``wtab``, so that
-    delivering an edge reads 8 bytes instead of 13 (target int32, channel int8, weight
-    float64) and one add, with the same float64 weight (bit for bit).  ``wtab`` holds the
-    distinct weights (by bit pattern: -0.0 and 0.0 stay apart) when there are at most
-    :data:`WEIGHT_TABLE_MAX`, as in connectomes (synapse counts times a scale), else it is
-    ``w`` itself.  Returns ``(words, wtab)``.
+    Word ``e`` holds, in its low ``shift`` bits, the flat index ``ch[e] * n_of[e] + tgt[e]``
+    of the edge's input in its target group's C-ordered ``I[n_ch, n]`` (``n_of``: the target
+    group's size, per edge) and, above them, the index of its weight in ``wtab``: delivering
+    an edge reads 4 bytes instead of 13 (target int32, channel int8, weight float64) and adds
+    the same float64 weight (bit for bit).  This holds when the weights have at most
+    :data:`WEIGHT_TABLE_MAX` distinct bit patterns (-0.0 and 0.0 stay apart), as in
+    connectomes (synapse counts times a scale), and index and code fit in 32 bits.
+    Otherwise ``shift`` is 32, the word is the flat index alone and ``wtab`` is ``w`` itself,
+    read in edge order (weight of edge ``e``: ``wtab[(word >> shift) + e * (shift == 32)]``).
+
+    Returns ``(words uint32, wtab float64, shift)``.
     """
     E = tgt.size
     flat = ch.astype(np.uint64) * np.asarray(n_of, np.uint64) + tgt.astype(np.uint64)
-    if E and int(flat.max()) >= 1 << 32:
+    top = int(flat.max()) if E else 0
+    if top >= 1 << 32:
         raise ValueError("a group's inputs exceed 2**32 entries: too large for the engine")
+    shift = max(top.bit_length(), 1)
     if E > 200_000:
         codes, wtab = _weight_codes(w.view(np.uint64), WEIGHT_TABLE_MAX)
     else:
         u, inv = np.unique(w.view(np.uint64), return_inverse=True)
-        codes, wtab = (inv, u) if u.size <= WEIGHT_TABLE_MAX else (None, None)
-    if codes is None or codes.size != E:
-        codes, wtab = np.arange(E, dtype=np.uint64), w
-    flat |= codes.astype(np.uint64) << np.uint64(32)
-    return flat, np.ascontiguousarray(wtab).view(np.float64)
+        codes, wtab = (inv, u) if u.size <= WEIGHT_TABLE_MAX else (np.empty(0), None)
+    if codes.size != E or shift + max(int(wtab.size) - 1, 1).bit_length() > 32:
+        return flat.astype(np.uint32), w, 32
+    flat |= codes.astype(np.uint64) << np.uint64(shift)
+    return flat.astype(np.uint32), np.ascontiguousarray(wtab).view(np.float64), shift
 
 
 @numba.njit(cache=True)

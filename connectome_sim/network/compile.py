@@ -87,8 +87,9 @@ class CompiledNetwork:
     tgt: np.ndarray              # event edges: group-local target rows (int32)
     w: np.ndarray
     ch: np.ndarray
-    ew: np.ndarray               # event edges packed: uint64 (see engine.network.edge_words)
+    ew: np.ndarray               # event edges packed: uint32 (see engine.network.edge_words)
     wtab: np.ndarray             # the weights ew points at (float64)
+    wshift: int                  # bits of ew's input index (32: wtab is w)
     seg_ptr: np.ndarray
     seg_start: np.ndarray
     seg_end: np.ndarray
@@ -310,7 +311,7 @@ def _compile(net, lanes) -> CompiledNetwork:
     else:
         n_of = n
     w_arr = numpy_owned(np.ascontiguousarray(wv, float))
-    ew, wtab = eng.edge_words(tgt_l, ch, n_of, w_arr)      # (wtab may be w_arr itself)
+    ew, wtab, wshift = eng.edge_words(tgt_l, ch, n_of, w_arr)  # (wtab may be w_arr itself)
     # ---- gap junctions
     xg = _gaps(net, groups, engine_row, group_of, codes, models)
     has_ev = seg_end.size and (seg_end > seg_start).any()
@@ -321,6 +322,7 @@ def _compile(net, lanes) -> CompiledNetwork:
         n=n, order=order, engine_row=engine_row, groups=groups, group_of=group_of,
         tgt=numpy_owned(np.ascontiguousarray(tgt_l, np.int32)),
         w=w_arr, ch=numpy_owned(ch), ew=numpy_owned(ew), wtab=numpy_owned(wtab),
+        wshift=wshift,
         seg_ptr=numpy_owned(seg_ptr), seg_start=numpy_owned(seg_start),
         seg_end=numpy_owned(seg_end), seg_delay=seg_delay, seg_lane=numpy_owned(seg_lane),
         n_lanes=n_lanes, lane_event=lane_event,

@@ -502,8 +502,9 @@ class EngineRun:
                 gs.kern = _clock_kernel(m, g.n, x["par"], use_all, use_sleep)
             out = gs.kern(
                 k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
-                gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch,
-                comp.ew, comp.wtab, comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
+                gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch, comp.ew,
+                comp.wtab, comp.wshift, comp.seg_start, comp.seg_end, comp.seg_ptr,
+                comp.seg_lane, self.dsteps,
                 comp.seg_delay, comp.lane_event, rb, self.rb_t, rb_n,
                 *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
                 *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"], x["active"],
