@@ -216,6 +216,14 @@ def compile_notice(what: str, mod=None, stream=None, function: str | None = None
     print(f"connectome_sim: compiling the {what} (once per install; cached in "
           f"{cache_dir()}) ...", file=stream, flush=True)
     t0 = time.perf_counter()
-    yield
+    try:
+        yield
+    except BaseException:
+        # (an interrupted or failed first call: the next one compiles and says so again)
+        if mod is not None:
+            setattr(mod, key, False)
+        print(f"connectome_sim: {what}: stopped after {time.perf_counter() - t0:.1f} s",
+              file=stream, flush=True)
+        raise
     print(f"connectome_sim: {what} compiled and run in {time.perf_counter() - t0:.1f} s",
           file=stream, flush=True)

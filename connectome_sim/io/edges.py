@@ -474,7 +474,66 @@ def _read_text(path: Path, header):
             df[c] = _exact_id_column(path, sep, header, pos, str(c), skip)
         elif df[c].dtype.kind == "O" or isinstance(df[c].dtype, pd.StringDtype):
             df[c] = _strip_ids(df[c])
+    if df[ec_src].dtype.kind in "iu" or df[ec_tgt].dtype.kind in "iu":
+        _check_zero_padded(path, sep, header, skip, df, (ec_src, ec_tgt))
     return df
+
+
+# a field (after a separator, blank, quote or sign) that starts with a zero and a digit:
+# '007' and '7' are both the integer 7 once pandas has read them
+_PADDED = re.compile(rb"[,\t\n\r \"'+-]0[0-9]")
+
+
+def _any_zero_padded(path) -> bool:
+    """Whether any field of the (possibly compressed) text file starts with '0' and a digit
+    (read in 32 MiB pieces; a field cut between two pieces is seen in the next)."""
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(
+        Path(path).suffix.lower(), open)
+    if Path(path).suffix.lower() == ".zip":
+        return True                              # (pandas reads it; check the text)
+    tail = b"\n"
+    with opener(path, "rb") as fh:
+        while True:
+            piece = fh.read(1 << 25)
+            if not piece:
+                return False
+            # (the pieces' junction apart: no copy of 32 MiB)
+            # ('+5' is 5 and '-0' is 0 too: any '+' or '-0' makes the exact check run)
+            if (_PADDED.search(piece) or _PADDED.search(tail + piece[:2]) or b"+" in piece
+                    or b"-0" in piece or (tail[-1:] == b"-" and piece[:1] == b"0")):
+                return True
+            tail = piece[-2:]
+
+
+def _check_zero_padded(path, sep, header, skip, df, cols):
+    """Refuse integer ID columns in which two spellings ('007', '7') are one integer.
+
+    pandas reads both as 7, which would merge two neurons without a word.  The file is
+    scanned for a field starting with a zero and a digit first (cheap); only then are the
+    ID columns read again as text.
+    """
+    if not _any_zero_padded(path):
+        return
+    pos = [list(df.columns).index(c) for c in cols]
+    text = pd.read_csv(path, sep=sep, header=header, usecols=pos, dtype=str,
+                       keep_default_na=False, comment=None, skiprows=skip,
+                       skipinitialspace=True)
+    spell = pd.unique(np.concatenate([text.iloc[:, i].str.strip().to_numpy(dtype=object)
+                                      for i in range(text.shape[1])]))
+    spell = [v for v in spell if re.fullmatch(r"[+-]?\d+", v)]
+    seen = {}
+    for v in spell:
+        seen.setdefault(int(v), []).append(v)
+    clash = [sorted(vs, key=len) for vs in seen.values() if len(vs) > 1]
+    if clash:
+        ex = "; ".join(" and ".join(repr(v) for v in vs) for vs in clash[:3])
+        raise IDError(f"edge list {path}: IDs {ex} are written differently but read as the "
+                      f"same integer ({len(clash)} such ID(s)); if they are different neurons, "
+                      "make the IDs text labels (e.g. 'n007'), else write each ID one way")
 
 
 def _strip_ids(col: pd.Series) -> pd.Series:

@@ -209,6 +209,33 @@ def _check_partner_col(model, partner_col):
     return partner_col
 
 
+#: the columns of a ``synapses`` table this package reads
+SYNAPSE_COLUMNS = ("pre", "node_id", "weight", "tau1", "tau2", "e")
+
+
+def _refuse_lookalike_columns(columns):
+    """A column that looks like one of :data:`SYNAPSE_COLUMNS` but is not spelt so
+    ('Weight', 'tau_1', 'wieght') would be ignored: refuse it.  Other columns (x, y, z,
+    confidence, roi, ... of neuPrint/FlyWire synapse tables) are left alone; a ``delay``
+    column too is refused, since delays are the network edges'."""
+    import difflib
+
+    for c in columns:
+        if not isinstance(c, str) or c in SYNAPSE_COLUMNS:
+            continue
+        norm = "".join(ch for ch in c.lower() if ch.isalnum())
+        if norm in ("delay", "delays", "delayms"):
+            raise ParameterError(f"synapses[{c!r}]: per-synapse delays are not read; each "
+                                 "synapse takes the delay of its network edge "
+                                 "(connect(pre, neuron_id, weight, delay=...))")
+        near = [k for k in SYNAPSE_COLUMNS if norm == k.replace("_", "")] or \
+            (difflib.get_close_matches(norm, [k for k in SYNAPSE_COLUMNS if len(k) > 2],
+                                       n=1, cutoff=0.8) if len(norm) > 3 else [])
+        if near:
+            raise ParameterError(f"synapses: column {c!r} would be ignored; did you mean "
+                                 f"{near[0]!r}? (columns read: {list(SYNAPSE_COLUMNS)})")
+
+
 def check_synapse_table(net, model, table, neuron_id):
     """The ``synapses`` table, validated (columns, pre IDs in the network, node IDs in the
     skeleton, kinetics columns); returns a copy with ``pre`` in the network's ID dtype."""
@@ -222,6 +249,7 @@ def check_synapse_table(net, model, table, neuron_id):
         raise ParameterError(f"synapses: missing column(s) {missing} (one row per synapse: "
                              f"'pre' = presynaptic neuron ID, 'node_id' = node of "
                              f"{neuron_id!r}); columns are {list(table.columns)}")
+    _refuse_lookalike_columns(table.columns)
     out = pd.DataFrame(index=table.index)
     rows = net._rows(table["pre"], "synapses['pre']")
     out["pre"] = net.ids[rows]
@@ -282,7 +310,9 @@ class CableMixin:
             ``weight`` (µS), ``tau1``, ``tau2`` (ms), ``e`` (mV).  Each row is an Exp2Syn driven
             by ``pre``'s spikes with the delay of the network edge ``pre -> neuron_id``, which
             must exist (its weight then only gives the sign).  Edges from neurons without
-            rows are placed as described in Notes.
+            rows are placed as described in Notes.  Other columns (positions, confidences,
+            ROIs) are ignored, except lookalikes of these names ('Weight', 'tau_1') and a
+            ``delay`` column, which are refused.
         tau1, tau2 : float
             Exp2Syn rise and decay time constants (ms) of the synapses (NEURON's Exp2Syn;
             defaults as the AMPA preset of HNN-core, Jas et al. 2023).

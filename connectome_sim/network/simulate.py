@@ -245,6 +245,12 @@ class EngineRun:
                     self._cable_reach[r] = np.where(ev_seg[sel], comp.seg_delay[sel] / dt,
                                                     dsteps[sel]).min()
         self.solo = len(comp.groups) == 1 and cable is None
+        # several clock-driven groups coupled by spikes alone: each runs a window of steps
+        # routing its own spikes (as a network of its own would), spikes between groups are
+        # routed at the window's end (see _split_segments)
+        self.windowed = (not self.solo and cable is None and not comp.xg_a.size
+                         and not comp.cx_rows.size
+                         and all(g.model.kind == "clock" for g in comp.groups))
         #: a one-thread pool running the cable group beside the point groups (set by the
         #: caller, see run_trials); None: one after the other
         self.overlap = None
@@ -255,6 +261,8 @@ class EngineRun:
         self.rec_rows = np.asarray(net._record_rows, np.int64)
         self._charge(8 * self.n_slots * (L * 256 * (2 + bool(comp.lane_event.any()))
                                          + (N if comp.cx_rows.size else 0)) + 4096 * 12)
+        if self.windowed:
+            self._split_segments(dsteps, live)
         self.rb = np.empty((L, self.n_slots, 256, 2), np.int64)
         self.rb_n = np.zeros((L, self.n_slots), np.int64)
         self.rb_t = np.empty((L, self.n_slots, 256) if comp.lane_event.any() else (0, 0, 0))
@@ -282,6 +290,41 @@ class EngineRun:
                        for gi, g in enumerate(comp.groups)]
 
     # ---------------------------------------------------------------- set-up
+    def _split_segments(self, dsteps, live):
+        """Split the event CSR into the segments within each group (``self.inner``, lanes
+        numbered from the group's first lane: each group's kernel routes them itself) and
+        those between groups (``self.cross``, routed at the end of each window).
+
+        A window is as long as the shortest delay between groups: a spike in a window
+        reaches another group only after it, so each group can run the whole window on its
+        own.  Deliveries land at the same steps as in a run routed every epoch; only the
+        order of the additions into one neuron's input within a step may differ.
+        """
+        comp = self.comp
+        n_seg = comp.seg_lane.size
+        seg_row = np.repeat(np.arange(comp.n), np.diff(comp.seg_ptr))
+        lane_grp = np.zeros(comp.n_lanes, np.int64)
+        row_grp = np.zeros(comp.n, np.int64)
+        lane0 = np.zeros(len(comp.groups), np.int64)
+        for gi, g in enumerate(comp.groups):
+            lane_grp[g.lane0:g.lane0 + g.n_lanes] = gi
+            row_grp[g.start:g.stop] = gi
+            lane0[gi] = g.lane0
+        lanes = comp.seg_lane.astype(np.int64)
+        inner = lane_grp[lanes] == row_grp[seg_row] if n_seg else np.zeros(0, bool)
+        self._charge(n_seg * 40 + 16 * (comp.n + 1))
+
+        def part(mask, local):
+            ptr = np.zeros(comp.n + 1, np.int64)
+            np.cumsum(np.bincount(seg_row[mask], minlength=comp.n), out=ptr[1:])
+            lane = lanes[mask] - (lane0[lane_grp[lanes[mask]]] if local else 0)
+            return (comp.seg_start[mask], comp.seg_end[mask], ptr,
+                    lane.astype(comp.seg_lane.dtype), dsteps[mask], comp.seg_delay[mask])
+
+        self.inner, self.cross = part(inner, True), part(~inner, False)
+        between = ~inner & live
+        self.window = int(dsteps[between].min()) if between.any() else None
+
     def _all_event(self):
         return all(g.model.kind == "event" for g in self.comp.groups)
 
@@ -448,6 +491,23 @@ class EngineRun:
             return self.status
         if self.solo:
             self._call(self.groups[0], self.k, k1, True, finish)
+        elif self.windowed:
+            while self.k < k1 and not self.status:
+                kb = k1 if self.window is None else min(self.k + self.window, k1)
+                n0 = self.n_sp
+                for gs in self.groups:
+                    # (after a failure the other groups run up to it, for a consistent end)
+                    self._call(gs, self.k, kb if not self.status else self._k_fail, True,
+                               False)
+                if self.status:
+                    self._end_window_failed()
+                    break
+                self._route_between(n0, kb)
+                if not self.status:
+                    self.k = kb
+            if finish and not self.status:
+                for gs in self.groups:
+                    self._call(gs, self.k, self.k, False, True)
         else:
             while self.k < k1 and not self.status:
                 kb = min((self.k // self.E + 1) * self.E, (self.k // eng.BLOCK + 1) * eng.BLOCK,
@@ -476,9 +536,24 @@ class EngineRun:
         return self.status
 
     def _fail(self, status, k):
+        if self.windowed:           # the earliest failure of the window counts
+            if self.status and self._k_fail <= k:
+                return
+            self._k_fail = k
         self.status = int(status)
         self.t_fail = k * self.dt
-        self.k = min(self.k, k) if not self.solo else k
+        if not self.windowed:
+            self.k = min(self.k, k) if not self.solo else k
+
+    def _end_window_failed(self):
+        """A group failed in a window: the run ends at its failure, for every group (the
+        spikes of groups that ran further are dropped; records end there too)."""
+        k = self._k_fail
+        keep = np.flatnonzero(self.sp_t[:self.n_sp] < (k - 0.5) * self.dt)
+        self.sp_i[:keep.size] = self.sp_i[keep]
+        self.sp_t[:keep.size] = self.sp_t[keep]
+        self.n_sp = keep.size
+        self.k = max(self.k, k)
 
     def _call(self, gs, k0, k1, solo, finish):
         g, x, dt, comp = gs.g, gs.extra, self.dt, self.comp
@@ -492,8 +567,12 @@ class EngineRun:
             return
         if m.kind == "clock":
             sl = slice(L0, L0 + g.n_lanes)
-            rb = self.rb if solo else self.rb[sl]
-            rb_n = self.rb_n if solo else self.rb_n[sl]
+            rb = self.rb if self.solo else self.rb[sl]
+            rb_n = self.rb_n if self.solo else self.rb_n[sl]
+            # windowed: the group routes the spikes within it into its lanes of the rings
+            segs = self.inner if self.windowed else (
+                comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
+                comp.seg_delay)
             rec_i, rec_col, rec_beg, rec_end = x["rec"]
             _use_pop, use_all, use_sleep = x["flags3"]
             new_i, new_k, new_t = x["new"]
@@ -503,9 +582,7 @@ class EngineRun:
             out = gs.kern(
                 k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
                 gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch, comp.ew,
-                comp.wtab, comp.wshift, comp.seg_start, comp.seg_end, comp.seg_ptr,
-                comp.seg_lane, self.dsteps,
-                comp.seg_delay, comp.lane_event, rb, self.rb_t, rb_n,
+                comp.wtab, comp.wshift, *segs, comp.lane_event[sl], rb, self.rb_t, rb_n,
                 *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
                 *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"], x["active"],
                 x["last"], x["act"], x["nact"], x["base"], x["itot"], x["iext_all"], x["out8"],
@@ -515,9 +592,18 @@ class EngineRun:
                 self.sp_i, self.sp_t, self.n_sp, self.max_spikes, mem_left)
             status, k = int(out[0]), int(out[1])
             if solo:
-                self.rb, self.rb_t, self.sp_i, self.sp_t, self.n_sp = out[2:7]
+                if out[2] is not rb:          # the group's rings grew
+                    self._grow_rings(sl, out[2])
+                self.rb_t = out[3]
+                self.sp_i, self.sp_t, self.n_sp = out[4:7]
                 self.used += int(out[7])
-                self.k = k
+                if self.solo:
+                    self.k = k
+            if status and self.windowed and status in (eng.STATUS_MAX_SPIKES,
+                                                       eng.STATUS_MEMORY):
+                # the kernel refused the spikes of its last epoch (ending at k): what the
+                # group has is complete up to that epoch's start
+                k = max(k0, (k - 1) // self.E * self.E, (k - 1) // eng.BLOCK * eng.BLOCK)
             if status:
                 self._fail(status, k)
             return
@@ -613,6 +699,38 @@ class EngineRun:
                 if loc.size:
                     self.vx[gs.g.start + loc] = gs.S[x["vrow"], loc]
             eng.cross_gap_currents(self.vx, comp.xg_a, comp.xg_b, comp.xg_g, self.xgap)
+
+    def _grow_rings(self, sl, grown):
+        """The rings of lanes ``sl`` were reallocated (larger) by their kernel: make every
+        lane's rings as large and put them in."""
+        if self.solo:
+            self.rb = grown
+            return
+        L, ns, cap, _ = self.rb.shape
+        rb = np.empty((L, ns, grown.shape[2], 2), np.int64)
+        rb[:, :, :cap] = self.rb
+        rb[sl] = grown
+        self.used += 16 * L * ns * (grown.shape[2] - cap) - grown.nbytes + \
+            16 * (sl.stop - sl.start) * ns * cap      # (the kernel counted its own lanes)
+        self.rb = rb
+
+    def _route_between(self, n0, kb):
+        """Route the spikes of the window ending at step ``kb`` (spike table from ``n0``)
+        to the other groups' rings (windowed runs)."""
+        n = self.n_sp - n0
+        if n == 0 or not self.cross[0].size:
+            return
+        i, t = self.sp_i[n0:self.n_sp], self.sp_t[n0:self.n_sp]
+        k = np.rint(t / self.dt).astype(np.int64)
+        o = np.lexsort((i, k))
+        s_start, s_end, s_ptr, s_lane, s_dsteps, s_delay = self.cross
+        out = eng.route(n, i[o], k[o], t[o], kb, self.dt, s_ptr, s_lane, s_dsteps, s_delay,
+                        s_start, s_end, self.rb, self.rb_t, self.rb_n, self.comp.lane_event,
+                        np.empty(n, np.int32), np.empty(n), 0, n, self.budget - self.used)
+        self.rb, self.rb_t = out[0], out[1]
+        self.used += int(out[6])
+        if out[5]:
+            self._fail(out[5], kb)
 
     def _check_reach(self, rows, steps, kb):
         """Refuse a cable neuron's spikes (engine ``rows``, detection ``steps``) that would

@@ -72,3 +72,23 @@ def test_compile_notice_once_when_trials_call_together(tmp_path, monkeypatch):
     lines = stream.getvalue().splitlines()
     assert sum("compiling the test kernel" in ln for ln in lines) == 1, lines
     assert sum("compiled and run in" in ln for ln in lines) == 1, lines
+
+
+def test_compile_notice_again_after_an_interrupted_first_call(tmp_path, monkeypatch):
+    # a first call stopped (Ctrl-C in a notebook, an error) must not silence the next one
+    import io
+    import types
+
+    monkeypatch.setattr(codegen, "VERBOSE", True)
+    path = tmp_path / "never_compiled_kernel.py"
+    path.write_text("")
+    mod = types.SimpleNamespace(__file__=str(path))
+    stream = io.StringIO()
+    with pytest.raises(KeyboardInterrupt):
+        with codegen.compile_notice("test kernel", mod, stream=stream):
+            raise KeyboardInterrupt
+    with codegen.compile_notice("test kernel", mod, stream=stream):
+        pass
+    lines = stream.getvalue().splitlines()
+    assert sum("compiling the test kernel" in ln for ln in lines) == 2, lines
+    assert "stopped after" in lines[1] and "compiled and run in" in lines[-1], lines

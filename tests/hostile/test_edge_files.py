@@ -279,6 +279,34 @@ def test_csv_string_ids(tmp_path):
     assert el.source.tolist() == ["AVAL", "007"]      # '007' stays a string, not 7
 
 
+ZERO_PADDED = {
+    # two spellings of one integer in the ID columns: pandas reads both as 7
+    "pre_and_post": ("pre,post,weight\n007,12,3\n7,12,2\n", r"'7' and '007'"),
+    "gz": ("pre,post,weight\n12,0012,3\n12,13,2\n13,12,1\n", r"'12' and '0012'"),
+    "blank_before": ("pre, post, weight\n1, 02, 3\n2, 1, 2\n", r"'2' and '02'"),
+    "signed": ("pre,post,weight\n+5,6,3\n5,6,2\n", r"'5' and '\+5'"),
+    "headerless": ("09,1,3\n9,1,2\n", r"'9' and '09'"),
+    "first_field_of_file": ("pre,post,weight\n00,1,3\n0,1,2\n", r"'0' and '00'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ZERO_PADDED))
+def test_csv_zero_padded_ids_that_merge_refused(tmp_path, case):
+    text, culprit = ZERO_PADDED[case]
+    p = write(tmp_path, "e.csv.gz" if case == "gz" else "e.csv", text)
+    with pytest.raises(IDError, match=culprit + r".*same integer.*text labels"):
+        load_edge_list(p)
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("pre,post,weight\n007,12,3\n12,8,0.05\n", [7, 12]),      # one spelling each: ints
+    ("pre,post,weight\n1,2,0.05\n2,1,-0.5\n", [1, 2]),          # zeros in weights only
+])
+def test_csv_zero_padded_ids_without_merges_are_read(tmp_path, text, ids):
+    el = load_edge_list(write(tmp_path, "e.csv", text))
+    assert el.source.tolist() == ids
+
+
 def test_csv_decimal_ids_refused(tmp_path):
     p = write(tmp_path, "e.csv", "pre,post,weight\n1.5,2,3\n2,3,\n")
     with pytest.raises(IDError, match="whole numbers"):

@@ -130,6 +130,17 @@ ARG_CASES = [
      r"synapses\['tau1'\] must be > 0 ms; rows \[0\]"),
     ("table_e_nan", dict(synapses=TABLE.assign(e=[0.0, np.nan])), ParameterError,
      r"synapses\['e'\] must be finite; rows \[1\]"),
+    # lookalike columns would be ignored: weights or kinetics the user meant
+    ("table_Weight", dict(synapses=TABLE.assign(Weight=[0.001, 0.002])), ParameterError,
+     r"column 'Weight' would be ignored; did you mean 'weight'"),
+    ("table_wieght", dict(synapses=TABLE.assign(wieght=[0.001, 0.002])), ParameterError,
+     r"column 'wieght' would be ignored; did you mean 'weight'"),
+    ("table_tau_1", dict(synapses=TABLE.assign(tau_1=[1.0, 1.0])), ParameterError,
+     r"column 'tau_1' would be ignored; did you mean 'tau1'"),
+    ("table_node", dict(synapses=TABLE.assign(nodeid=TABLE.node_id)), ParameterError,
+     r"column 'nodeid' would be ignored; did you mean 'node_id'"),
+    ("table_delay", dict(synapses=TABLE.assign(delay=[1.0, 2.0])), ParameterError,
+     r"synapses\['delay'\]: per-synapse delays are not read"),
 ]
 
 
@@ -294,3 +305,15 @@ def test_cable_neuron_ids_stay_exact(pn_id):
     if not isinstance(pn_id, str):
         assert sp["neuron_id"].dtype == net.ids.dtype
     assert set(net.cable_synapses(pn_id)["pre"]) == set(pre)
+
+
+def test_synapse_table_other_columns_are_left_alone():
+    """neuPrint/FlyWire synapse tables carry positions, confidences, ROIs: not lookalikes."""
+    net = net0()
+    tab = TABLE.assign(x=[1.0, 2.0], y=0.0, z=0.0, confidence=[0.9, 0.8], roi="AL(R)",
+                       connector_id=[10, 11], type="post", bodyId_post=5)
+    net.add_cable_neuron(5, toy(), synapses=tab)
+    net.connect(50, 5, 1, delay=1.0)
+    net.connect(51, 5, 1, delay=1.0)
+    syn = net.cable_synapses()
+    assert syn.node_id.tolist() == [2, 6] and (syn.site == "table").all()
