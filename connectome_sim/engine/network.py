@@ -308,14 +308,15 @@ def _mix64(z):
 
 
 @numba.njit(cache=True)
-def factorize_ints(a, b):
+def factorize_ints(a, b, cap=0):
     """Codes of the 64-bit integer IDs of ``a`` and ``b`` (one open-addressing hash pass).
 
     ``a`` and ``b`` are uint64 views of int64/uint64 ID columns.  Returns ``(codes_a,
     codes_b, uniques)``: int32 codes (positions in ``uniques``, in order of first
     appearance, ``a`` before ``b``) and the distinct IDs.  O(len(a) + len(b)).  The table
     (key and code side by side, one cache line per probe) is kept at most half full; a run of
-    equal IDs (edge lists grouped by source) is looked up once.
+    equal IDs (edge lists grouped by source) is looked up once.  ``cap`` > 0: give up (empty
+    arrays) as soon as there are more than ``cap`` distinct values.
     """
     size = 1 << 16
     mask = np.uint64(size - 1)
@@ -338,6 +339,8 @@ def factorize_ints(a, b):
             while True:
                 v = table[slot, 1]
                 if v == 0:
+                    if cap > 0 and n_u == cap:
+                        return codes_a[:0], codes_b[:0], uniq[:0]
                     if n_u >= uniq.size:
                         u2 = np.empty(2 * uniq.size, np.uint64)
                         for r in range(n_u):
@@ -406,7 +409,8 @@ def edge_words(tgt, ch, n_of, w):
         raise ValueError("a group's inputs exceed 2**32 entries: too large for the engine")
     shift = max(top.bit_length(), 1)
     if E > 200_000:
-        codes, wtab = _weight_codes(w.view(np.uint64), WEIGHT_TABLE_MAX)
+        codes, _, wtab = factorize_ints(w.view(np.uint64), w[:0].view(np.uint64),
+                                        WEIGHT_TABLE_MAX)
     else:
         u, inv = np.unique(w.view(np.uint64), return_inverse=True)
         codes, wtab = (inv, u) if u.size <= WEIGHT_TABLE_MAX else (np.empty(0), None)
@@ -414,43 +418,6 @@ def edge_words(tgt, ch, n_of, w):
         return flat.astype(np.uint32), w, 32
     flat |= codes.astype(np.uint64) << np.uint64(shift)
     return flat.astype(np.uint32), np.ascontiguousarray(wtab).view(np.float64), shift
-
-
-@numba.njit(cache=True)
-def _weight_codes(bits, cap):
-    """Codes of the distinct values of ``bits`` (uint64) in order of first appearance and
-    the values; an empty code array when there are more than ``cap``."""
-    size = 1
-    while size < 2 * cap:
-        size *= 2
-    mask = np.uint64(size - 1)
-    keys = np.zeros(size, np.uint64)
-    vals = np.full(size, -1, np.int64)
-    uniq = np.empty(cap, np.uint64)
-    codes = np.empty(bits.size, np.uint32)
-    n_u = 0
-    last = np.uint64(0)
-    last_c = -1
-    for q in range(bits.size):
-        key = bits[q]
-        if last_c >= 0 and key == last:
-            codes[q] = last_c
-            continue
-        slot = _mix64(key) & mask
-        while vals[slot] >= 0 and keys[slot] != key:
-            slot = (slot + np.uint64(1)) & mask
-        if vals[slot] < 0:
-            if n_u == cap:
-                return np.empty(0, np.uint32), uniq[:0].copy()
-            keys[slot] = key
-            vals[slot] = n_u
-            uniq[n_u] = key
-            n_u += 1
-        c = vals[slot]
-        codes[q] = c
-        last = key
-        last_c = c
-    return codes, uniq[:n_u].copy()
 
 
 # ----------------------------------------------------------------------------- small helpers
