@@ -15,7 +15,10 @@ Spikes travel through a CSR of the event edges by source row whose rows are cut 
 (source, delay, lane), never per edge.  Each lane has a ring buffer of segment indices with
 one slot per time step (``rb[lane, slot, :rb_n[lane, slot]]``, each entry the segment's edge
 range ``(start, end)``, so that delivering needs no look-up of segment tables) and, for
-event-driven targets, the exact arrival time of each entry (``rb_t``).
+event-driven targets, the exact arrival time of each entry (``rb_t``).  Clock-driven kernels
+deliver in their dense pass from the packed form of the edges (:func:`edge_words`: one uint32
+per edge, input index and weight code, 4 bytes per event); the other passes and kernels read
+the target, channel and weight arrays.
 
 Epochs
 ------
