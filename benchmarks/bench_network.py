@@ -205,7 +205,8 @@ def flywire_edges(n=139_255, e=15_100_000, seed=0):
 
 
 def _load():
-    return f"load average {os.getloadavg()[0]:.2f}"
+    la = os.getloadavg()
+    return f"load average {la[0]:.2f} {la[1]:.2f} {la[2]:.2f} on {os.cpu_count()} cores"
 
 
 def _events(net, sp_rows):
@@ -276,17 +277,23 @@ def bench_flywire(heavy=True, threads=(1, 2)):
               f"{cpu:.2f} s CPU, {len(sp):,} spikes, {ev:,} synaptic events = "
               f"{wall * 1e9 / ev:.2f} ns wall / {cpu * 1e9 / ev:.2f} ns CPU per event{same} "
               f"(target <= 15 s on 2 cores; {_load()})")
-        heavy_rows[thr] = {"wall": wall, "cpu": cpu, "spikes": len(sp), "events": ev}
+        heavy_rows[thr] = {"wall": wall, "cpu": cpu, "spikes": len(sp), "events": ev,
+                           "load": _load(), "same": ref is sp or sp.equals(ref)}
     return heavy_rows
 
 
 def heavy_summary(ours, brian2):
     """One table: the heavy run, ours (per thread count) beside Brian2 cpp_standalone."""
-    print(f"\n== Heavy FlyWire-scale run (20,000 driven at 150 Hz, 1 s), ns per synaptic event; "
-          f"os.cpu_count() = {os.cpu_count()}, {_load()} ==")
+    print(f"\n== Heavy FlyWire-scale run (20,000 driven at 150 Hz, 1 s), ns per synaptic event "
+          f"(target: <= 15 s on 2 cores); {_load()} now ==")
     for thr, r in ours.items():
         print(f"  connectome_sim, {thr} thread(s): {r['wall']:7.2f} s wall {r['cpu']:7.2f} s CPU "
-              f"{r['wall'] * 1e9 / r['events']:6.2f} ns/event wall, {r['spikes']:,} spikes")
+              f"{r['wall'] * 1e9 / r['events']:6.2f} ns/event wall "
+              f"{r['cpu'] * 1e9 / r['events']:6.2f} ns/event CPU, {r['spikes']:,} spikes, "
+              f"{r['load']}")
+    if 1 in ours and 2 in ours:
+        print(f"  2 threads / 1 thread: {ours[1]['wall'] / ours[2]['wall']:.2f}x faster (wall)"
+              f"{'' if ours[2]['same'] else '; SPIKES DIFFER FROM 1 THREAD'}")
     if brian2:
         b = brian2
         print(f"  Brian2 cpp_standalone, 1 thread: {b['loop']:7.2f} s loop, {b['process']:.2f} s "

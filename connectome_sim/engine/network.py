@@ -15,7 +15,10 @@ Spikes travel through a CSR of the event edges by source row whose rows are cut 
 (source, delay, lane), never per edge.  Each lane has a ring buffer of segment indices with
 one slot per time step (``rb[lane, slot, :rb_n[lane, slot]]``, each entry the segment's edge
 range ``(start, end)``, so that delivering needs no look-up of segment tables) and, for
-event-driven targets, the exact arrival time of each entry (``rb_t``).
+event-driven targets, the exact arrival time of each entry (``rb_t``).  Clock-driven kernels
+deliver in their dense pass from the packed form of the edges (:func:`edge_words`: one uint32
+per edge, input index and weight code, 4 bytes per event); the other passes and kernels read
+the target, channel and weight arrays.
 
 Epochs
 ------
@@ -46,7 +49,7 @@ from numba.extending import intrinsic
 
 __all__ = ["build_csr", "csr", "lane_segments", "factorize_ints", "route", "kernel",
            "STATUS_OK", "STATUS_MAX_SPIKES", "STATUS_RUNAWAY", "STATUS_NONFINITE",
-           "STATUS_MEMORY", "BLOCK", "DENSE_RATIO", "WAKE_COST", "PAR_WORK"]
+           "STATUS_MEMORY", "BLOCK", "edge_words", "DENSE_RATIO", "WAKE_COST", "PAR_WORK"]
 
 STATUS_OK = 0
 STATUS_MAX_SPIKES = 1
@@ -314,14 +317,15 @@ def _mix64(z):
 
 
 @numba.njit(cache=True)
-def factorize_ints(a, b):
+def factorize_ints(a, b, cap=0):
     """Codes of the 64-bit integer IDs of ``a`` and ``b`` (one open-addressing hash pass).
 
     ``a`` and ``b`` are uint64 views of int64/uint64 ID columns.  Returns ``(codes_a,
     codes_b, uniques)``: int32 codes (positions in ``uniques``, in order of first
     appearance, ``a`` before ``b``) and the distinct IDs.  O(len(a) + len(b)).  The table
     (key and code side by side, one cache line per probe) is kept at most half full; a run of
-    equal IDs (edge lists grouped by source) is looked up once.
+    equal IDs (edge lists grouped by source) is looked up once.  ``cap`` > 0: give up (empty
+    arrays) as soon as there are more than ``cap`` distinct values.
     """
     size = 1 << 16
     mask = np.uint64(size - 1)
@@ -344,6 +348,8 @@ def factorize_ints(a, b):
             while True:
                 v = table[slot, 1]
                 if v == 0:
+                    if cap > 0 and n_u == cap:
+                        return codes_a[:0], codes_b[:0], uniq[:0]
                     if n_u >= uniq.size:
                         u2 = np.empty(2 * uniq.size, np.uint64)
                         for r in range(n_u):
@@ -382,6 +388,45 @@ def remap_codes(codes, perm):
     for q in range(codes.size):
         out[q] = perm[codes[q]]
     return out
+
+
+#: the packed delivery format keeps a table of the distinct weights if there are at most this
+#: many (64 KiB; its hot part stays in L1); otherwise each edge's word points at its own
+#: weight (the table is the weight array, read in order)
+WEIGHT_TABLE_MAX = 8192
+
+
+def edge_words(tgt, ch, n_of, w):
+    """The packed delivery format of the event edges: one uint32 word each and a weight table.
+
+    Word ``e`` holds, in its low ``shift`` bits, the flat index ``ch[e] * n_of[e] + tgt[e]``
+    of the edge's input in its target group's C-ordered ``I[n_ch, n]`` (``n_of``: the target
+    group's size, per edge) and, above them, the index of its weight in ``wtab``: delivering
+    an edge reads 4 bytes instead of 13 (target int32, channel int8, weight float64) and adds
+    the same float64 weight (bit for bit).  This holds when the weights have at most
+    :data:`WEIGHT_TABLE_MAX` distinct bit patterns (-0.0 and 0.0 stay apart), as in
+    connectomes (synapse counts times a scale), and index and code fit in 32 bits.
+    Otherwise ``shift`` is 32, the word is the flat index alone and ``wtab`` is ``w`` itself,
+    read in edge order (weight of edge ``e``: ``wtab[(word >> shift) + e * (shift == 32)]``).
+
+    Returns ``(words uint32, wtab float64, shift)``.
+    """
+    E = tgt.size
+    flat = ch.astype(np.uint64) * np.asarray(n_of, np.uint64) + tgt.astype(np.uint64)
+    top = int(flat.max()) if E else 0
+    if top >= 1 << 32:
+        raise ValueError("a group's inputs exceed 2**32 entries: too large for the engine")
+    shift = max(top.bit_length(), 1)
+    if E > 200_000:
+        codes, _, wtab = factorize_ints(w.view(np.uint64), w[:0].view(np.uint64),
+                                        WEIGHT_TABLE_MAX)
+    else:
+        u, inv = np.unique(w.view(np.uint64), return_inverse=True)
+        codes, wtab = (inv, u) if u.size <= WEIGHT_TABLE_MAX else (np.empty(0), None)
+    if codes.size != E or shift + max(int(wtab.size) - 1, 1).bit_length() > 32:
+        return flat.astype(np.uint32), w, 32
+    flat |= codes.astype(np.uint64) << np.uint64(shift)
+    return flat.astype(np.uint32), np.ascontiguousarray(wtab).view(np.float64), shift
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -479,6 +524,10 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
     for L in range(n_lanes):
         need[L] = 0
     for q in range(n_new):
+        if q + 16 < n_new:               # (see the prefetches below)
+            prefetch(seg_ptr, new_i[q + 16])
+        if q + 8 < n_new:
+            prefetch(seg_lane, seg_ptr[new_i[q + 8]])
         i = new_i[q]
         for s in range(seg_ptr[i], seg_ptr[i + 1]):
             need[seg_lane[s]] += 1
@@ -497,7 +546,16 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         sp_i[n_sp] = i
         sp_t[n_sp] = t
         n_sp += 1
-        for s in range(seg_ptr[i], seg_ptr[i + 1]):
+        # the segment tables of later spikes into the caches (random rows of MB-sized
+        # arrays: without the hints routing waited on a miss per array and spike)
+        if q + 8 < n_new:
+            s8 = seg_ptr[new_i[q + 8]]
+            prefetch(seg_lane, s8)
+            prefetch(seg_dsteps, s8)
+            prefetch(seg_start, s8)
+            prefetch(seg_end, s8)
+        km = k % n_slots          # (one division per spike, not per segment: ~5 % of a
+        for s in range(seg_ptr[i], seg_ptr[i + 1]):     # heavy run's time was the latter)
             L = seg_lane[s]
             if rb_t is not None and lane_event[L]:
                 ta = t + seg_delay[s]
@@ -507,7 +565,9 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
                 sl = ka % n_slots
                 rb_t[L, sl, rb_n[L, sl]] = ta
             else:
-                sl = (k + seg_dsteps[s]) % n_slots
+                sl = km + seg_dsteps[s]
+                if sl >= n_slots:
+                    sl = sl % n_slots
             q2 = rb_n[L, sl]
             rb[L, sl, q2, 0] = seg_start[s]
             rb[L, sl, q2, 1] = seg_end[s]

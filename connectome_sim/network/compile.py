@@ -87,6 +87,9 @@ class CompiledNetwork:
     tgt: np.ndarray              # event edges: group-local target rows (int32)
     w: np.ndarray
     ch: np.ndarray
+    ew: np.ndarray               # event edges packed: uint32 (see engine.network.edge_words)
+    wtab: np.ndarray             # the weights ew points at (float64)
+    wshift: int                  # bits of ew's input index (32: wtab is w)
     seg_ptr: np.ndarray
     seg_start: np.ndarray
     seg_end: np.ndarray
@@ -301,7 +304,14 @@ def _compile(net, lanes) -> CompiledNetwork:
             indptr, t32, wv, ch, np.ascontiguousarray(dly, float), lane_of, n_lanes)
     if not identity and tgt_l.size:
         starts = np.array([g.start for g in groups], np.int64)
-        tgt_l = (tgt_l - starts[group_of[tgt_l]]).astype(np.int32)
+        sizes = np.array([g.n for g in groups], np.int64)
+        gof = group_of[tgt_l]
+        tgt_l = (tgt_l - starts[gof]).astype(np.int32)
+        n_of = sizes[gof]
+    else:
+        n_of = n
+    w_arr = numpy_owned(np.ascontiguousarray(wv, float))
+    ew, wtab, wshift = eng.edge_words(tgt_l, ch, n_of, w_arr)  # (wtab may be w_arr itself)
     # ---- gap junctions
     xg = _gaps(net, groups, engine_row, group_of, codes, models)
     has_ev = seg_end.size and (seg_end > seg_start).any()
@@ -311,7 +321,8 @@ def _compile(net, lanes) -> CompiledNetwork:
     return CompiledNetwork(
         n=n, order=order, engine_row=engine_row, groups=groups, group_of=group_of,
         tgt=numpy_owned(np.ascontiguousarray(tgt_l, np.int32)),
-        w=numpy_owned(np.ascontiguousarray(wv, float)), ch=numpy_owned(ch),
+        w=w_arr, ch=numpy_owned(ch), ew=numpy_owned(ew), wtab=numpy_owned(wtab),
+        wshift=wshift,
         seg_ptr=numpy_owned(seg_ptr), seg_start=numpy_owned(seg_start),
         seg_end=numpy_owned(seg_end), seg_delay=seg_delay, seg_lane=numpy_owned(seg_lane),
         n_lanes=n_lanes, lane_event=lane_event,

@@ -582,7 +582,8 @@ class EngineRun:
                 rb = self.rb if self.solo else self.rb[sl]
                 out = gs.kern(
                     k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
-                    gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch,
+                    gs.S, gs.P, x["I"], len(m.channels), comp.tgt, comp.w, comp.ch, comp.ew,
+                    comp.wtab, comp.wshift,
                     *segs[:5], rb, rb_n,
                     *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
                     *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"],
