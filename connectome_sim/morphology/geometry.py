@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import IDError, ParameterError, SkeletonError, UnknownIDError
+from ..errors import IDError, ParameterError, SkeletonError, UnknownIDError, check_flag
 from ..ids import as_ids, common_ids, lookup
 from .import3d import swc_import3d
 from .pt3d import RI_FACTOR, half_segment_integrals, interpolate_points
@@ -528,6 +528,8 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
     """
     Ra = _check_positive("Ra", Ra, "Ω·cm")
     cm = _check_positive("cm", cm, "µF/cm²")
+    heal = check_flag(heal, "heal")
+    float32_pt3d = check_flag(float32_pt3d, "float32_pt3d")
     freq = _check_positive("freq", freq, "Hz")
     if d_lambda is not None:
         d_lambda = _check_positive("d_lambda", d_lambda, "fraction of the length constant")
