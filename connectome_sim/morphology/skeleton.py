@@ -244,7 +244,7 @@ def read_source(skeleton, units=None) -> Source:
 def _units_scale(units) -> float:
     """Micrometres per coordinate unit for ``units`` ('um', 'nm', a number, or a pint string)."""
     if isinstance(units, (bool, np.bool_)):
-        raise UnitsError(f"units={units!r}: expected 'um', 'nm' or a number of µm per "
+        raise UnitsError(f"units={bool(units)}: expected 'um', 'nm' or a number of µm per "
                          "coordinate unit, not a boolean.")
     if isinstance(units, (int, float, np.number)):
         return float(units)

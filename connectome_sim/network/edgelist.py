@@ -93,7 +93,7 @@ def _model_codes(net, model, ids, labels, neurons, model_by):
         pos = idx.get_indexer(pd.Index(mine))
         if len(idx) and not (pos >= 0).any():
             raise ParameterError(f"from_edge_list: no neuron of the edge list (e.g. "
-                                 f"{list(ids[:3])}) is in the index of neurons= (e.g. "
+                                 f"{np.asarray(ids)[:3].tolist()}) is in the index of neurons= (e.g. "
                                  f"{idx[:3].tolist()}); index neurons= by the edge list's IDs")
         col = neurons[model_by].to_numpy()
         keys = np.where(pos >= 0, col[np.maximum(pos, 0)], None)

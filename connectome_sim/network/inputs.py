@@ -286,7 +286,7 @@ class InputsMixin:
         rows = self._rows(ids, "add_poisson_input(ids)")
         rate = _per_neuron(rate, rows.size, "add_poisson_input(rate)")
         if np.any(rate < 0):
-            bad = list(self.ids[rows[rate < 0]][:5])
+            bad = self.ids[rows[rate < 0]][:5].tolist()
             raise ParameterError(f"add_poisson_input: negative rates for neurons {bad}; rates "
                                  "are Hz >= 0")
         w = self._stim_weight(rows, weight, "add_poisson_input")

@@ -403,7 +403,7 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
                 bad = [x for x in np.unique(unit[hit]) if self._models[x].weight_unit != m.weight_unit]
                 if bad:
                     raise ParameterError(
-                        f"set_model: neuron(s) {list(self.ids[np.unique(tgt[hit])][:5])} have "
+                        f"set_model: neuron(s) {self.ids[np.unique(tgt[hit])][:5].tolist()} have "
                         f"synapses made with connect() in {self._models[bad[0]].name}'s weight "
                         f"unit ({_unit(self._models[bad[0]])}); {m.name} takes "
                         f"{_unit(m)}. Choose the models first, then connect")
@@ -472,7 +472,7 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
             if bad:
                 raise ParameterError(
                     f"set_params: {m.name} has no parameter(s) {bad} (neurons "
-                    f"{list(self.ids[rows[sel]][:5])} run {m.name}); valid: "
+                    f"{self.ids[rows[sel]][:5].tolist()} run {m.name}); valid: "
                     + ", ".join(f"{k} ({p.unit})" for k, p in m.params.items()))
         for c in np.unique(codes):
             m = self._models[c]

@@ -348,7 +348,7 @@ class PointModel:
             shown = np.atleast_1d(arr)[bad][:5]
             who = ""
             if ids is not None and arr.ndim:
-                who = f" for neuron(s) {list(np.asarray(ids)[bad][:5])}"
+                who = f" for neuron(s) {np.asarray(ids)[bad][:5].tolist()}"
             raise ParameterError(
                 f"{cls.name} parameter {name!r} must be {p.describe()}; got "
                 f"{', '.join(f'{v:g}' for v in shown)}{who}")
