@@ -228,7 +228,19 @@ class InputsMixin:
         np.add.at(self._stim_uses, rows, 1)
         return keys
 
+    def _refuse_cable(self, rows, what):
+        """Point-model inputs onto cable neurons are refused where given (the run would)."""
+        cable = [k for k in rows.tolist() if self._models[self._model_of[k]].kind == "cable"]
+        if cable:
+            nid = self.ids[cable[0]]
+            nid = nid.item() if hasattr(nid, "item") else nid
+            raise ParameterError(
+                f"{what}: neuron {nid!r} is a cable neuron (add_cable_neuron); drive it through "
+                "its CompartmentModel (add_synaptic_input, inject_current_pulse) or through "
+                "presynaptic neurons")
+
     def _stim_weight(self, rows, weight, what):
+        self._refuse_cable(rows, what)
         if weight is None:
             sw = np.array([m.stimulus_weight for m in self._models], float)
             return sw[self._model_of[rows]]
@@ -363,6 +375,7 @@ class InputsMixin:
         :class:`connectome_sim.network.fi_curve.WaveformCurrent`.
         """
         rows = self._rows(ids, "add_current(ids)")
+        self._refuse_cable(rows, "add_current")
         bad = {self._models[c].name for c in np.unique(self._model_of[rows])
                if not self._models[c].supports_current}
         if bad:

@@ -469,6 +469,11 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
             m = self._models[c]
             sel = codes == c
             bad = [k for k in props if k not in m.params]
+            if bad and m.kind == "cable":
+                raise ParameterError(
+                    f"set_params: neuron(s) {self.ids[rows[sel]][:5].tolist()} are cable "
+                    "neurons (add_cable_neuron): set their parameters on their "
+                    "CompartmentModel (insert, set_Ra, set_cm)")
             if bad:
                 raise ParameterError(
                     f"set_params: {m.name} has no parameter(s) {bad} (neurons "
@@ -530,6 +535,15 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         t = np.broadcast_to(t, n).copy()
         w = _finite(weight, n, "connect(weight)")
         if type == "electrical":
+            cable = [k for k in np.concatenate([s, t]).tolist()
+                     if self._models[self._model_of[k]].kind == "cable"]
+            if cable:
+                nid = self.ids[cable[0]]
+                nid = nid.item() if hasattr(nid, "item") else nid
+                raise ParameterError(
+                    f"connect(type='electrical'): neuron {nid!r} is a "
+                    "cable neuron; electrical synapses onto cable neurons are not supported "
+                    "(use a Circuit's add_gap_junction)")
             if (w < 0).any():
                 raise ParameterError("connect(weight): gap-junction conductances must be >= 0 µS")
             self._g.append((s, t, w, False))
