@@ -176,3 +176,13 @@ def test_trial_without_spikes_is_a_trial_of_the_run():
 def test_trial_outside_the_run_is_refused():
     with pytest.raises(UnknownIDError, match=r"trial\(s\) \[5\] not in the spike table"):
         plot_raster(SPIKES, trial=5, n_trials=3)
+
+
+# ------------------------------------------------------------ streamed spikes
+@pytest.mark.parametrize("name", ["spikes.csv", "spikes", "spikes.txt"])
+def test_spikes_to_must_name_a_parquet_file(tmp_path, name):
+    # parquet bytes under a .csv name would be read back as a garbled text table
+    net = PointNetwork.from_edge_list(EDGES, model="LIF")
+    with pytest.raises(ParameterError, match=rf"spikes_to: .*{name} does not end in \.parquet"):
+        net.run_simulation(10.0, dt=0.1, spikes_to=tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
