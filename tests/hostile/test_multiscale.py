@@ -249,7 +249,8 @@ RUN_CASES = [
     ("cable_model_without_add", lambda n: (n.add_neurons([7], model=CableNeuron), _run(n)),
      ParameterError, r"neuron\(s\) \[7\] run the 'cable' model without a CompartmentModel"),
     ("set_params_on_cable", lambda n: n.set_params([5], tau=3.0), ParameterError,
-     r"cable has no parameter"),
+     r"neuron\(s\) \[5\] are cable neurons \(add_cable_neuron\): set their parameters on "
+     "their CompartmentModel"),
     ("cable_synapses_point_neuron", lambda n: n.cable_synapses(50), UnknownIDError,
      r"cable_synapses\(neuron_id\): 50 is not a cable neuron"),
     ("cable_synapses_unknown", lambda n: n.cable_synapses(77), UnknownIDError,
