@@ -437,13 +437,8 @@ def _repair_radii(radius, parent, node_ids, policy, name, logs):
         msg = (f"filled {int(bad.sum())} bad radii from their neighbours (nodes "
                f"{_fmt_ids(node_ids[bad])})")
     else:
-        try:
-            value = float(policy)
-        except (TypeError, ValueError):
-            raise RadiusError(f"radius_policy must be 'raise', 'neighbours' or a radius in "
-                              f"µm, not {policy!r}.") from None
-        if not np.isfinite(value) or value <= 0:
-            raise RadiusError(f"radius_policy={policy!r} is not a positive radius (µm).")
+        _check_radius_policy(policy)
+        value = float(policy)
         radius[bad] = value
         msg = (f"set {int(bad.sum())} bad radii to {value} µm (nodes "
                f"{_fmt_ids(node_ids[bad])})")

@@ -228,16 +228,16 @@ class InputsMixin:
         np.add.at(self._stim_uses, rows, 1)
         return keys
 
-    def _refuse_cable(self, rows, what):
+    def _refuse_cable(self, rows, what, advice=None):
         """Point-model inputs onto cable neurons are refused where given (the run would)."""
         cable = [k for k in rows.tolist() if self._models[self._model_of[k]].kind == "cable"]
         if cable:
             nid = self.ids[cable[0]]
             nid = nid.item() if hasattr(nid, "item") else nid
             raise ParameterError(
-                f"{what}: neuron {nid!r} is a cable neuron (add_cable_neuron); drive it through "
-                "its CompartmentModel (add_synaptic_input, inject_current_pulse) or through "
-                "presynaptic neurons")
+                f"{what}: neuron {nid!r} is a cable neuron"
+                + (advice or " (add_cable_neuron); drive it through its CompartmentModel "
+                   "(add_synaptic_input, inject_current_pulse) or through presynaptic neurons"))
 
     def _stim_weight(self, rows, weight, what):
         self._refuse_cable(rows, what)

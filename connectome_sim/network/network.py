@@ -535,15 +535,9 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         t = np.broadcast_to(t, n).copy()
         w = _finite(weight, n, "connect(weight)")
         if type == "electrical":
-            cable = [k for k in np.concatenate([s, t]).tolist()
-                     if self._models[self._model_of[k]].kind == "cable"]
-            if cable:
-                nid = self.ids[cable[0]]
-                nid = nid.item() if hasattr(nid, "item") else nid
-                raise ParameterError(
-                    f"connect(type='electrical'): neuron {nid!r} is a "
-                    "cable neuron; electrical synapses onto cable neurons are not supported "
-                    "(use a Circuit's add_gap_junction)")
+            self._refuse_cable(np.concatenate([s, t]), "connect(type='electrical')",
+                               "; electrical synapses onto cable neurons are not supported "
+                               "(use a Circuit's add_gap_junction)")
             if (w < 0).any():
                 raise ParameterError("connect(weight): gap-junction conductances must be >= 0 µS")
             self._g.append((s, t, w, False))

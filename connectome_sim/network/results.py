@@ -155,7 +155,7 @@ class ResultsMixin:
         Parameters
         ----------
         duration : float
-            ms (finite, > 0).
+            ms (finite, > 0), a whole number of steps of ``dt``.
         dt : float
             Time step (ms, finite, > 0); must not exceed the smallest synaptic delay.
         seed : int, optional
