@@ -153,6 +153,17 @@ def check_flag(value, name: str) -> bool:
     Only ``True``/``False`` (Python or numpy booleans) are accepted: ``heal='no'`` is truthy,
     and taking it as True would do the opposite of what was asked.
 
+    Parameters
+    ----------
+    value : object
+        The value given by the caller.
+    name : str
+        The keyword as the caller typed it (``'heal'``), used in the message.
+
+    Returns
+    -------
+    bool
+
     Raises
     ------
     ParameterError
