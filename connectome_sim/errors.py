@@ -25,6 +25,7 @@ __all__ = [
     "InputFileError",
     "in_callers_words",
     "check_number",
+    "check_flag",
 ]
 
 
@@ -144,6 +145,34 @@ def check_number(value, name: str, *, low=None, strict: bool = False, high=None,
     if high is not None and v > high:
         raise ParameterError(f"{name}={v:g}: must be <= {high:g}{u}")
     return v
+
+
+def check_flag(value, name: str) -> bool:
+    """Validate a True/False argument where it is given, naming it.
+
+    Only ``True``/``False`` (Python or numpy booleans) are accepted: ``heal='no'`` is truthy,
+    and taking it as True would do the opposite of what was asked.
+
+    Parameters
+    ----------
+    value : object
+        The value given by the caller.
+    name : str
+        The keyword as the caller typed it (``'heal'``), used in the message.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ParameterError
+    """
+    import numpy as np
+
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name}={value!r}: expected True or False")
+    return bool(value)
 
 
 def check_whole(value, name: str, *, low: int = 0, high=None) -> int:

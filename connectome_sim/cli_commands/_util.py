@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import ConnectomeSimError, InputFileError, in_callers_words
 
-__all__ = ["FLAGS", "speak", "cli_session", "Stages", "prepare_out", "reading",
+__all__ = ["FLAGS", "speak", "cli_session", "Stages", "prepare_out", "reading", "refuse_stdin",
            "coerce_ids", "write_html", "parse_params", "number"]
 
 #: keyword (as library messages name it) -> command-line flag.  A dict value chooses the flag
@@ -88,6 +88,7 @@ def cli_session(args):
 def reading(path, what: str):
     """Name ``path`` in any error raised while reading it (a library's own exception classes,
     e.g. pyarrow's or h5py's, included)."""
+    refuse_stdin(path, what)
     try:
         yield
     except FileNotFoundError:
@@ -103,6 +104,16 @@ def reading(path, what: str):
     except Exception as e:
         raise InputFileError(f"{what} {path}: cannot be read ({type(e).__name__}: "
                              f"{_describe(e).splitlines()[0] if str(e) else ''})") from e
+
+
+def refuse_stdin(path, what: str):
+    """``-`` (the Unix spelling of standard input) is not read: say so, instead of 'does not
+    exist'."""
+    import os
+
+    if str(path) == "-" and not os.path.exists("-"):
+        raise InputFileError(f"{what} '-': reading from standard input is not supported; save "
+                             "the data to a file and give its path")
 
 
 def prepare_out(out, names, force: bool, flag: str = "--out") -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
 from ._util import (Stages, coerce_ids, number, parse_params, prepare_out, reading,
                     write_html)
 
@@ -32,8 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("edge list columns (default: detected, and reported)")
     g.add_argument("--source-col", help="presynaptic neuron ID column")
     g.add_argument("--target-col", help="postsynaptic neuron ID column")
-    g.add_argument("--weight-col", help="weight column (synapse counts or model units)")
-    g.add_argument("--unweighted", action="store_true",
+    wg = g.add_mutually_exclusive_group()      # both given: one would be ignored silently
+    wg.add_argument("--weight-col", help="weight column (synapse counts or model units)")
+    wg.add_argument("--unweighted", action="store_true",
                    help="no weight column: one synapse (weight 1) per row")
     g.add_argument("--sign-col", help="column of signs: +1/-1, True/False or "
                                       "excitatory/inhibitory (e.g. Shiu's 'Excitatory')")
@@ -44,8 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--inhibitory", nargs="+", metavar="NT", default=None,
                    help="transmitters that inhibit (default: GABA GLU GLUT GLUTAMATE, as Shiu "
                         "et al. 2024 for the fly; for C. elegans use --inhibitory GABA)")
-    g.add_argument("--type-col", help="synapse-type column (chemical/electrical rows)")
-    g.add_argument("--no-type", action="store_true",
+    tg = g.add_mutually_exclusive_group()
+    tg.add_argument("--type-col", help="synapse-type column (chemical/electrical rows)")
+    tg.add_argument("--no-type", action="store_true",
                    help="no synapse-type column: every row is a chemical synapse")
     g.add_argument("--delay", metavar="MS_OR_COLUMN",
                    help="synaptic delay in ms, or the name of a delay column (default: the "
@@ -98,6 +101,10 @@ def read_edge_list(args):
     from ..io.edges import load_edge_list, read_neuron_table, transmitter_column, INHIBITORY_NT
 
     path = Path(args.edges)
+    if args.no_signs and (args.sign_col or args.nt_col):
+        flag = "--sign-col" if args.sign_col else "--nt-col"
+        raise ParameterError(f"--no-signs ignores sign and transmitter columns, but {flag} "
+                             "names one; give one of them")
     labels = None
     if args.labels:
         with reading(args.labels, "--labels"):

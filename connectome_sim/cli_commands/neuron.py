@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._util import Stages, number, prepare_out, reading, write_html
+from ._util import Stages, number, prepare_out, reading, refuse_stdin, write_html
 
 OUTPUTS = ("voltages.csv", "spikes.csv", "traces.html", "skeleton_voltage.html")
 
@@ -35,8 +35,14 @@ def parse_inject(spec: str, duration: float) -> tuple[int, float, float, float]:
                          "duration numbers") from None
     if not all(math.isfinite(v) for v in (amp, start, dur)):
         raise ValueError(f"--inject {spec!r}: nA, start and duration must be finite")
-    if start < 0 or dur < 0:
-        raise ValueError(f"--inject {spec!r}: start and duration must be >= 0 ms")
+    if start < 0:
+        raise ValueError(f"--inject {spec!r}: start must be >= 0 ms")
+    if start >= duration:           # e.g. the default start (5 ms) of a 2 ms run
+        raise ValueError(f"--inject {spec!r}: the pulse starts at {start:g} ms, when the run "
+                         f"(--duration {duration:g} ms) is over; give a start, e.g. "
+                         f"{parts[0]}:{parts[1]}:0")
+    if dur <= 0:
+        raise ValueError(f"--inject {spec!r}: the duration must be > 0 ms")
     return node, amp, start, dur
 
 
@@ -180,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with st.stage("building compartment model"):
             path = Path(args.skeleton)
+            refuse_stdin(args.skeleton, "skeleton")
             if not path.exists():
                 raise FileNotFoundError(f"skeleton {path} does not exist")
             if path.is_dir():

@@ -202,6 +202,15 @@ def detect_edge_columns(df: pd.DataFrame, source_col=None, target_col=None, weig
             raise ParameterError(
                 f"edge list has no column {name!r} (given as {role}_col={name!r}); its columns "
                 f"are {cols}")
+    named = {}
+    for role, name in given.items():     # one column in two roles: e.g. every edge a self-loop
+        if name is None or name is False:
+            continue
+        if name in named:
+            raise ParameterError(
+                f"column {name!r} is given both as {named[name]}_col= and as {role}_col=; "
+                "each role needs its own column")
+        named[name] = role
     guessed = []
     src, tgt = source_col, target_col
     if src is None or tgt is None:
@@ -220,6 +229,12 @@ def detect_edge_columns(df: pd.DataFrame, source_col=None, target_col=None, weig
                 + ", ".join(f"{s}/{t}" for s, t in _PAIRS[:7])
                 + "). A file without a header row is read with header=None")
     ids = (src, tgt)
+    for name, role in named.items():
+        if role not in ("source", "target") and name in ids:
+            which = "source" if name == src else "target"
+            raise ParameterError(
+                f"column {name!r} is given as {role}_col= but is the {which} ID column "
+                f"(detected); name the {which} column with {which}_col=... if it is another")
     found = {}
     for role, names in (("weight", WEIGHT_NAMES), ("sign", SIGN_NAMES), ("nt", NT_NAMES),
                         ("delay", DELAY_NAMES), ("type", TYPE_NAMES)):
@@ -228,7 +243,8 @@ def detect_edge_columns(df: pd.DataFrame, source_col=None, target_col=None, weig
         elif given[role] is not None:
             found[role] = given[role]
         else:
-            c = _first(df, names, exclude=ids + tuple(v for v in found.values() if v))
+            c = _first(df, names, exclude=ids + tuple(v for v in found.values() if v)
+                       + tuple(named))          # nor a column named for another role
             if c is not None:
                 guessed.append(role)
             found[role] = c

@@ -72,6 +72,8 @@ def _read_text(path: str, what: str) -> str:
         raise SkeletonError(
             f"{path!r} is not a text file (NUL byte at offset {at}); an {what} file is plain "
             "text. Did you pass a binary (e.g. .h5, .npz, .parquet) file under a .swc name?")
+    if raw.startswith(b"\xef\xbb\xbf"):     # a UTF-8 byte-order mark (Windows editors)
+        raw = raw[3:]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

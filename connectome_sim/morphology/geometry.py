@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import IDError, ParameterError, SkeletonError, UnknownIDError
+from ..errors import IDError, ParameterError, SkeletonError, UnknownIDError, check_flag
 from ..ids import as_ids, common_ids, lookup
 from .import3d import swc_import3d
 from .pt3d import RI_FACTOR, half_segment_integrals, interpolate_points
@@ -528,6 +528,8 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
     """
     Ra = _check_positive("Ra", Ra, "Ω·cm")
     cm = _check_positive("cm", cm, "µF/cm²")
+    heal = check_flag(heal, "heal")
+    float32_pt3d = check_flag(float32_pt3d, "float32_pt3d")
     freq = _check_positive("freq", freq, "Hz")
     if d_lambda is not None:
         d_lambda = _check_positive("d_lambda", d_lambda, "fraction of the length constant")
@@ -575,7 +577,10 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
     morph.log.extend(notes)
     if d_lambda is not None:
         nseg = nseg_d_lambda(lay, float(d_lambda), freq, Ra, cm)
+        _check_size(morph.name, lay, nseg, res, d_lambda)
     else:
+        # counted in floats first: an absurd length overflows the integer segment counts
+        _check_size(morph.name, lay, np.maximum(np.ceil(lay.L / float(res)), 1.0), res, None)
         nseg = nseg_res(lay.L, float(res))
     g = _assemble(lay, nseg, morph)
     g.update(Ra=Ra, cm=cm, res=None if d_lambda is not None else float(res), d_lambda=d_lambda,
@@ -585,6 +590,28 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
              soma_summary=_soma_summary(convention, src.kind, morph, cell, lay),
              float32_pt3d=bool(float32_pt3d))
     return CableGeometry(**g)
+
+
+#: bytes per compartment of a built and simulated cable model (geometry, matrix, states,
+#: records: a generous bound, used to refuse absurd sizes before allocating them)
+BYTES_PER_COMPARTMENT = 1024
+
+
+def _check_size(name, lay, nseg, res, d_lambda):
+    """Refuse, before allocating, a compartment count beyond the memory budget: coordinates
+    in the wrong units (``units='furlong'``, nm read as µm with d_lambda) would otherwise
+    allocate until the process is killed."""
+    from ..network.memory import memory_budget
+
+    n = float(np.sum(np.asarray(nseg, dtype=float)))
+    budget = memory_budget()
+    if n * BYTES_PER_COMPARTMENT > budget:
+        rule = f"d_lambda={d_lambda:g}" if d_lambda is not None else f"res={float(res):g} µm"
+        raise SkeletonError(
+            f"{name}: {n:.3g} compartments (total length {float(np.sum(lay.L)):.3g} µm at "
+            f"{rule}) would need about {n * BYTES_PER_COMPARTMENT / 2 ** 30:.3g} GiB, more "
+            f"than the memory budget ({budget / 2 ** 30:.3g} GiB); check the coordinate units "
+            "(units=) or use longer segments (res=, d_lambda=)")
 
 
 def _attachments(lay: SectionLayout, nseg: np.ndarray):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import IDError, RadiusError, SkeletonError, UnitsError
+from ..errors import IDError, RadiusError, SkeletonError, UnitsError, check_flag
 from ..ids import as_id, as_ids, common_ids
 
 __all__ = ["Morphology", "load_morphology"]
@@ -250,6 +250,9 @@ _NUMBER_UNIT = re.compile(r"^([0-9]+(?:\.[0-9]*)?)\s*([a-zµ]+)$")
 
 def _units_scale(units) -> float:
     """Micrometres per coordinate unit for ``units`` ('um', 'nm', a number, or a pint string)."""
+    if isinstance(units, (bool, np.bool_)):
+        raise UnitsError(f"units={bool(units)}: expected 'um', 'nm' or a number of µm per "
+                         "coordinate unit, not a boolean.")
     if isinstance(units, (int, float, np.number)):
         return float(units)
     u = str(units).strip().lower()
@@ -405,6 +408,22 @@ def _reroot(parent: np.ndarray, new_root: int) -> np.ndarray:
     return parent
 
 
+def _check_radius_policy(policy):
+    """'raise', 'neighbours' (or 'neighbors') or a positive finite radius in µm."""
+    if isinstance(policy, str) and policy in ("raise", "neighbours", "neighbors"):
+        return
+    if isinstance(policy, (bool, np.bool_, str)) or policy is None:
+        raise RadiusError(f"radius_policy must be 'raise', 'neighbours' or a radius in µm, "
+                          f"not {policy!r}.")
+    try:
+        value = float(policy)
+    except (TypeError, ValueError):
+        raise RadiusError(f"radius_policy must be 'raise', 'neighbours' or a radius in "
+                          f"µm, not {policy!r}.") from None
+    if not np.isfinite(value) or value <= 0:
+        raise RadiusError(f"radius_policy={policy!r} is not a positive radius (µm).")
+
+
 def _repair_radii(radius, parent, node_ids, policy, name, logs):
     bad = ~np.isfinite(radius) | (radius <= 0)
     if not bad.any():
@@ -439,13 +458,8 @@ def _repair_radii(radius, parent, node_ids, policy, name, logs):
         msg = (f"filled {int(bad.sum())} bad radii from their neighbours (nodes "
                f"{_fmt_ids(node_ids[bad])})")
     else:
-        try:
-            value = float(policy)
-        except (TypeError, ValueError):
-            raise RadiusError(f"radius_policy must be 'raise', 'neighbours' or a radius in "
-                              f"µm, not {policy!r}.") from None
-        if not np.isfinite(value) or value <= 0:
-            raise RadiusError(f"radius_policy={policy!r} is not a positive radius (µm).")
+        _check_radius_policy(policy)
+        value = float(policy)
         radius[bad] = value
         msg = (f"set {int(bad.sum())} bad radii to {value} µm (nodes "
                f"{_fmt_ids(node_ids[bad])})")
@@ -518,6 +532,9 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
 def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
           reroot_soma=True) -> Morphology:
     nodes, conn, scale, soma, name = src.nodes, src.conn, src.scale, src.soma, src.name
+    heal = check_flag(heal, "heal")
+    reroot_soma = check_flag(reroot_soma, "reroot_soma")
+    _check_radius_policy(radius_policy)     # a typo is refused even when no radius needs it
     _check_columns(nodes, name)
     logs: list = list(src.notes)
     nodes = nodes.reset_index(drop=True)

@@ -83,9 +83,18 @@ def _model_codes(net, model, ids, labels, neurons, model_by):
         if neurons is None or model_by not in getattr(neurons, "columns", []):
             raise ParameterError(f"from_edge_list: model_by={model_by!r} needs neurons= (a "
                                  f"table indexed by neuron ID) with a column {model_by!r}")
-        idx = pd.Index(as_ids(neurons.index, "neurons.index"))
-        pos = idx.get_indexer(pd.Index(ids)) if idx.dtype == pd.Index(ids).dtype else \
-            np.full(len(ids), -1)
+        mine, theirs = common_ids(np.asarray(ids), as_ids(neurons.index, "neurons.index"),
+                                  what="the edge list's neuron IDs and neurons.index")
+        idx = pd.Index(theirs)
+        if idx.has_duplicates:
+            raise ParameterError(f"from_edge_list: neurons= lists neuron(s) "
+                                 f"{idx[idx.duplicated()].unique()[:5].tolist()} more than once; "
+                                 "its index must hold each neuron ID once")
+        pos = idx.get_indexer(pd.Index(mine))
+        if len(idx) and not (pos >= 0).any():
+            raise ParameterError(f"from_edge_list: no neuron of the edge list (e.g. "
+                                 f"{np.asarray(ids)[:3].tolist()}) is in the index of neurons= (e.g. "
+                                 f"{idx[:3].tolist()}); index neurons= by the edge list's IDs")
         col = neurons[model_by].to_numpy()
         keys = np.where(pos >= 0, col[np.maximum(pos, 0)], None)
     default = mapping.pop("*", None)

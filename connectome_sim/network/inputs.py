@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError, check_number
+from ..errors import ParameterError, SimulationError, check_number
 from ..stimuli import make_rng, make_rngs, netstim_trains
 
 __all__ = ["Stimulus", "PoissonInput", "SpikeTimes", "Current", "InputsMixin", "id_words"]
@@ -90,6 +90,7 @@ class PoissonInput:
     def events(self, net, seed, trial, index, duration, clock_dt):
         """(times ms, network rows, weights) of this input for one trial."""
         stop = min(self.stop, duration)
+        self._check_size(net, stop)
         if clock_dt is not None:
             t, pos = self._clock_events(seed, trial, stop, clock_dt)
         else:
@@ -102,6 +103,23 @@ class PoissonInput:
             t = np.concatenate(ts) if ts else np.empty(0)
             pos = np.concatenate(ps) if ps else np.empty(0, np.int64)
         return t, self.neurons[pos].astype(np.int64), self.weight[pos]
+
+    def _check_size(self, net, stop):
+        """The events of one trial are drawn at once: refuse, before drawing, a count that
+        does not fit the memory budget (numpy would fail with a bare MemoryError, or swap)."""
+        from .memory import memory_budget
+
+        span = max(stop - self.start, 0.0)
+        mean = float(np.sum(self.rate[self.rate > 0])) * span / 1000.0
+        need = 48.0 * (mean + 10.0 * np.sqrt(mean + 1.0))    # draws, sums, times, rows, weights
+        budget = memory_budget(getattr(net, "max_memory", None))
+        if need > budget:
+            what = f"Poisson input {self.label!r}" if self.label else "Poisson input"
+            raise SimulationError(
+                f"{what}: about {mean:.3g} input spikes over {span:g} ms would need "
+                f"{need / 2 ** 30:.3g} GiB, more than the memory budget "
+                f"({budget / 2 ** 30:.3g} GiB); shorten the run (duration=), lower the rate, "
+                "or raise max_memory=")
 
     def _clock_events(self, seed, trial, stop, clock_dt):
         # Bernoulli per step via geometric gaps (same law, O(events) work); only the draws
@@ -210,7 +228,19 @@ class InputsMixin:
         np.add.at(self._stim_uses, rows, 1)
         return keys
 
+    def _refuse_cable(self, rows, what, advice=None):
+        """Point-model inputs onto cable neurons are refused where given (the run would)."""
+        cable = [k for k in rows.tolist() if self._models[self._model_of[k]].kind == "cable"]
+        if cable:
+            nid = self.ids[cable[0]]
+            nid = nid.item() if hasattr(nid, "item") else nid
+            raise ParameterError(
+                f"{what}: neuron {nid!r} is a cable neuron"
+                + (advice or " (add_cable_neuron); drive it through its CompartmentModel "
+                   "(add_synaptic_input, inject_current_pulse) or through presynaptic neurons"))
+
     def _stim_weight(self, rows, weight, what):
+        self._refuse_cable(rows, what)
         if weight is None:
             sw = np.array([m.stimulus_weight for m in self._models], float)
             return sw[self._model_of[rows]]
@@ -286,7 +316,7 @@ class InputsMixin:
         rows = self._rows(ids, "add_poisson_input(ids)")
         rate = _per_neuron(rate, rows.size, "add_poisson_input(rate)")
         if np.any(rate < 0):
-            bad = list(self.ids[rows[rate < 0]][:5])
+            bad = self.ids[rows[rate < 0]][:5].tolist()
             raise ParameterError(f"add_poisson_input: negative rates for neurons {bad}; rates "
                                  "are Hz >= 0")
         w = self._stim_weight(rows, weight, "add_poisson_input")
@@ -345,6 +375,7 @@ class InputsMixin:
         :class:`connectome_sim.network.fi_curve.WaveformCurrent`.
         """
         rows = self._rows(ids, "add_current(ids)")
+        self._refuse_cable(rows, "add_current")
         bad = {self._models[c].name for c in np.unique(self._model_of[rows])
                if not self._models[c].supports_current}
         if bad:

@@ -264,6 +264,10 @@ def run_extended(net, duration, dt, seed, n_trials, v_init, max_spikes, spikes_t
                                  "another path")
         if spikes_to.is_dir():
             raise ParameterError(f"spikes_to: {spikes_to} is a directory; give a file path")
+        if spikes_to.suffix.lower() not in (".parquet", ".pq"):
+            # parquet bytes under a .csv name would be opened as a (garbled) text table
+            raise ParameterError(f"spikes_to: {spikes_to} does not end in .parquet; the spikes "
+                                 "are written as a parquet file, so name it *.parquet")
         if not spikes_to.parent.exists():
             raise ParameterError(f"spikes_to: the folder {spikes_to.parent} does not exist")
         schema = _arrow_schema(ids)

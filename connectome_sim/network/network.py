@@ -79,7 +79,8 @@ def check_weight_scale(value):
             parts = key if isinstance(key, tuple) else (key,)
             norm = [p.name if isinstance(p, type) and issubclass(p, PointModel) else p
                     for p in parts]
-            if len(parts) > 2 or any(not isinstance(p, str) or p not in names for p in norm):
+            pair_ok = not isinstance(key, tuple) or len(parts) == 2    # ('LIF',) never matches
+            if not pair_ok or any(not isinstance(p, str) or p not in names for p in norm):
                 raise ParameterError(
                     f"weight_scale: key {key!r} names no point model, so it would never be "
                     f"used; keys are a model name or a (source model, target model) pair of "
@@ -254,6 +255,16 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         return lookup(self._ids, ids, what=what, where="the network",
                       hint="add them with add_neurons() or check the ID type (str vs int)")
 
+    def _unique_rows(self, ids, what) -> np.ndarray:
+        """:meth:`_rows` for calls that set one value per neuron: a neuron listed twice
+        would silently keep only its last value, so duplicates are refused."""
+        rows = self._rows(ids, what)
+        if np.unique(rows).size != rows.size:
+            u, c = np.unique(rows, return_counts=True)
+            raise IDError(f"{what}: neuron ID(s) {self.ids[u[c > 1]][:5].tolist()} are listed "
+                          "more than once; give each neuron once")
+        return rows
+
     def add_neurons(self, ids, model=None, labels=None, skip_existing=False, **props):
         """Add neurons (navis signature).
 
@@ -383,7 +394,7 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         with another weight unit (connect after choosing the models).
         """
         m = get_model(model)
-        rows = self._rows(ids, "set_model(ids)")
+        rows = self._unique_rows(ids, "set_model(ids)")
         m.check_params(params)
         for c in self._e:
             src, tgt, w, d, unit = c
@@ -392,10 +403,10 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
                 bad = [x for x in np.unique(unit[hit]) if self._models[x].weight_unit != m.weight_unit]
                 if bad:
                     raise ParameterError(
-                        f"set_model: neuron(s) {list(self.ids[np.unique(tgt[hit])][:5])} have "
+                        f"set_model: neuron(s) {self.ids[np.unique(tgt[hit])][:5].tolist()} have "
                         f"synapses made with connect() in {self._models[bad[0]].name}'s weight "
-                        f"unit ({self._models[bad[0]].weight_unit}); {m.name} takes "
-                        f"{m.weight_unit}. Choose the models first, then connect")
+                        f"unit ({_unit(self._models[bad[0]])}); {m.name} takes "
+                        f"{_unit(m)}. Choose the models first, then connect")
         for k, v in params.items():          # checked before anything changes
             vals = m.validate(k, v, self.ids[rows] if np.ndim(v) else None)
             if vals.ndim and vals.shape != rows.shape:
@@ -442,7 +453,8 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         PointNetwork
             ``self``, for chaining.
         """
-        rows = np.arange(self.n_neurons) if ids is None else self._rows(ids, "set_params(ids)")
+        rows = (np.arange(self.n_neurons) if ids is None
+                else self._unique_rows(ids, "set_params(ids)"))
         codes = self._model_of[rows]
         if any(np.ndim(v) and np.shape(v)[0] != rows.size for v in props.values()):
             raise ParameterError(f"set_params: expected scalars or {rows.size} values")
@@ -453,15 +465,23 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
                 if k in m.params:
                     m.validate(k, np.asarray(v)[sel] if np.ndim(v) else v,
                                self.ids[rows[sel]] if np.ndim(v) else None)
-        for c in np.unique(codes):
+        for c in np.unique(codes):          # names too: a refusal leaves nothing half-set
             m = self._models[c]
             sel = codes == c
             bad = [k for k in props if k not in m.params]
+            if bad and m.kind == "cable":
+                raise ParameterError(
+                    f"set_params: neuron(s) {self.ids[rows[sel]][:5].tolist()} are cable "
+                    "neurons (add_cable_neuron): set their parameters on their "
+                    "CompartmentModel (insert, set_Ra, set_cm)")
             if bad:
                 raise ParameterError(
                     f"set_params: {m.name} has no parameter(s) {bad} (neurons "
-                    f"{list(self.ids[rows[sel]][:5])} run {m.name}); valid: "
+                    f"{self.ids[rows[sel]][:5].tolist()} run {m.name}); valid: "
                     + ", ".join(f"{k} ({p.unit})" for k, p in m.params.items()))
+        for c in np.unique(codes):
+            m = self._models[c]
+            sel = codes == c
             sub = {k: (np.asarray(v)[sel] if np.ndim(v) else v) for k, v in props.items()}
             self._set_params_rows(m, rows[sel], sub, self.ids[rows[sel]])
         return self
@@ -515,6 +535,9 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         t = np.broadcast_to(t, n).copy()
         w = _finite(weight, n, "connect(weight)")
         if type == "electrical":
+            self._refuse_cable(np.concatenate([s, t]), "connect(type='electrical')",
+                               "; electrical synapses onto cable neurons are not supported "
+                               "(use a Circuit's add_gap_junction)")
             if (w < 0).any():
                 raise ParameterError("connect(weight): gap-junction conductances must be >= 0 µS")
             self._g.append((s, t, w, False))
@@ -646,6 +669,11 @@ def _finite(value, n, what) -> np.ndarray:
         raise ParameterError(f"{what}: NaN/inf values (e.g. {arr[~np.isfinite(arr)][:3].tolist()}); "
                              "give finite numbers")
     return arr
+
+
+def _unit(m) -> str:
+    """A model's weight unit for messages ('' is the IntFire models' dimensionless weight)."""
+    return m.weight_unit or "dimensionless"
 
 
 def _default_delay(m) -> float:

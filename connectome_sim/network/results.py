@@ -155,7 +155,7 @@ class ResultsMixin:
         Parameters
         ----------
         duration : float
-            ms (finite, > 0).
+            ms (finite, > 0), a whole number of steps of ``dt``.
         dt : float
             Time step (ms, finite, > 0); must not exceed the smallest synaptic delay.
         seed : int, optional
@@ -218,6 +218,13 @@ class ResultsMixin:
         if int(round(duration / dt)) < 1:
             raise ParameterError(f"run_simulation: duration = {duration} ms is shorter than one "
                                  f"step (dt = {dt} ms)")
+        steps = duration / dt
+        if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
+            # round() would run 17 steps of 0.3 ms (5.1 ms) for duration=5 and report 5 ms
+            lo, hi = np.floor(steps) * dt, np.ceil(steps) * dt
+            raise ParameterError(f"run_simulation: duration={duration:g} ms is not a whole "
+                                 f"number of steps of dt={dt:g} ms ({steps:.4g} steps); use "
+                                 f"duration={lo:.6g} or {hi:.6g}, or a dt that divides it")
         budget = memory_budget(max_memory if max_memory is not None else self.max_memory)
         self.result = None                   # a failed run never leaves older results behind
         self._engine_state = None

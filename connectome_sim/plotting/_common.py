@@ -95,9 +95,13 @@ def check_spikes(spikes: pd.DataFrame) -> pd.DataFrame:
     return spikes
 
 
-def select_trials(spikes: pd.DataFrame, trial) -> tuple[pd.DataFrame, list]:
-    """Keep the requested trial(s): ``None`` = all, an int or a list of ints."""
+def select_trials(spikes: pd.DataFrame, trial, n_trials=None) -> tuple[pd.DataFrame, list]:
+    """Keep the requested trial(s): ``None`` = all, an int or a list of ints.  With
+    ``n_trials`` (the run's), every trial 0..n_trials-1 exists, spikes or not (a short trial
+    may have none)."""
     trials = sorted(spikes["trial"].unique().tolist())
+    if n_trials is not None:
+        trials = sorted(set(trials) | set(range(int(n_trials))))
     if trial is None:
         return spikes, trials
     wanted = [trial] if np.isscalar(trial) else list(trial)

@@ -135,7 +135,8 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
     duration : float, optional
         Simulated duration (ms): the x-axis range (default: last spike or stimulus).
     n_trials : int, optional
-        Unused here (accepted so that models can pass their run settings).
+        Number of trials of the run (default, for a model: its ``n_trials``): ``trial`` may
+        name any of them, also one without spikes.
     mark : sequence of IDs, optional
         Neurons drawn apart: their spikes as thick black ticks (legend "cable model"), their
         row labels suffixed " (cable)".  Default, for a model: its ``cable_ids`` (the cable
@@ -163,7 +164,7 @@ def plot_raster(spikes: pd.DataFrame, subset=None, group=None, label=False, stim
     spikes = check_spikes(spikes)
     rows = raster_rows(spikes, subset, group, labels=labels, neuron_ids=neuron_ids, order=order,
                        group_order=group_order)
-    spikes, trials = select_trials(spikes, trial)
+    spikes, trials = select_trials(spikes, trial, given["n_trials"])
     spikes = spikes[spikes["neuron_id"].isin(rows.index)]
     n_rows = len(rows)
     n_tr = max(len(trials), 1)

@@ -99,7 +99,7 @@ MODEL_CASES = [
     ("expif_substep_zero", "ExpIF", {"max_substep": 0.0}, r"'max_substep' must be > 0"),
     ("hh_c_zero", "HH", {"C": 0.0}, r"'C' must be > 0"),
     ("syn_tau_e_zero", "AdEx", {"tau_e": 0.0}, r"'tau_e'"),
-    ("cond_syn_out_of_range", "AdEx", {"cond_syn": 2.0}, r"'cond_syn' must be >= 0 and <= 1"),
+    ("cond_syn_out_of_range", "AdEx", {"cond_syn": 2.0}, r"'cond_syn' must be 0 or 1"),
     ("graded_c_zero", "graded", {"C": 0.0}, r"graded parameter 'C' must be > 0 pF"),
     ("graded_gleak_negative", "graded", {"g_leak": -10.0}, r"'g_leak' must be > 0 pS"),
     ("graded_slope_zero", "graded", {"slope": 0.0}, r"'slope' must be > 0"),

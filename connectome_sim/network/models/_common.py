@@ -47,7 +47,7 @@ def syn_params(tau_e=5.0, tau_i=10.0, E_e=0.0, E_i=-80.0, cond_syn=0.0, g_unit="
         "E_i": Param(E_i, "mV", "inhibitory reversal potential (cond_syn = 1)"),
         "cond_syn": Param(cond_syn, "1",
                           f"0: current-based synapses (weights in {i_unit}); "
-                          f"1: conductance-based (weights in {g_unit})", low=0.0, high=1.0),
+                          f"1: conductance-based (weights in {g_unit})", choices=(0.0, 1.0)),
     }
 
 

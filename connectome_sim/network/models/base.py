@@ -159,6 +159,9 @@ class Param:
     none_ok : bool
         ``None`` is a valid value (stored as NaN; the model gives it a meaning, e.g. the
         graded model's ``a_r=None``: instantaneous activation).
+    choices : tuple of float, optional
+        The only valid values (a switch such as ``cond_syn``: 0 or 1; a kernel that tests
+        ``> 0.5`` would otherwise read 0.3 as 0 and 0.7 as 1 without a word).
     """
 
     default: float
@@ -168,6 +171,7 @@ class Param:
     strict: bool = False
     high: float | None = None
     none_ok: bool = False
+    choices: tuple | None = None
 
     def invalid(self, values: np.ndarray) -> np.ndarray:
         """Mask of the values outside the valid range (NaN/inf invalid unless ``none_ok``)."""
@@ -176,10 +180,15 @@ class Param:
             bad |= (values <= self.low) if self.strict else (values < self.low)
         if self.high is not None:
             bad |= values > self.high
+        if self.choices is not None:
+            bad |= ~np.isin(values, self.choices)
         return bad
 
     def describe(self) -> str:
         """The valid range in words, e.g. ``'> 0 ms'``."""
+        if self.choices is not None:
+            unit = f" ({self.unit})" if self.unit not in ("", "1") else ""
+            return " or ".join(f"{c:g}" for c in self.choices) + unit
         parts = []
         if self.low is not None:
             parts.append(f"{'>' if self.strict else '>='} {self.low:g}")
@@ -328,6 +337,8 @@ class PointModel:
             elif isinstance(values, (list, tuple, np.ndarray)) and np.asarray(values).dtype == object:
                 values = [np.nan if v is None else v for v in np.asarray(values).ravel()]
         try:
+            if isinstance(values, (bool, np.bool_)) or np.asarray(values).dtype.kind == "b":
+                raise TypeError             # True would become 1.0 (mV, ms...) silently
             arr = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
             raise ParameterError(f"{cls.name} parameter {name!r}: expected numbers "
@@ -337,7 +348,7 @@ class PointModel:
             shown = np.atleast_1d(arr)[bad][:5]
             who = ""
             if ids is not None and arr.ndim:
-                who = f" for neuron(s) {list(np.asarray(ids)[bad][:5])}"
+                who = f" for neuron(s) {np.asarray(ids)[bad][:5].tolist()}"
             raise ParameterError(
                 f"{cls.name} parameter {name!r} must be {p.describe()}; got "
                 f"{', '.join(f'{v:g}' for v in shown)}{who}")
