@@ -45,18 +45,23 @@ def test_loader_is_process_safe(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_compile_notice_once_when_trials_call_together(tmp_path, monkeypatch):
-    # threaded trials all make a kernel's first call at once: one notice, not one per trial
+def _uncompiled_module(tmp_path, monkeypatch):
+    """A stand-in kernel module numba has never compiled, notices on, and a stream."""
     import io
-    import threading
-    import time
     import types
 
     monkeypatch.setattr(codegen, "VERBOSE", True)
     path = tmp_path / "never_compiled_kernel.py"
     path.write_text("")
-    mod = types.SimpleNamespace(__file__=str(path))
-    stream = io.StringIO()
+    return types.SimpleNamespace(__file__=str(path)), io.StringIO()
+
+
+def test_compile_notice_once_when_trials_call_together(tmp_path, monkeypatch):
+    # threaded trials all make a kernel's first call at once: one notice, not one per trial
+    import threading
+    import time
+
+    mod, stream = _uncompiled_module(tmp_path, monkeypatch)
     start = threading.Barrier(4)
 
     def first_call():
@@ -76,14 +81,7 @@ def test_compile_notice_once_when_trials_call_together(tmp_path, monkeypatch):
 
 def test_compile_notice_again_after_an_interrupted_first_call(tmp_path, monkeypatch):
     # a first call stopped (Ctrl-C in a notebook, an error) must not silence the next one
-    import io
-    import types
-
-    monkeypatch.setattr(codegen, "VERBOSE", True)
-    path = tmp_path / "never_compiled_kernel.py"
-    path.write_text("")
-    mod = types.SimpleNamespace(__file__=str(path))
-    stream = io.StringIO()
+    mod, stream = _uncompiled_module(tmp_path, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         with codegen.compile_notice("test kernel", mod, stream=stream):
             raise KeyboardInterrupt
