@@ -53,7 +53,7 @@ class Stimulus:
     label: str | None = None
     kind: str = "netstim"
 
-    def events(self, net, seed, trial, index, duration, clock_dt):
+    def events(self, net, seed, trial, index, duration, clock_dt, budget=None):
         """(times ms, network rows, weights) of this stimulus for one trial."""
         stop = min(self.stop, duration)
         pos = np.flatnonzero(self.frequency > 0)
@@ -87,10 +87,10 @@ class PoissonInput:
     label: str | None = None
     kind: str = "poisson"
 
-    def events(self, net, seed, trial, index, duration, clock_dt):
+    def events(self, net, seed, trial, index, duration, clock_dt, budget=None):
         """(times ms, network rows, weights) of this input for one trial."""
         stop = min(self.stop, duration)
-        self._check_size(net, stop)
+        self._check_size(net, stop, budget)
         if clock_dt is not None:
             t, pos = self._clock_events(seed, trial, stop, clock_dt)
         else:
@@ -104,15 +104,17 @@ class PoissonInput:
             pos = np.concatenate(ps) if ps else np.empty(0, np.int64)
         return t, self.neurons[pos].astype(np.int64), self.weight[pos]
 
-    def _check_size(self, net, stop):
+    def _check_size(self, net, stop, budget=None):
         """The events of one trial are drawn at once: refuse, before drawing, a count that
-        does not fit the memory budget (numpy would fail with a bare MemoryError, or swap)."""
+        does not fit the memory budget (bytes: the run's, else the network's ``max_memory``;
+        numpy would fail with a bare MemoryError, or swap)."""
         from .memory import memory_budget
 
         span = max(stop - self.start, 0.0)
         mean = float(np.sum(self.rate[self.rate > 0])) * span / 1000.0
         need = 48.0 * (mean + 10.0 * np.sqrt(mean + 1.0))    # draws, sums, times, rows, weights
-        budget = memory_budget(getattr(net, "max_memory", None))
+        if budget is None:
+            budget = memory_budget(getattr(net, "max_memory", None))
         if need > budget:
             what = f"Poisson input {self.label!r}" if self.label else "Poisson input"
             raise SimulationError(
@@ -155,7 +157,7 @@ class SpikeTimes:
     label: str | None = None
     kind: str = "spike_times"
 
-    def events(self, net, seed, trial, index, duration, clock_dt):
+    def events(self, net, seed, trial, index, duration, clock_dt, budget=None):
         keep = self.times < duration
         return self.times[keep], self.neurons[keep].astype(np.int64), self.weight[keep]
 

@@ -61,13 +61,14 @@ def choose_lanes(net, n_trials, threads):
 
 
 # ----------------------------------------------------------------------------- inputs
-def stim_events(net, seed, trial, duration, clock_dt):
+def stim_events(net, seed, trial, duration, clock_dt, budget=None):
     """External spike events of one trial: ``(time ms, network row, weight, channel)``
-    sorted by time (stable, in stimulus order)."""
+    sorted by time (stable, in stimulus order); ``budget`` (bytes) bounds what drawing them
+    may allocate (default: the network's ``max_memory``)."""
     ts, ns, ws, cs = [], [], [], []
     chan = [m.channels.index(m.stimulus_channel) for m in net._models]
     for k, st in enumerate(net._stimuli):
-        t, n, w = st.events(net, seed, trial, k, duration, clock_dt)
+        t, n, w = st.events(net, seed, trial, k, duration, clock_dt, budget=budget)
         ts.append(t)
         ns.append(n)
         ws.append(w)
@@ -275,7 +276,8 @@ class EngineRun:
         # inputs
         if stims is None:
             t, rows, w, c = stim_events(net, seed, trial, k_end * dt,
-                                        None if self._all_event() else dt)
+                                        None if self._all_event() else dt,
+                                        budget=self.budget - self.used)
         else:
             t, rows, w, c = stims
         ck, crow, camp = current_events(net, dt, k_end)

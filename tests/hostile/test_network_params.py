@@ -353,3 +353,20 @@ def test_runaway_under_an_address_space_limit_ends_clearly():
     assert "ERROR trial 0: the run's memory budget" in out, out[-2000:]
     elapsed = float(out.split("ELAPSED")[1].split()[0])
     assert elapsed < 60 and "COMPLETE False" in out
+
+
+def test_poisson_input_bounded_by_the_runs_max_memory():
+    """run_simulation(max_memory=) bounds the drawing of Poisson inputs too, not only the
+    network's own max_memory: 1,000 Hz to 50 neurons for 1,000 s (5e7 input spikes, ~2.4 GB
+    to draw) under a 64 MB budget is refused before anything is drawn."""
+    import pandas as pd
+
+    from connectome_sim.errors import SimulationError
+    from connectome_sim.network import PointNetwork
+
+    net = PointNetwork.from_edge_list(pd.DataFrame({"pre": range(50), "post": range(1, 51),
+                                                    "weight": 1}), model="LIF")
+    net.add_poisson_input(list(range(50)), rate=1000.0)
+    with pytest.raises(SimulationError, match=r"Poisson input.*more than the memory budget "
+                                              r"\(0\.0\d+ GiB\).*max_memory="):
+        net.run_simulation(1_000_000.0, max_memory="64MB")
