@@ -39,13 +39,12 @@ def if_prepare(kind, P, dt):
     exp that the kernels call too: the same bits as before.)"""
     sb = _SYN_ROW[kind]
     msub = P[6] if kind == IZH else P[8]
-    n = P.shape[1]
-    dec = np.empty((2, n))
-    for i in range(n):
-        k = int(math.ceil(dt / msub[i] - 1e-9))         # as _common.substeps
-        h = dt / (k if k > 1 else 1)
-        dec[0, i] = math.exp(-h / P[sb, i])
-        dec[1, i] = math.exp(-h / P[sb + 1, i])
+    k = np.maximum(np.ceil(dt / msub - 1e-9), 1.0)      # as _common.substeps
+    x = -(dt / k) / P[sb:sb + 2]
+    # math.exp once per distinct exponent (parameters are mostly shared by many neurons;
+    # a Python loop over every neuron cost 0.6 s per run at FlyWire scale)
+    u, inv = np.unique(x, return_inverse=True)
+    dec = np.array([math.exp(v) for v in u])[inv].reshape(x.shape)
     return np.vstack([P, dec])
 
 
