@@ -315,15 +315,20 @@ def _file_error(path, what: str) -> ParameterError:
     return ParameterError(f"edge list {path}: {what}")
 
 
+def _open_bytes(path):
+    """The file's bytes, decompressed if it is a .gz (the only compression the text readers
+    accept; other suffixes are refused before a file is opened)."""
+    import gzip
+
+    return (gzip.open if Path(path).suffix.lower() == ".gz" else open)(path, "rb")
+
+
 def _sniff_csv(path: Path, sep: str):
     """(first row fields, number of leading comment lines) of a text table; refuses binary
     files.  Only whole lines starting with ``#`` before the table are comments: a ``#``
     inside a field (``'A#1'``) is part of an ID."""
-    import gzip
-
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
     try:
-        with opener(path, "rb") as fh:
+        with _open_bytes(path) as fh:
             head = fh.read(65536)
     except (OSError, EOFError) as e:
         raise _file_error(path, f"cannot be read ({e})") from None
@@ -503,16 +508,8 @@ _PADDED = re.compile(rb"[,\t\n\r \"'+-]0[0-9]")
 def _any_zero_padded(path) -> bool:
     """Whether any field of the (possibly compressed) text file starts with '0' and a digit
     (read in 32 MiB pieces; a field cut between two pieces is seen in the next)."""
-    import bz2
-    import gzip
-    import lzma
-
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(
-        Path(path).suffix.lower(), open)
-    if Path(path).suffix.lower() == ".zip":
-        return True                              # (pandas reads it; check the text)
     tail = b"\n"
-    with opener(path, "rb") as fh:
+    with _open_bytes(path) as fh:
         while True:
             piece = fh.read(1 << 25)
             if not piece:

@@ -4,6 +4,8 @@ Each case asserts the exact resolved result (IDs, signed weights, chosen columns
 exception type and the culprit its message names.  See tests/hostile/README.md.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -305,6 +307,16 @@ def test_csv_zero_padded_ids_that_merge_refused(tmp_path, case):
 def test_csv_zero_padded_ids_without_merges_are_read(tmp_path, text, ids):
     el = load_edge_list(write(tmp_path, "e.csv", text))
     assert el.source.tolist() == ids
+
+
+@pytest.mark.parametrize("suffix", [".csv.bz2", ".csv.xz", ".csv.zip"])
+def test_other_compressions_refused_naming_suffix(tmp_path, suffix):
+    # only .gz is read; a compressed file must never reach the text checks as raw bytes
+    p = tmp_path / ("e" + suffix)
+    pd.DataFrame({"pre": [1, 2], "post": [2, 1], "weight": [1, 2]}).to_csv(p, index=False)
+    last = re.escape(suffix[suffix.rindex("."):])
+    with pytest.raises(ParameterError, match=rf"unknown suffix '{last}'.*\.csv\.gz"):
+        load_edge_list(p)
 
 
 def test_csv_decimal_ids_refused(tmp_path):
