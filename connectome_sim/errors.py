@@ -23,6 +23,7 @@ __all__ = [
     "SimulationError",
     "SweepError",
     "InputFileError",
+    "ParameterAdjustedWarning",
     "in_callers_words",
     "check_number",
     "check_flag",
@@ -71,6 +72,12 @@ class ParameterError(ConnectomeSimError, TypeError, ValueError):
 class InputFileError(ConnectomeSimError, ValueError):
     """A file that cannot be read as what it should be (binary, empty, header-only, corrupt);
     the message names the path."""
+
+
+class ParameterAdjustedWarning(UserWarning):
+    """Parameters that a model changes before it runs, as its reference does (NEURON's
+    IntFire2/IntFire4 force their time constants apart); the message names the parameter,
+    how many neurons, and the value used instead."""
 
 
 class StabilityError(ConnectomeSimError, ValueError):

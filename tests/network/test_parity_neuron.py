@@ -75,6 +75,47 @@ def test_seed_toy_intfire4():
     _compare(net, ref)
 
 
+@pytest.mark.parametrize("model, w_ac, params, adjusted", [
+    # taum below taui2 is allowed since NEURON 9's generalised IntFire4: nothing changes
+    ("IntFire4", 0.15, {"taue": 15.0, "taui1": 12.0, "taui2": 30.0, "taum": 25.0}, None),
+    ("IntFire4", 0.3, {"taui1": 20.0, "taui2": 20.0},
+     r"adjusted for 3 neuron.*taui1 20 -> 19\.99 ms"),
+    ("IntFire4", 0.3, {"taui1": 25.0, "taui2": 20.0},
+     r"adjusted for 3 neuron.*taui1 25 -> 20, taui2 20 -> 25 ms"),
+    ("IntFire4", 0.3, {"taue": 30.0, "taui2": 20.0, "taum": 10.0},
+     # (NEURON's rules in floating point: taum 10 -> 9.99 is within 0.01 of taui1 = 10 by
+     # rounding, so taui1 -> 9.98, then taum -> 9.97)
+     r"taue < taui2 and taui1 < taui2.*taue 30 -> 19\.99, taui1 10 -> 9\.98, "
+     r"taum 10 -> 9\.97 ms"),
+    ("IntFire2", 1.2, {"taum": 20.0, "taus": 10.0},
+     r"IntFire2 needs taus: adjusted for 3 neuron.*taus = 10 <= taum = 20 ms becomes 20\.1")])
+def test_time_constants_forced_apart_as_neuron_does(model, w_ac, params, adjusted):
+    """NEURON's intfire2/4.mod move time constants that break their preconditions, printing
+    little or nothing; we apply the same rules (the same spikes as NEURON 9) and say so
+    (ParameterAdjustedWarning), and leave valid ones alone."""
+    import warnings
+
+    from connectome_sim.errors import ParameterAdjustedWarning
+
+    edges = pd.DataFrame({"source": ["A", "B"], "target": ["C", "C"], "weight": [w_ac, -0.3]})
+    net = PointNetwork.from_edge_list(edges, model=model)
+    net.set_params(["A", "B", "C"], **params)
+    net.add_stimulus("A", start=100, stop=1000, frequency=100, randomness=0)
+    net.add_stimulus("B", start=600, stop=800, frequency=100, randomness=0)
+    if adjusted is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ParameterAdjustedWarning)
+            net.run_simulation(1000)
+    else:
+        with pytest.warns(ParameterAdjustedWarning, match=adjusted):
+            net.run_simulation(1000)
+    ref = _neuron_run(model, "ABC", [("A", "C", w_ac), ("B", "C", -0.3)],
+                      [("A", 100, 1000, 100, 1.0), ("B", 600, 800, 100, 1.0)], 1000,
+                      params=params)
+    assert ref["C"].size > 10              # C fires, below saturation
+    _compare(net, ref)
+
+
 def _random_net(seed, lo, hi, dag, n=200, k=10):
     """Random network; ``dag`` keeps edges from lower to higher index (no runaway loops:
     IntFire2 has no refractory period and recurrent versions are bistable)."""

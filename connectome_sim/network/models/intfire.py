@@ -195,6 +195,11 @@ class IntFire2(PointModel):
     def param_array(cls, n, props=None):
         P = super().param_array(n, props)
         bad = P[1] <= P[0]
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            _warn_adjusted("IntFire2", "taus", int(bad.sum()),
+                           f"taus = {P[1, j]:g} <= taum = {P[0, j]:g} ms becomes "
+                           f"{P[0, j] + 0.1:g} ms (taum + 0.1)")
         P[1, bad] = P[0, bad] + 0.1
         return P
 
@@ -205,6 +210,17 @@ class IntFire2(PointModel):
             Q[0, i] = _if2_firetime(P[2, i], 0.0, 0.0, P[0, i], P[1, i])
         Q[1] = 1.0
         return Q
+
+
+def _warn_adjusted(model, rule, count, example):
+    """Say that NEURON's rule changed time constants (NEURON itself does it silently)."""
+    import warnings
+
+    from ...errors import ParameterAdjustedWarning
+
+    warnings.warn(f"{model} needs {rule}: adjusted for {count} neuron(s) as NEURON's "
+                  f"{model.lower()}.mod does; first: {example}.  Set the time constants "
+                  "apart yourself to silence this.", ParameterAdjustedWarning, stacklevel=2)
 
 
 # --------------------------------------------------------------------------- IntFire4
@@ -266,14 +282,53 @@ def if4_observe(i, t, S, P):
     return _if4_newstates(i, t - S[4, i], S, P)[3]
 
 
+_TAUEPS = 0.01  # ms: intfire4.mod's ``taueps``, the least distance kept between time constants
+
+
+def _if4_preconditions(taue, taui1, taui2, taum, eps=_TAUEPS):
+    """The time constants (ms) NEURON 9's IntFire4 runs with (its ``fixprecondition``).
+
+    The firing-time bound (van Elburg & van Ooyen 2009) needs taue < taui2 and
+    taui1 < taui2; taum may lie anywhere.  Time constants closer than ``eps`` are moved
+    apart (no x exp(-x) solutions), taue above taui2 is lowered below it, taui1 above taui2
+    is swapped with it.  Returns the four time constants.
+    """
+    taui2 = max(taui2, 4 * eps)      # (three shifts of taum below must keep it > 0)
+    taui1 = max(taui1, 3 * eps)
+    taue = max(taue, 2 * eps)
+    if taue > taui2 or taui2 - taue < eps:
+        taue = taui2 - eps
+    if taui1 > taui2:
+        taui1, taui2 = taui2, taui1
+    if taui2 - taui1 < eps:
+        taui1 = taui2 - eps
+    if taum > taui2:
+        if taum - taui2 < eps:
+            taum = taui2 + eps
+        return taue, taui1, taui2, taum
+    if taui2 - taum < eps:
+        taum = taui2 - eps
+    if abs(taui1 - taum) < eps:
+        taum = taui1 - eps
+    if abs(taui1 - taum) < eps:      # (again: taui1 - eps may round to within eps of it)
+        if taui1 < taum:
+            taum = taui1 - eps
+        else:
+            taui1 = taum - eps
+    if abs(taue - taum) < eps:
+        if taue < taum:
+            taum = taue - eps
+        else:
+            taue = taum - eps
+    if abs(taui1 - taum) < eps:
+        taum = taui1 - eps
+    return taue, taui1, taui2, taum
+
+
 def _if4_factors(taue, taui1, taui2, taum):
-    """NEURON IntFire4 ``factors()``: adjusted taus and normalisation constants."""
-    if taue >= taui1:
-        taui1 = taue + 0.01
-    if taui1 >= taui2:
-        taui2 = taui1 + 0.01
-    if taui2 >= taum:
-        taum = taui2 + 0.01
+    """NEURON 9 IntFire4 ``factors()`` on time constants that satisfy
+    :func:`_if4_preconditions`: rates and normalisation constants (peak m = 1 for an
+    excitatory weight 1; peak i2 = -1 and peak m = -1 for an inhibitory weight -1)."""
     ke, ki1, ki2, km = 1 / taue, 1 / taui1, 1 / taui2, 1 / taum
     tp = math.log(km / ke) / (km - ke)
     be = 1 / (math.exp(-km * tp) - math.exp(-ke * tp))
@@ -281,28 +336,34 @@ def _if4_factors(taue, taui1, taui2, taum):
     tp = math.log(ki2 / ki1) / (ki2 - ki1)
     bi1 = 1 / (math.exp(-ki2 * tp) - math.exp(-ki1 * tp))
 
-    def deriv(d):
-        return (-km * (ki1 - ki2) * math.exp(-km * d) + ki2 * (ki1 - km) * math.exp(-ki2 * d)
-                - ki1 * (ki2 - km) * math.exp(-ki1 * d))
+    def deriv(d):   # proportional to dm/dt after an i1 of 1 (the sign is exact for ki1 > ki2)
+        return ((ki2 * math.exp(-ki2 * d) - km * math.exp(-km * d)) / (ki2 - km)
+                - (ki1 * math.exp(-ki1 * d) - km * math.exp(-km * d)) / (ki1 - km))
 
-    t1 = -math.log(ki1 * (ki2 - km) / ki2 / (ki1 - km)) / (ki1 - ki2)
+    # bracket the extremum of m by decades from 1 ms, then bisect it to 1e-6 ms
+    t1 = t2 = 1.0
+    ok = True
     if deriv(t1) < 0:
-        t1 = math.log(ki1 / ki2) / (ki1 - ki2)
-    t2 = math.log(km * (ki1 - ki2) / ki2 / (ki1 - km)) / (km - ki2)
-    tp = 0.0
-    while t2 - t1 > 1e-6:
+        while deriv(t1) < 0 and t1 > 1e-9:
+            t2, t1 = t1, t1 / 10
+        ok = deriv(t1) >= 0
+        tp = 1e-9
+    else:
+        while deriv(t2) > 0 and t2 < 1e9:
+            t1, t2 = t2, t2 * 10
+        ok = deriv(t2) <= 0
+        tp = 1e9
+    while ok and t2 - t1 > 1e-6:
         tp = (t1 + t2) / 2
         if deriv(tp) > 0:
             t1 = tp
         else:
             t2 = tp
-    # m at tp for i1 = 1 with bi2 = 1
-    bi2 = 1.0
-    a = bi2 * bi1
+    # m at tp for i1 = 1 with bi2 = 1, then the normalisation bi2 = 1 / m
+    a = bi1
     b = a * (ki2 - km) / (ki1 - km)
     em, ei2, ei1 = math.exp(-km * tp), math.exp(-ki2 * tp), math.exp(-ki1 * tp)
-    mnew = a * (em - ei2) - b * (em - ei1)
-    bi2 = 1 / mnew
+    bi2 = 1 / (a * (em - ei2) - b * (em - ei1))
     ai2 = bi2 * (ki2 - km)
     a = bi2 * bi1
     b = a * (ki2 - km) / (ki1 - km)
@@ -313,9 +374,13 @@ def _if4_factors(taue, taui1, taui2, taum):
 class IntFire4(PointModel):
     """NEURON ``IntFire4``: fast excitatory, alpha-like inhibitory currents, slow membrane.
 
-    ``taue`` 5 ms, ``taui1`` 10 ms, ``taui2`` 20 ms, ``taum`` 50 ms (NEURON forces
-    taue < taui1 < taui2 < taum by adding 0.01 ms).  Positive weights are excitatory, negative
-    inhibitory.  No refractory period.
+    ``taue`` 5 ms, ``taui1`` 10 ms, ``taui2`` 20 ms, ``taum`` 50 ms.  As in NEURON 9
+    (intfire4.mod with van Elburg & van Ooyen's generalisation, 2009), taum may take any
+    value, but taue < taui2 and taui1 < taui2 are required and every two time constants are
+    kept 0.01 ms apart: values that break this are adjusted as NEURON adjusts them (taue
+    lowered below taui2, taui1 and taui2 swapped, near-equal ones moved apart), with a
+    :class:`~connectome_sim.errors.ParameterAdjustedWarning` naming the change.  Positive
+    weights are excitatory, negative inhibitory.  No refractory period.
     """
 
     name = "IntFire4"
@@ -343,7 +408,15 @@ class IntFire4(PointModel):
         uniq, inv = np.unique(P0.T, axis=0, return_inverse=True)
         inv = np.asarray(inv).ravel()
         for u, row in enumerate(uniq):
-            out[:, inv == u] = np.asarray(_if4_factors(*row))[:, None]
+            out[:, inv == u] = np.asarray(_if4_factors(*_if4_preconditions(*row)))[:, None]
+        moved = (out[:4] != P0[:4]).any(axis=0)
+        if moved.any():
+            j = int(np.flatnonzero(moved)[0])
+            names = ("taue", "taui1", "taui2", "taum")
+            what = ", ".join(f"{names[r]} {P0[r, j]:g} -> {out[r, j]:g}" for r in range(4)
+                             if out[r, j] != P0[r, j])
+            _warn_adjusted("IntFire4", "taue < taui2 and taui1 < taui2, every two time "
+                           f"constants >= {_TAUEPS:g} ms apart", int(moved.sum()), what + " ms")
         return out
 
     @classmethod
