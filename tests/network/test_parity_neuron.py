@@ -160,3 +160,24 @@ def test_random_200(model, stim_w, lo, hi, dag, params):
     n_undriven = sum(ref[i].size for i in ids if i not in set(np.array(ids)[driven]))
     assert n_undriven > 20, "network activity must propagate beyond the driven neurons"
     _compare(net, ref)
+
+
+def test_intfire4_preconditions_equal_neurons_own():
+    """The time constants IntFire4 runs with, read back from NEURON after finitialize, on
+    random tuples that break the preconditions in every way (equal, swapped, tiny, taum
+    anywhere)."""
+    from neuron import h
+
+    from connectome_sim.network.models.intfire import _if4_preconditions
+
+    rng = np.random.default_rng(7)
+    grid = np.array([0.005, 0.01, 1.0, 1.005, 2.0, 5.0, 10.0, 10.01, 20.0, 50.0])
+    taus = np.concatenate([rng.choice(grid, (300, 4)), rng.uniform(0.001, 60.0, (300, 4))])
+    cell = h.IntFire4()
+    h.load_file("stdrun.hoc")
+    for row in taus:
+        cell.taue, cell.taui1, cell.taui2, cell.taum = row
+        h.finitialize(-65)
+        ref = (cell.taue, cell.taui1, cell.taui2, cell.taum)
+        np.testing.assert_allclose(_if4_preconditions(*row), ref, rtol=0, atol=1e-12,
+                                   err_msg=f"taue, taui1, taui2, taum = {row.tolist()}")
