@@ -4,7 +4,8 @@ One network step = ``ceil(dt / max_substep)`` equal substeps.  Within a substep:
 is left of the refractory period (V clamped at the reset value, the adaptation variable
 relaxing exactly), then RK4 over the rest of the substep, in shorter chunks where the spike
 upswing is stiff (chunk × |∂f/∂V| <= 0.2, so the upswing and the crossing time stay accurate).  If V ends at or above
-``V_th`` the crossing time is located by linear interpolation, the reset is applied there, a
+``V_th`` the crossing time is located on the chunk's cubic Hermite interpolant (V and dV/dt
+at both ends), the reset is applied there, a
 new refractory period starts, and the remainder of the substep is processed the same way.
 The exponential term of ExpIF/AdEx is evaluated with its exponent capped at 20 (V ≈ V_T + 70
 mV, far above any ``V_th`` in use) so that an RK4 stage overshooting a spike cannot overflow.
@@ -106,6 +107,37 @@ def if_step_all(kind, lo, hi, dt, S, P, I, iext, out):
     return n
 
 
+@numba.njit(cache=True)
+def _crossing(kind, V, Vn, f0, wn, vth, h, Iin, P, i):
+    """Fraction of the chunk ``h`` (ms) at which V (mV) reaches ``vth``, from the cubic
+    Hermite interpolant of V through (V, f0) and (Vn, f(Vn)).
+
+    Linear interpolation puts the crossing early on the convex spike upswing (by up to a
+    few µs per spike with 0.03 ms chunks, enough to move 10 % of fast-spiking Izhikevich
+    spikes into the step before their solve_ivp time); the Hermite cubic is fourth-order
+    like the RK4 chunk itself.  Newton iterations from the linear estimate, kept in [0, 1].
+    """
+    f1 = _rhs(kind, Vn, wn, Iin, P, i)[0]
+    m0, m1 = f0 * h, f1 * h
+    th = (vth - V) / (Vn - V)
+    if not (math.isfinite(m1) and m0 >= 0.0):
+        return min(max(th, 0.0), 1.0)
+    for _ in range(8):
+        t2 = th * th
+        t3 = t2 * th
+        p = ((2 * t3 - 3 * t2 + 1) * V + (t3 - 2 * t2 + th) * m0
+             + (-2 * t3 + 3 * t2) * Vn + (t3 - t2) * m1)
+        dp = ((6 * t2 - 6 * th) * V + (3 * t2 - 4 * th + 1) * m0
+              + (-6 * t2 + 6 * th) * Vn + (3 * t2 - 2 * th) * m1)
+        if dp <= 0.0:
+            break
+        step = (p - vth) / dp
+        th = min(max(th - step, 0.0), 1.0)
+        if abs(step) < 1e-12:
+            break
+    return th
+
+
 @numba.njit(cache=True, inline="always")
 def _advance(kind, i, dt, S, P, I, ie):
     if kind == IZH:
@@ -160,9 +192,8 @@ def _advance(kind, i, dt, S, P, I, ie):
             if Vn >= vth or not math.isfinite(Vn):
                 frac = 1.0
                 if math.isfinite(Vn) and Vn > V:
-                    frac = (vth - V) / (Vn - V)
-                    if frac < 0.0:
-                        frac = 0.0
+                    frac = _crossing(kind, V, Vn, k1[0], wn, vth, h,
+                                     ie + syn_current(Vn, ge, gi, Ee, Ei, cond), P, i)
                 w = w + frac * (wn - w)
                 if kind == ADEX:
                     w += P[10, i]
