@@ -254,6 +254,19 @@ def _adex_general_ref(p):
     return ref
 
 
+def _expif_general_ref(p):
+    def ref(I, t):
+        def rhs(tt, y, Ival):
+            V = y[0]
+            # (exponent bounded only against float overflow of a DOP853 trial stage)
+            x = min((V - p["V_T"]) / p["delta_T"], 600.0)
+            return [(-(V - p["V_rest"]) + p["delta_T"] * math.exp(x) + p["R"] * Ival) / p["tau"]]
+        return reset_reference(rhs, [p["V_rest"]], p["V_th"],
+                               lambda y: np.array([p["V_reset"]]), p["tau_ref"],
+                               lambda y, d: y, I, T, t)
+    return ref
+
+
 def _izh_general_ref(p):
     def ref(I, t):
         def rhs(tt, y, Ival):
@@ -273,6 +286,9 @@ OFF_DEFAULT = {
     "Izh-CH": (Izhikevich, ramp(5.0, 12.0), dict(_IZH, c=-50.0, d=2.0)),
     "Izh-FS": (Izhikevich, ramp(2.0, 10.0), dict(_IZH, a=0.1, d=2.0)),
     "Izh-LTS": (Izhikevich, ramp(2.0, 10.0), dict(_IZH, b=0.25, d=2.0)),
+    # ExpIF: a sharp spike initiation, a slow membrane and a long refractory period
+    "ExpIF-sharp": (ExpIF, ramp(3.0, 20.0), dict(ExpIF.defaults(), delta_T=1.5, tau=25.0,
+                                                    tau_ref=4.0, V_reset=-70.0, R=2.0)),
     # AdEx in firing regimes of Naud et al. (2008) (time constants and adaptation in this
     # form's units): initial bursting, strong adaptation, a subthreshold-coupled w
     "AdEx-burst": (AdEx, ramp(20.0, 60.0), dict(_ADEX, tau=5.0, a=0.5, tau_w=100.0, b=7.0,
@@ -294,7 +310,8 @@ def test_reset_models_off_their_defaults_match_solve_ivp(case):
     as solve_ivp's crossing, except for crossings within 2.5 µs of a step boundary)."""
     M, I, p = OFF_DEFAULT[case]
     t, V, spikes = run_kernel(M, I, params={k: v for k, v in p.items() if k in M.params})
-    ref = (_adex_general_ref if M is AdEx else _izh_general_ref)(p)
+    ref = {AdEx: _adex_general_ref, ExpIF: _expif_general_ref,
+           Izhikevich: _izh_general_ref}[M](p)
     Vref, sp_ref = ref(I, t)
     assert sp_ref.size >= 5
     assert spikes.size == sp_ref.size
