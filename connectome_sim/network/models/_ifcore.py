@@ -7,8 +7,10 @@ upswing is stiff (chunk × |∂f/∂V| <= 0.2, so the upswing and the crossing t
 ``V_th`` the crossing time is located on the chunk's cubic Hermite interpolant (V and dV/dt
 at both ends), the reset is applied there, a
 new refractory period starts, and the remainder of the substep is processed the same way.
-The exponential term of ExpIF/AdEx is evaluated with its exponent capped at 20 (V ≈ V_T + 70
-mV, far above any ``V_th`` in use) so that an RK4 stage overshooting a spike cannot overflow.
+The exponential term of ExpIF/AdEx is evaluated with its exponent capped at 20 (V = V_T + 20
+delta_T, 70 mV above V_T with the default delta_T) so that an RK4 stage overshooting a spike
+cannot overflow; with a small delta_T the cap can lie below ``V_th``, but dV/dt there is
+delta_T e^20 / tau > 10^6 mV/ms, so the crossing moves by nanoseconds at most.
 
 Parameter layouts (rows of ``P``; the synapse block of ``_common.syn_params`` follows):
 
