@@ -63,6 +63,19 @@ def cli_session(args):
     verbose = codegen.VERBOSE
     if getattr(args, "quiet", False):
         codegen.VERBOSE = False
+    shown = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        # one line per distinct warning, in flag language, without Python source lines
+        text = speak(str(message))
+        if text not in shown:
+            shown.add(text)
+            print(f"connectome-sim: warning: {text}", file=sys.stderr)
+
+    import warnings
+
+    saved = warnings.showwarning
+    warnings.showwarning = show
     try:
         yield
     except SystemExit:
@@ -82,6 +95,7 @@ def cli_session(args):
         raise SystemExit(2) from None
     finally:
         codegen.VERBOSE = verbose
+        warnings.showwarning = saved
 
 
 @contextmanager

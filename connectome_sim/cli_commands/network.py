@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SimulationError
 from ._util import (Stages, coerce_ids, number, parse_params, prepare_out, reading,
                     write_html)
 
@@ -191,8 +191,12 @@ def run(args: argparse.Namespace) -> int:
         st.say(f"{net!r}; driving {len(drive)} neuron(s) at {args.rate:g} Hz, "
                f"{args.trials} trial(s) x {args.duration:g} ms")
         with st.stage(f"simulating {args.trials} trial(s)"):
-            net.run_simulation(args.duration, dt=args.dt, seed=args.seed,
-                               n_trials=args.trials)
+            try:
+                net.run_simulation(args.duration, dt=args.dt, seed=args.seed,
+                                   n_trials=args.trials)
+            except SimulationError as e:     # (its partial result is a Python object)
+                raise SimulationError(f"{getattr(e, 'reason', e)}; nothing was written to "
+                                      f"{out}") from None
         with st.stage("writing results"):
             spikes = net.spikes
             spikes.to_parquet(out / "spikes.parquet", index=False)

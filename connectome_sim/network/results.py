@@ -273,9 +273,11 @@ class ResultsMixin:
                                  message=getattr(r, "fail_message", None))
             except SimulationError as exc:
                 self.result.error = str(exc)
-                raise SimulationError(
+                err = SimulationError(
                     f"{exc}. What ran until then (t < {r.t_fail:g} ms) is in net.result, "
-                    "marked incomplete (net.result.complete is False)") from None
+                    "marked incomplete (net.result.complete is False)")
+                err.reason = str(exc)       # (without the Python advice: front ends use it)
+                raise err from None
 
     def _need_run(self):
         if self.result is None:

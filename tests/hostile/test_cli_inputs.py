@@ -436,3 +436,31 @@ def test_table_or_binary_given_as_swc(tmp_path, capsys, name, content, culprit):
     p = write(tmp_path, name, content)
     err = fails(["neuron", str(p), "--out", str(tmp_path / "o")], capsys, culprit)
     assert "Unable to match" not in err
+
+
+# ------------------------------------------------------------------ warnings and failed runs
+def test_model_warning_once_in_cli_words(edges, tmp_path, capsys):
+    """A parameter the model moves (as NEURON does) is one 'warning:' line, not a Python
+    warning with its source line, and not one per trial."""
+    assert main(["network", str(edges), "--model", "IntFire4", "--param", "taui1=25",
+                 "--param", "taui2=20", "--duration", "20", "--trials", "3", "--quiet",
+                 "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("connectome-sim: warning: IntFire4 needs") and \
+        "taui1 25 -> 20, taui2 20 -> 25" in lines[0], err
+
+
+def test_failed_run_names_no_python_objects(tmp_path, capsys):
+    """A runaway run: the library's advice (its partial result in net.result) means nothing
+    to a command-line user; the CLI says that nothing was written."""
+    ids = [f"n{i}" for i in range(20)]
+    p = tmp_path / "loop.csv"
+    pd.DataFrame([(a, b, 40) for a in ids for b in ids if a != b],
+                 columns=["source", "target", "weight"]).to_csv(p, index=False)
+    line = fails(["network", str(p), "--model", "IntFire4", "--stimulate", "n0",
+                  "--duration", "200", "--trials", "1", "--quiet", "--out",
+                  str(tmp_path / "o")], capsys, r"runaway.*nothing was written to")
+    assert "net.result" not in line and "max_spikes" not in line
+    assert not any((tmp_path / "o").glob("*"))
