@@ -47,7 +47,7 @@ from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-__all__ = ["build_csr", "csr", "lane_segments", "factorize_ints", "route", "kernel",
+__all__ = ["build_csr", "build_csr_ranked", "csr", "csr_ranked", "lane_segments", "factorize_ints", "route", "kernel",
            "STATUS_OK", "STATUS_MAX_SPIKES", "STATUS_RUNAWAY", "STATUS_NONFINITE",
            "STATUS_MEMORY", "BLOCK", "edge_words", "DENSE_RATIO", "WAKE_COST", "PAR_WORK"]
 
@@ -112,47 +112,66 @@ def prefetch(typingctx, arr, idx):
 
 # ----------------------------------------------------------------------------- connectivity
 @numba.njit(cache=True)
-def build_csr(n, src, tgt, w, dly, merge):
-    """Sort edges into a CSR by source (O(E) counting sort; rows keep the input order).
+def build_csr_ranked(src, tgt, rank, w, dly, merge):
+    """Sort edges into a CSR by source row (O(E) counting sort; rows keep the input order).
+
+    The edges name their neurons by *codes* (e.g. in order of first appearance, as
+    :func:`factorize_ints` gives them); code ``c`` is row ``rank[c]`` of the CSR, and the
+    targets are written as rows.  Applying ``rank`` here, on the fly, spares two passes over
+    the edges (writing and reading back the edges' rows).
 
     Parameters
     ----------
-    n : int
-        Number of neurons.
     src, tgt : int32 or int64 [E]
-        Source / target row indices.
+        Source / target codes, each in ``[0, n)``.
+    rank : int32 or int64 [n]
+        Row of each code (a permutation of ``0..n-1``).
     w : float64[E]
         Weights.
     dly : float64[E] or float64[1]
         Delays (ms); one value for all edges when of size 1.
     merge : bool
-        Sum duplicate (source, target) edges of equal delay; if False, duplicates are
-        reported instead.
+        Sum duplicate (source, target) edges of equal delay (in input order, into the place of
+        the first); if False, duplicates are reported instead.
 
     Returns
     -------
     indptr : int64[n + 1]
     out_tgt : int32[E']
+        Target rows.
     out_w : float64[E']
     out_d : float64[E'] (or [1] when ``dly`` was uniform)
     dup : int64
         Index (into the input) of the first duplicate edge when ``merge`` is False, else -1.
     """
+    n = rank.size
     E = src.size
     uni = dly.size == 1
-    indptr = np.zeros(n + 1, np.int64)
+    # out-degree per code, and whether each source's edges form one run (edge lists are
+    # usually grouped by source: then a row is read straight from its run, no permutation)
+    deg = np.zeros(n, np.int64)
+    run = np.full(n, -1, np.int64)
+    grouped = True
+    prev = -1
     for e in range(E):
-        indptr[src[e] + 1] += 1
+        s = src[e]
+        deg[s] += 1
+        if s != prev:
+            if run[s] >= 0:
+                grouped = False
+            run[s] = e
+            prev = s
+    code_of = np.empty(n, np.int64)
+    for c in range(n):
+        code_of[rank[c]] = c
+    indptr = np.zeros(n + 1, np.int64)
     for i in range(n):
-        indptr[i + 1] += indptr[i]
-    ordered = True
-    for e in range(1, E):
-        if src[e] < src[e - 1]:
-            ordered = False
-            break
-    perm = np.empty(0 if ordered else E, np.int64)     # (sorted input: the identity)
-    if not ordered:
-        pos = indptr[:-1].copy()
+        indptr[i + 1] = indptr[i] + deg[code_of[i]]
+    perm = np.empty(0 if grouped else E, np.int64)
+    if not grouped:
+        pos = np.empty(n, np.int64)
+        for c in range(n):
+            pos[c] = indptr[rank[c]]
         for e in range(E):
             s = src[e]
             perm[pos[s]] = e
@@ -163,22 +182,24 @@ def build_csr(n, src, tgt, w, dly, merge):
     if uni:
         out_d[0] = dly[0]
     new_ptr = np.zeros(n + 1, np.int64)
-    # duplicates found with a per-target marker (row of the last visit, output slot)
-    mark_row = np.full(n, -1, np.int32)
-    mark_pos = np.empty(n, np.int64)
+    # duplicates: the output slot of each target's latest entry; it lies in the current row
+    # iff it is at or past the row's first output slot (slots only grow)
+    last = np.full(n, -1, np.int64)
     m = 0
     dup = -1
     for i in range(n):
+        row0 = m
+        base = run[code_of[i]] - indptr[i]
         for q in range(indptr[i], indptr[i + 1]):
-            e = q if ordered else perm[q]
-            t = tgt[e]
+            e = q + base if grouped else perm[q]
+            t = rank[tgt[e]]
             d = dly[0] if uni else dly[e]
-            if mark_row[t] == i:
-                hit = mark_pos[t]
+            hit = last[t]
+            if hit >= row0:
                 if not uni and out_d[hit] != d:
                     # the pair again with another delay: look for an entry of this delay
                     hit = -1
-                    for q2 in range(new_ptr[i], m):
+                    for q2 in range(row0, m):
                         if out_tgt[q2] == t and out_d[q2] == d:
                             hit = q2
                             break
@@ -188,8 +209,7 @@ def build_csr(n, src, tgt, w, dly, merge):
                         continue
                     elif dup < 0:
                         dup = e
-            mark_row[t] = i
-            mark_pos[t] = m
+            last[t] = m
             out_tgt[m] = t
             out_w[m] = w[e]
             if not uni:
@@ -200,6 +220,19 @@ def build_csr(n, src, tgt, w, dly, merge):
         return new_ptr, out_tgt, out_w, out_d, dup
     return (new_ptr, out_tgt[:m].copy(), out_w[:m].copy(),
             out_d[:m].copy() if not uni else out_d, dup)
+
+
+def build_csr(n, src, tgt, w, dly, merge):
+    """:func:`build_csr_ranked` for edges given by row (``src``, ``tgt`` in ``[0, n)``)."""
+    return build_csr_ranked(src, tgt, np.arange(n, dtype=np.int32), w, dly, merge)
+
+
+def csr_ranked(src, tgt, rank, w, dly, merge):
+    """:func:`build_csr_ranked`; small edge lists go through :func:`csr` (numpy, no numba
+    compilation on a first run)."""
+    if src.size > 200_000:
+        return build_csr_ranked(src, tgt, rank, w, dly, merge)
+    return csr(rank.size, rank[src], rank[tgt], w, dly, merge)
 
 
 def csr(n, src, tgt, w, dly, merge):
