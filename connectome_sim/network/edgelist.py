@@ -4,9 +4,10 @@ Columns, signs, delays and gap-junction rows are resolved by
 :func:`connectome_sim.io.edges.load_edge_list` (the same detection as the command line); here
 the IDs are brought to one exact kind (:mod:`connectome_sim.ids`: int64 and uint64 columns
 join without loss, strings never meet integers), factorised once (one hash pass in numba
-over both ID columns, then a sort of the distinct IDs), and the synapses sorted into a CSR by
-a counting sort (:func:`connectome_sim.engine.network.build_csr`).  No Python loop runs over
-edges or neurons.  Weights stay synapse counts (signed); the conversion to each target's
+over both ID columns, then a sort of the distinct IDs only), and the synapses sorted into a
+CSR by a counting sort that applies the IDs' sorted rank as it reads the codes
+(:func:`connectome_sim.engine.network.build_csr_ranked`; an edge list grouped by source is
+read run by run, without a permutation).  No Python loop runs over edges or neurons.  Weights stay synapse counts (signed); the conversion to each target's
 unit happens when the network is compiled (:func:`~connectome_sim.network.network.pair_scale`).
 """
 
