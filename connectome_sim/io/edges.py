@@ -714,6 +714,8 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
             notes.append(f"{int(electrical.sum())} electrical (gap-junction) rows")
     if ec.weight is None:
         w = np.ones(len(df))
+    elif isinstance(df[ec.weight].dtype, np.dtype) and df[ec.weight].dtype.kind in "iu":
+        w = df[ec.weight].to_numpy(dtype=float)          # (integers: all finite, no NaN)
     else:
         w = pd.to_numeric(df[ec.weight], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(w)
@@ -722,6 +724,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
             raise ParameterError(f"weight column {ec.weight!r} has NaN, inf or non-numeric "
                                  f"values in rows {rows}; drop or fix them")
     chem = ~electrical
+    has_gap = bool(electrical.any())
     if ec.sign is not None:
         sg = column_signs(df[ec.sign], ec.sign)
         _check_signed_weights(df, ec.weight, w, chem, sg, f"sign column {ec.sign!r}",
@@ -737,9 +740,10 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         kinds = ", ".join(str(v) for v in pd.unique(nts.dropna())[:6])
         notes.append(_sign_note(f"transmitter column {ec.nt!r}", sg[chem])
                      + (f" ({kinds} inhibitory)" if kinds else ""))
-    elif ec.weight is not None and (w[chem] < 0).any():
-        notes.append(_sign_note(f"signs of weight column {ec.weight!r}",
-                                np.where(w[chem] < 0, -1, 1)))
+    elif ec.weight is not None and (n_neg := int(np.count_nonzero(
+            (w[chem] if has_gap else w) < 0))):
+        notes.append(_count_note(f"signs of weight column {ec.weight!r}", n_neg,
+                                 int(np.count_nonzero(chem))))
     elif neuron_nt is not None:
         nt = _presynaptic_nt(neuron_nt, src)
         sg = neurotransmitter_signs(nt, inhibitory_nt)
@@ -749,7 +753,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
                      + (f" ({kinds} inhibitory)" if kinds else ""))
     else:
         notes.append("every synapse excitatory (no sign or transmitter column)")
-    if (w[electrical] < 0).any():
+    if has_gap and (w[electrical] < 0).any():
         raise ParameterError(f"electrical rows with negative weights in {ec.weight!r}; "
                              "gap-junction conductances are >= 0")
     delay = None
@@ -795,8 +799,11 @@ def _presynaptic_nt(neuron_nt: pd.Series, src: np.ndarray) -> np.ndarray:
 
 
 def _sign_note(where: str, signs: np.ndarray) -> str:
-    n_inh = int((signs < 0).sum())
-    return f"{n_inh} of {signs.size} chemical rows inhibitory from {where}"
+    return _count_note(where, int(np.count_nonzero(signs < 0)), signs.size)
+
+
+def _count_note(where: str, n_inh: int, n_chem: int) -> str:
+    return f"{n_inh} of {n_chem} chemical rows inhibitory from {where}"
 
 
 # ----------------------------------------------------------------------------- neuron tables

@@ -4,9 +4,10 @@ Columns, signs, delays and gap-junction rows are resolved by
 :func:`connectome_sim.io.edges.load_edge_list` (the same detection as the command line); here
 the IDs are brought to one exact kind (:mod:`connectome_sim.ids`: int64 and uint64 columns
 join without loss, strings never meet integers), factorised once (one hash pass in numba
-over both ID columns, then a sort of the distinct IDs), and the synapses sorted into a CSR by
-a counting sort (:func:`connectome_sim.engine.network.build_csr`).  No Python loop runs over
-edges or neurons.  Weights stay synapse counts (signed); the conversion to each target's
+over both ID columns, then a sort of the distinct IDs only), and the synapses sorted into a
+CSR by a counting sort that applies the IDs' sorted rank as it reads the codes
+(:func:`connectome_sim.engine.network.build_csr_ranked`; an edge list grouped by source is
+read run by run, without a permutation).  No Python loop runs over edges or neurons.  Weights stay synapse counts (signed); the conversion to each target's
 unit happens when the network is compiled (:func:`~connectome_sim.network.network.pair_scale`).
 """
 
@@ -28,17 +29,23 @@ __all__ = ["build_from_edge_list", "factorize_ids"]
 
 
 def factorize_ids(s: np.ndarray, t: np.ndarray):
-    """``(uniques sorted, codes of s, codes of t)`` for canonical ID arrays (int32 codes)."""
+    """``(uniques sorted, codes of s, codes of t, rank)`` for canonical ID arrays.
+
+    The codes (int32) number the IDs in any order; ID ``uniques[rank[c]]`` has code ``c``
+    (the codes are not rewritten into sorted order here: :func:`~connectome_sim.engine.network.
+    build_csr_ranked` applies ``rank`` as it reads them).
+    """
     if s.dtype.kind in "iu":
         ca, cb, u = eng.factorize_ints(s.view(np.uint64), t.view(np.uint64))
         u = u.view(s.dtype)
         order = np.argsort(u, kind="stable")
         rank = np.empty(order.size, np.int32)
         rank[order] = np.arange(order.size, dtype=np.int32)
-        return u[order], eng.remap_codes(ca, rank), eng.remap_codes(cb, rank)
+        return u[order], ca, cb, rank
     codes, u = pd.factorize(np.concatenate([s, t]), sort=True)
     codes = codes.astype(np.int32)
-    return np.asarray(u, dtype=object), codes[:s.size], codes[s.size:]
+    return (np.asarray(u, dtype=object), codes[:s.size], codes[s.size:],
+            np.arange(len(u), dtype=np.int32))
 
 
 def _delays(_df, delay, _dflt):
@@ -152,7 +159,7 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
     w = el.weight
     is_gap = el.electrical if el.electrical.any() else None
     stage("read")
-    uniq, s_code, t_code = factorize_ids(s_ids, t_ids)
+    uniq, s_code, t_code, rank = factorize_ids(s_ids, t_ids)
     del s_ids, t_ids
     stage("factorise")
     net = cls(model if not isinstance(model, dict) else "IntFire1", g_syn=g_syn, g_gap=g_gap,
@@ -193,18 +200,23 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
         from .network import _default_delay
 
         dflt = np.array([_default_delay(m) for m in net._models])
-        codes_t = net._model_of[t_code]
-        d = dflt[codes_t] if np.unique(codes_t).size > 1 else dflt[codes_t[:1]]
+        if np.unique(dflt[net._model_of]).size > 1:
+            d = dflt[net._model_of[rank][t_code]]
+            d = d[:1] if (d == d[0]).all() else d
+        else:
+            d = dflt[net._model_of[:1]]
     if is_gap is not None:
         chem = ~is_gap
-        net._g.append((s_code[is_gap].astype(np.int64), t_code[is_gap].astype(np.int64),
+        net._g.append((rank[s_code[is_gap]].astype(np.int64),
+                       rank[t_code[is_gap]].astype(np.int64),
                        np.abs(w[is_gap]), True))
         s_code, t_code, w = s_code[chem], t_code[chem], w[chem]
         if d.size > 1:
             d = d[chem]
-    indptr, tgt, cnt, dd, dup = eng.csr(n, s_code, t_code, w, d, duplicates == "sum")
+    indptr, tgt, cnt, dd, dup = eng.csr_ranked(s_code, t_code, rank, w, d,
+                                               duplicates == "sum")
     if dup >= 0:
-        a, b = uniq[[s_code[dup], t_code[dup]]].tolist()
+        a, b = uniq[rank[[s_code[dup], t_code[dup]]]].tolist()
         raise ParameterError(f"duplicate edge {a!r} -> {b!r}; "
                              "use duplicates='sum' to add them up")
     net._csr = (indptr, tgt, cnt, dd)
