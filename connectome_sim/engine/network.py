@@ -576,37 +576,27 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
 
 
 @numba.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
-def route_lane(L, write, n_new, new_i, new_k, seg_ptr, seg_lane, seg_dsteps, seg_start,
-               seg_end, rb, rb_n):
-    """Lane ``L``'s part of :func:`route` for clock-driven lanes, so that each thread fills
-    the rings of the lanes it runs (no two threads write one ring).
-
-    ``write=False``: returns whether the epoch's entries for lane ``L`` would overflow one
-    of its slots (nothing written); ``write=True``: queues them (returns False).  A lane's
-    entries are queued in the order :func:`route` queues them (spikes in (step, row) order,
-    each row's segments in order), so the rings, and the run, are the same bits.
+def route_lane(L, n_new, new_i, new_k, seg_ptr, seg_lane, seg_dsteps, seg_start, seg_end,
+               rb, rb_n):
+    """Lane ``L``'s part of :func:`route` for clock-driven lanes, without its checks (the
+    caller made them): the parallel kernel queues each lane's entries in the thread that
+    runs the lane, so no two threads write one ring.  The entries, and their order (spikes
+    in (step, row) order, each row's segments in order), are :func:`route`'s: the same bits.
     """
     n_slots = rb.shape[1]
-    need = 0
     for q in range(n_new):
         if q + 16 < n_new:
             prefetch(seg_ptr, new_i[q + 16])
-        i = new_i[q]
-        s0 = seg_ptr[i]
-        s1 = seg_ptr[i + 1]
         if q + 8 < n_new:
             s8 = seg_ptr[new_i[q + 8]]
             prefetch(seg_lane, s8)
-            if write:
-                prefetch(seg_dsteps, s8)
-                prefetch(seg_start, s8)
-                prefetch(seg_end, s8)
+            prefetch(seg_dsteps, s8)
+            prefetch(seg_start, s8)
+            prefetch(seg_end, s8)
+        i = new_i[q]
         km = new_k[q] % n_slots
-        for s in range(s0, s1):
+        for s in range(seg_ptr[i], seg_ptr[i + 1]):
             if seg_lane[s] != L:
-                continue
-            if not write:
-                need += 1
                 continue
             sl = km + seg_dsteps[s]
             if sl >= n_slots:
@@ -615,12 +605,6 @@ def route_lane(L, write, n_new, new_i, new_k, seg_ptr, seg_lane, seg_dsteps, seg
             rb[L, sl, q2, 0] = seg_start[s]
             rb[L, sl, q2, 1] = seg_end[s]
             rb_n[L, sl] = q2 + 1
-    if write:
-        return False
-    for sl in range(n_slots):
-        if rb_n[L, sl] + need > rb.shape[2]:
-            return True
-    return False
 
 
 def grow_room(n_new, new_i, seg_ptr, seg_lane, rb, rb_t, rb_n, sp_i, sp_t, n_sp,
