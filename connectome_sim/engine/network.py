@@ -546,14 +546,8 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         sp_i[n_sp] = i
         sp_t[n_sp] = t
         n_sp += 1
-        # the segment tables of later spikes into the caches (random rows of MB-sized
-        # arrays: without the hints routing waited on a miss per array and spike)
-        if q + 8 < n_new:
-            s8 = seg_ptr[new_i[q + 8]]
-            prefetch(seg_lane, s8)
-            prefetch(seg_dsteps, s8)
-            prefetch(seg_start, s8)
-            prefetch(seg_end, s8)
+        _prefetch_segments(q + 8, n_new, new_i, seg_ptr, seg_lane, seg_dsteps, seg_start,
+                           seg_end)
         km = k % n_slots          # (one division per spike, not per segment: ~5 % of a
         for s in range(seg_ptr[i], seg_ptr[i + 1]):     # heavy run's time was the latter)
             L = seg_lane[s]
@@ -568,11 +562,29 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
                 sl = km + seg_dsteps[s]
                 if sl >= n_slots:
                     sl = sl % n_slots
-            q2 = rb_n[L, sl]
-            rb[L, sl, q2, 0] = seg_start[s]
-            rb[L, sl, q2, 1] = seg_end[s]
-            rb_n[L, sl] = q2 + 1
+            _queue(rb, rb_n, L, sl, seg_start[s], seg_end[s])
     return n_sp, STATUS_OK
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _prefetch_segments(q, n_new, new_i, seg_ptr, seg_lane, seg_dsteps, seg_start, seg_end):
+    """The segment tables of spike q into the caches (random rows of MB-sized arrays:
+    without the hints routing waited on a miss per array and spike)."""
+    if q < n_new:
+        s = seg_ptr[new_i[q]]
+        prefetch(seg_lane, s)
+        prefetch(seg_dsteps, s)
+        prefetch(seg_start, s)
+        prefetch(seg_end, s)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _queue(rb, rb_n, L, sl, start, end):
+    """Append the edge range start:end to lane L's ring slot sl."""
+    q = rb_n[L, sl]
+    rb[L, sl, q, 0] = start
+    rb[L, sl, q, 1] = end
+    rb_n[L, sl] = q + 1
 
 
 @numba.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
@@ -587,12 +599,8 @@ def route_lane(L, n_new, new_i, new_k, seg_ptr, seg_lane, seg_dsteps, seg_start,
     for q in range(n_new):
         if q + 16 < n_new:
             prefetch(seg_ptr, new_i[q + 16])
-        if q + 8 < n_new:
-            s8 = seg_ptr[new_i[q + 8]]
-            prefetch(seg_lane, s8)
-            prefetch(seg_dsteps, s8)
-            prefetch(seg_start, s8)
-            prefetch(seg_end, s8)
+        _prefetch_segments(q + 8, n_new, new_i, seg_ptr, seg_lane, seg_dsteps, seg_start,
+                           seg_end)
         i = new_i[q]
         km = new_k[q] % n_slots
         for s in range(seg_ptr[i], seg_ptr[i + 1]):
@@ -601,10 +609,7 @@ def route_lane(L, n_new, new_i, new_k, seg_ptr, seg_lane, seg_dsteps, seg_start,
             sl = km + seg_dsteps[s]
             if sl >= n_slots:
                 sl = sl % n_slots
-            q2 = rb_n[L, sl]
-            rb[L, sl, q2, 0] = seg_start[s]
-            rb[L, sl, q2, 1] = seg_end[s]
-            rb_n[L, sl] = q2 + 1
+            _queue(rb, rb_n, L, sl, seg_start[s], seg_end[s])
 
 
 def grow_room(n_new, new_i, seg_ptr, seg_lane, rb, rb_t, rb_n, sp_i, sp_t, n_sp,
