@@ -262,6 +262,8 @@ def bench_flywire(heavy=True, threads=(1, 2)):
     net.add_poisson_input(ids[:20000], rate=150.0)
     ref = None
     heavy_rows = {}
+    import numba
+
     for thr in threads:
         net.run_simulation(20, seed=5, threads=thr)          # compile this variant first
         t0 = time.perf_counter()
@@ -273,10 +275,12 @@ def bench_flywire(heavy=True, threads=(1, 2)):
         ev = _events(net, rows_)
         same = "" if ref is None else f", bits identical to 1 thread: {sp.equals(ref)}"
         ref = sp if ref is None else ref
+        layer = numba.threading_layer() if thr > 1 else "-"
         print(f"20,000 driven (every neuron active), {thr} thread(s): {wall:.2f} s wall, "
               f"{cpu:.2f} s CPU, {len(sp):,} spikes, {ev:,} synaptic events = "
               f"{wall * 1e9 / ev:.2f} ns wall / {cpu * 1e9 / ev:.2f} ns CPU per event{same} "
-              f"(target <= 15 s on 2 cores; {_load()})")
+              f"(target <= 15 s on 2 cores; numba threading layer {layer}, "
+              f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}; {_load()})")
         heavy_rows[thr] = {"wall": wall, "cpu": cpu, "spikes": len(sp), "events": ev,
                            "load": _load(), "same": ref is sp or sp.equals(ref)}
     return heavy_rows

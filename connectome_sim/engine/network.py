@@ -614,14 +614,8 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
         sp_i[n_sp] = i
         sp_t[n_sp] = t
         n_sp += 1
-        # the segment tables of later spikes into the caches (random rows of MB-sized
-        # arrays: without the hints routing waited on a miss per array and spike)
-        if q + 8 < n_new:
-            s8 = seg_ptr[new_i[q + 8]]
-            prefetch(seg_lane, s8)
-            prefetch(seg_dsteps, s8)
-            prefetch(seg_start, s8)
-            prefetch(seg_end, s8)
+        _prefetch_segments(q + 8, n_new, new_i, seg_ptr, seg_lane, seg_dsteps, seg_start,
+                           seg_end)
         km = k % n_slots          # (one division per spike, not per segment: ~5 % of a
         for s in range(seg_ptr[i], seg_ptr[i + 1]):     # heavy run's time was the latter)
             L = seg_lane[s]
@@ -636,19 +630,65 @@ def route(n_new, new_i, new_k, new_t, k_end, dt,
                 sl = km + seg_dsteps[s]
                 if sl >= n_slots:
                     sl = sl % n_slots
-            q2 = rb_n[L, sl]
-            rb[L, sl, q2, 0] = seg_start[s]
-            rb[L, sl, q2, 1] = seg_end[s]
-            rb_n[L, sl] = q2 + 1
+            _queue(rb, rb_n, L, sl, seg_start[s], seg_end[s])
     return n_sp, STATUS_OK
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _prefetch_segments(q, n_new, new_i, seg_ptr, seg_lane, seg_dsteps, seg_start, seg_end):
+    """The segment tables of spike q into the caches (random rows of MB-sized arrays:
+    without the hints routing waited on a miss per array and spike)."""
+    if q < n_new:
+        s = seg_ptr[new_i[q]]
+        prefetch(seg_lane, s)
+        prefetch(seg_dsteps, s)
+        prefetch(seg_start, s)
+        prefetch(seg_end, s)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _queue(rb, rb_n, L, sl, start, end):
+    """Append the edge range start:end to lane L's ring slot sl."""
+    q = rb_n[L, sl]
+    rb[L, sl, q, 0] = start
+    rb[L, sl, q, 1] = end
+    rb_n[L, sl] = q + 1
+
+
+@numba.njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+def route_lane(L, n_new, new_i, new_k, seg_ptr, seg_lane, seg_dsteps, seg_start, seg_end,
+               rb, rb_n):
+    """Lane ``L``'s part of :func:`route` for clock-driven lanes, without its checks (the
+    caller made them): the parallel kernel queues each lane's entries in the thread that
+    runs the lane, so no two threads write one ring.  The entries, and their order (spikes
+    in (step, row) order, each row's segments in order), are :func:`route`'s: the same bits.
+    """
+    n_slots = rb.shape[1]
+    for q in range(n_new):
+        if q + 16 < n_new:
+            prefetch(seg_ptr, new_i[q + 16])
+        _prefetch_segments(q + 8, n_new, new_i, seg_ptr, seg_lane, seg_dsteps, seg_start,
+                           seg_end)
+        i = new_i[q]
+        km = new_k[q] % n_slots
+        for s in range(seg_ptr[i], seg_ptr[i + 1]):
+            if seg_lane[s] != L:
+                continue
+            sl = km + seg_dsteps[s]
+            if sl >= n_slots:
+                sl = sl % n_slots
+            _queue(rb, rb_n, L, sl, seg_start[s], seg_end[s])
+
+
 def grow_room(n_new, new_i, seg_ptr, seg_lane, rb, rb_t, rb_n, sp_i, sp_t, n_sp,
-              max_spikes, mem_left):
+              max_spikes, mem_left, want=0):
     """Grow the spike table and the rings so that :func:`route` has room for an epoch's
     ``n_new`` spikes ``new_i`` (after it returned :data:`STATUS_GROW`).
 
     Capacities double (the spike table up to ``max_spikes``); the filled part is copied.
+    ``want``: the spikes the whole run is expected to need (the caller's extrapolation): the
+    table grows to it at once when that takes at most half of ``mem_left``, instead of ~13
+    doublings for 26M spikes, each a copy into freshly faulted pages (~1 s in all).
     Returns ``(rb, rb_t, sp_i, sp_t, status, grown_bytes)``, status :data:`STATUS_MEMORY`
     (arrays then as far as grown) when the growth would exceed ``mem_left`` bytes.
     """
@@ -658,6 +698,9 @@ def grow_room(n_new, new_i, seg_ptr, seg_lane, rb, rb_t, rb_n, sp_i, sp_t, n_sp,
         while cap < n_sp + n_new:
             cap *= 2
         cap = min(cap, max_spikes)
+        want = min(want, max_spikes)
+        if want > cap and (want - sp_i.size) * 24 <= mem_left:
+            cap = want
         extra = (cap - sp_i.size) * 12
         if extra > mem_left:
             return rb, rb_t, sp_i, sp_t, STATUS_MEMORY, grown

@@ -65,13 +65,19 @@ class NetworkResult:
 
 
 def _spike_frame(ids, per_trial, complete=True):
+    """``per_trial``: (rows, times) per trial, ``times`` owned by the caller (the frame
+    keeps them without a copy: a heavy run's table is ~0.5 GB, and pandas' copies of it
+    cost seconds)."""
     frames = []
     for trial, (rows, times) in enumerate(per_trial):
         frames.append(pd.DataFrame({"trial": np.full(rows.size, trial, np.int32),
-                                    "neuron_id": ids[rows], "time": times}))
-    sp = pd.concat(frames, ignore_index=True) if frames else \
-        pd.DataFrame({"trial": np.empty(0, np.int32), "neuron_id": ids[:0],
-                      "time": np.empty(0)})
+                                    "neuron_id": ids[rows], "time": times}, copy=False))
+    if len(frames) == 1:
+        sp = frames[0]
+    else:
+        sp = pd.concat(frames, ignore_index=True) if frames else \
+            pd.DataFrame({"trial": np.empty(0, np.int32), "neuron_id": ids[:0],
+                          "time": np.empty(0)})
     sp.attrs["complete"] = bool(complete)
     return sp
 

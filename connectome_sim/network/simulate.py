@@ -81,6 +81,16 @@ def stim_events(net, seed, trial, duration, clock_dt, budget=None):
             np.concatenate(cs)[order])
 
 
+def _time_row_sorted(t, i, chunk=1 << 20):
+    """Whether (t[q], i[q]) strictly increase in (time, row) order."""
+    for a in range(0, t.size - 1, chunk):
+        b = min(a + chunk + 1, t.size)
+        dt, di = np.diff(t[a:b]), np.diff(i[a:b])
+        if not ((dt > 0) | ((dt == 0) & (di > 0))).all():
+            return False
+    return True
+
+
 def current_events(net, dt, n_steps):
     """Current changes ``(step, network row, nA)`` sorted by step."""
     ks, rows, amps = [], [], []
@@ -690,11 +700,14 @@ class EngineRun:
                 self.n_sp = int(n_sp)
             if st != eng.STATUS_GROW:
                 return int(st)
-            # (every lane's rings as large: they are one array)
+            # (every lane's rings as large: they are one array; the spike table sized for
+            # the rest of the run at the rate so far, plus a quarter)
+            done = max(kb - self.k0, 1)
+            want = (self.n_sp + n_new) * max(self.k_end - self.k0, done) // done
             self.rb, self.rb_t, self.sp_i, self.sp_t, st, grown = eng.grow_room(
                 n_new, new_i, s_ptr, s_lane + lanes.start, self.rb, self.rb_t, self.rb_n,
                 self.sp_i, self.sp_t, self.n_sp if table else 0, self.max_spikes,
-                self.budget - self.used)
+                self.budget - self.used, want=want * 5 // 4 if table else 0)
             self.used += int(grown)
             if st:
                 return int(st)
@@ -785,12 +798,15 @@ class EngineRun:
     def spikes(self):
         """(network rows, times ms) of the spikes so far, in (time, row) order."""
         r = self.sp_i[:self.n_sp]
-        i = r.astype(np.int64) if self.comp.identity else self.comp.order[r]
-        t = self.sp_t[:self.n_sp].copy()
+        # (rows: a view of the engine's table when engine order is network order; every
+        # caller maps them to IDs at once.  Each fresh array of a heavy run's 26M spikes
+        # costs ~0.1-0.5 s in page faults alone: no copies or temporaries of that size)
+        i = r if self.comp.identity else self.comp.order[r]
+        t = self.sp_t[:self.n_sp]
         # the engine emits (step, engine row) order: already sorted for one clock-driven group
-        # (a linear check instead of a sort of millions of spikes)
-        dt, di = np.diff(t), np.diff(i)
-        if not ((dt > 0) | ((dt == 0) & (di > 0))).all():
+        # (a linear check instead of a sort of millions of spikes, in chunks that the
+        # allocator reuses)
+        if not _time_row_sorted(t, i):
             o = np.lexsort((i, t))
             i, t = i[o], t[o]
         return i, t

@@ -88,13 +88,16 @@ def _driven_net(every=3, rate=150.0):
 
 
 def _run(net, duration=300.0, seed=1, use_all=True, use_sleep=True, v_init=None, lanes=None,
-         parallel=False):
+         parallel=False, max_spikes=10 ** 8, runs=None):
     """The engine directly, with the passes allowed by the flags (same compiled kernel, so
-    no extra compilation): returns (spike rows, spike times, status, dense steps, steps, S)."""
+    no extra compilation): returns (spike rows, spike times, status, dense steps, steps, S)
+    (and appends the EngineRun to ``runs``)."""
     comp = compile_network(net, lanes)
     n = int(round(duration / DT))
-    run = sim.EngineRun(net, comp, DT, 0, n, seed, 0, v_init, 10 ** 8, 2 ** 31,
+    run = sim.EngineRun(net, comp, DT, 0, n, seed, 0, v_init, max_spikes, 2 ** 31,
                         parallel=parallel)
+    if runs is not None:
+        runs.append(run)
     g = run.groups[0]
     pop, a, sl = g.extra["flags3"]
     g.extra["flags3"] = (pop, a and use_all, sl and use_sleep)
@@ -176,6 +179,41 @@ def test_threads_give_the_same_bits():
     np.testing.assert_array_equal(two[0], one[0])
     np.testing.assert_array_equal(two[1], one[1])
     assert np.array_equal(two[5], one[5])
+
+
+def _in_two_threads(f):
+    import numba
+
+    threads = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        return f()
+    finally:
+        numba.set_num_threads(threads)
+
+
+@pytest.mark.slow
+def test_threads_route_through_ring_growth_and_the_spike_cap():
+    """Spikes routed into the rings by the threads of their target lanes: the same bits as
+    one lane through ring growth (the rings start with room for 256 entries a slot: a
+    strongly driven network outgrows them) and the same stop at max_spikes."""
+    net = _random_net()
+    net.clear_stimuli()
+    net.add_poisson_input(net.ids, rate=600.0)
+    one = _run(net, use_sleep=False)
+    runs = []
+    two = _in_two_threads(lambda: _run(net, use_sleep=False, lanes={"LIF": 2}, parallel=True,
+                                       runs=runs))
+    assert runs[0].rb.shape[2] > 256                          # the rings grew
+    np.testing.assert_array_equal(two[0], one[0])
+    np.testing.assert_array_equal(two[1], one[1])
+    assert np.array_equal(two[5], one[5])
+    cap = one[0].size // 2
+    one_c = _run(net, use_sleep=False, max_spikes=cap)
+    two_c = _in_two_threads(lambda: _run(net, use_sleep=False, lanes={"LIF": 2}, parallel=True,
+                                         max_spikes=cap))
+    assert one_c[2] == two_c[2] == sim.eng.STATUS_MAX_SPIKES
+    np.testing.assert_array_equal(two_c[1], one_c[1])
 
 
 def test_trials_do_not_depend_on_threads(monkeypatch):
