@@ -23,7 +23,10 @@ n, npad    real instances in the block, and the block's padded length (a multipl
            that every real instance goes through the same vectorised loop body whatever its
            position or the block's length).  INIT and STATES run over ``npad``.
 ld         row stride of ``par`` and ``st`` (structure of arrays: row r of instance k at
-           ``r * ld + k``; a block is a column range of the mechanism's arrays).
+           ``r * ld + k``; a block is a column range of the mechanism's arrays).  ``par``,
+           ``st`` and ``comp`` start on :data:`ALIGN`-byte boundaries, and so do the
+           blocks' rows (``ld`` and the blocks' first columns are multiples of PAD): the
+           kernels do not rely on it for correctness, only for speed.
 nc         number of compartments (length of ``v``, ``dd``, ``rhs``).
 v          membrane potentials (mV) by compartment; ``comp`` (uint32) the block's compartments.
 par        rows: 0 the area factor ``area * 1e-2`` (S/cm² -> µS), then the parameters.
