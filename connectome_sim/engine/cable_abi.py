@@ -23,7 +23,10 @@ n, npad    real instances in the block, and the block's padded length (a multipl
            that every real instance goes through the same vectorised loop body whatever its
            position or the block's length).  INIT and STATES run over ``npad``.
 ld         row stride of ``par`` and ``st`` (structure of arrays: row r of instance k at
-           ``r * ld + k``; a block is a column range of the mechanism's arrays).
+           ``r * ld + k``; a block is a column range of the mechanism's arrays).  ``par``,
+           ``st`` and ``comp`` start on :data:`ALIGN`-byte boundaries, and so do the
+           blocks' rows (``ld`` and the blocks' first columns are multiples of PAD): the
+           kernels do not rely on it for correctness, only for speed.
 nc         number of compartments (length of ``v``, ``dd``, ``rhs``).
 v          membrane potentials (mV) by compartment; ``comp`` (uint32) the block's compartments.
 par        rows: 0 the area factor ``area * 1e-2`` (S/cm² -> µS), then the parameters.
@@ -49,7 +52,7 @@ from numba.extending import intrinsic
 
 __all__ = ["MECH_SIG", "SETUP", "INIT", "STATES", "PAD", "ABI_VERSION",
            "call_mechanism_", "setup_mechanisms", "init_mechanisms", "vexp_", "vexp_range_",
-           "vexp8_"]
+           "vexp8_", "ALIGN", "aligned_zeros"]
 
 #: Bump when the signature, the modes or the layout change (it is part of every generated
 #: module's source, hence of its cache key).
@@ -60,6 +63,22 @@ SETUP, INIT, STATES = 0, 1, 3
 #: Instance blocks are padded to a multiple of this (any float64 vector width times LLVM's
 #: interleave count divides it).
 PAD = 32
+
+#: Byte alignment of the mechanisms' parameter and state arrays (a cache line, and the
+#: width of vexp8_'s vectors).  numpy aligns to 16 bytes only, and where an array lands
+#: varies from run to run: a vector load or store straddling two cache lines cost the hh
+#: kernel 6-8 % and made its speed depend on the allocation.
+ALIGN = 64
+
+
+def aligned_zeros(shape, dtype=np.float64) -> np.ndarray:
+    """A C-contiguous array of zeros whose data starts on an :data:`ALIGN`-byte boundary
+    (a view into a slightly larger buffer)."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    buf = np.zeros(count * dtype.itemsize + ALIGN, np.uint8)
+    skip = -buf.ctypes.data % ALIGN
+    return buf[skip:skip + count * dtype.itemsize].view(dtype).reshape(shape)
 
 _F = types.float64
 _PF = types.CPointer(types.float64)

@@ -313,7 +313,15 @@ def _mechanism_layout(mechs, new, cell_of, n_cells):
         po += ld * np.shape(m.par)[1]
         so += ld * int(m.mechanism.kernel_rows)
         go += int(m.mechanism.kernel_globals)
-    cat = (lambda a, dt: np.concatenate(a).astype(dt) if a else np.zeros(0, dt))
+    # every block starts PAD instances from an aligned start (cable_abi.ALIGN); the state's
+    # length is rounded up so that every trial's row of it starts aligned too
+    so = -(-so // pad) * pad
+
+    def cat(a, dt):
+        out = cable_abi.aligned_zeros(sum(len(x) for x in a), dt)
+        if a:
+            out[:] = np.concatenate(a)
+        return out
     addr = np.array([mechanism_address(m.mechanism) for m in mechs], _I)
     return dict(m_addr=addr, m_ld=m_ld, m_comp_off=comp_off, m_par_off=par_off,
                 m_st_off=st_off, m_glob_off=glob_off, m_lo=m_lo, m_n=m_n, m_np=m_np,
@@ -432,7 +440,8 @@ def trial_state(S: CableSystem, info: dict, n_trials: int) -> dict:
     return dict(
         comp_f=comp_f, v=comp_f[:, 0], rhs=comp_f[:, 1], dd=comp_f[:, 2], invd=comp_f[:, 3],
         ff=comp_f[:, 4], xx=comp_f[:, 5],
-        dirty=np.zeros((nt, n), np.bool_), st=np.zeros((nt, info["n_state"])),
+        dirty=np.zeros((nt, n), np.bool_),
+        st=cable_abi.aligned_zeros((nt, info["n_state"])),
         sA=np.zeros((nt, n_syn)), sB=np.zeros((nt, n_syn)),
         ring=np.zeros((nt, info["ring_len"], n_syn)),
         flag=np.zeros((nt, len(S.det_comp)), np.bool_),
