@@ -133,6 +133,9 @@ def jit_modules(funcs) -> list[str]:
     return sorted(mods)
 
 
+_WRITABLE: set = set()   # cache folders found writable in this process
+
+
 def cache_dir() -> str:
     """Directory of the generated kernel modules and their numba cache.
 
@@ -146,9 +149,11 @@ def cache_dir() -> str:
         base = os.path.join(root, "connectome_sim", "kernels")
     try:
         os.makedirs(base, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=base, prefix=".probe")
-        os.close(fd)
-        os.remove(probe)
+        if base not in _WRITABLE:     # (probed once per process and folder: every run
+            fd, probe = tempfile.mkstemp(dir=base, prefix=".probe")  # looks modules up)
+            os.close(fd)
+            os.remove(probe)
+            _WRITABLE.add(base)
         return base
     except OSError:
         base = os.path.join(tempfile.gettempdir(), f"connectome_sim_kernels_{os.getuid()}"
