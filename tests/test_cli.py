@@ -207,14 +207,15 @@ def test_warmup_covers_the_plain_single_cell_kernel(tmp_path):
 
 
 def test_warmup_covers_both_network_kernel_variants():
-    # small groups run the dense-only kernel, larger ones the kernel with the sparse pass:
+    # small groups (of few edges) run the dense-only kernel without delivery prefetches,
+    # larger ones the kernel with the sparse pass (and, with many edges, the prefetches):
     # after `warmup` neither compiles on a user's first run (fresh process, shared cache)
     code = ("from connectome_sim.cli_commands.warmup import _network\n"
             "from connectome_sim.engine import network as eng\n"
             "from connectome_sim.network.models.base import get_model\n"
             "_network('LIF')\n"
             "m = get_model('LIF')\n"
-            "print([bool(eng.kernel(m, parallel=False, sparse=s).fn.signatures)"
+            "print([bool(eng.kernel(m, parallel=False, sparse=s, prefetch=s).fn.signatures)"
             " for s in (False, True)])\n")
     out = _stdout_of_fresh_process(code)
     assert out.strip().endswith("[True, True]"), out

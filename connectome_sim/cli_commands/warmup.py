@@ -33,17 +33,26 @@ def _check_models(models) -> None:
 
 
 def _network(model: str) -> None:
-    from ..engine.network import DENSE_ONLY_MAX
+    import numpy as np
+
+    from ..engine.network import DENSE_ONLY_MAX, PREFETCH_MIN_EDGES
     from ..network import PointNetwork
     from ..network.simulate import PARALLEL_MIN
 
-    # the kernel variants a first run may pick: a small group (dense pass only), a larger
-    # one (with the sparse pass, as trials in parallel), and on several cores the threaded
-    # variant of a one-trial run of a whole-brain-sized group
+    # the kernel variants a first run may pick: a small group of few edges (dense pass only,
+    # no delivery prefetches), a larger one (with the sparse pass and the prefetches, as
+    # trials in parallel), and on several cores the threaded variant of a one-trial run of a
+    # whole-brain-sized group
     for n, trials in ((2, 1), (DENSE_ONLY_MAX + 1, 2), (PARALLEL_MIN, 1)):
         net = PointNetwork(model)
         net.add_neurons(range(1, n + 1))
-        net.connect(1, 2, 1.0)
+        if n == 2:
+            net.connect(1, 2, 1.0)
+        else:       # (each neuron onto the next ones: more edges than PREFETCH_MIN_EDGES)
+            k = PREFETCH_MIN_EDGES // n + 1
+            src = np.repeat(np.arange(1, n + 1), k)
+            tgt = (src + np.tile(np.arange(k), n)) % n + 1
+            net.connect(src, tgt, 1e-3)
         net.add_poisson_input([1], rate=100.0)
         net.run_simulation(5.0, n_trials=trials, seed=0)
 

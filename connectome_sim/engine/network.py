@@ -83,6 +83,10 @@ PAR_WORK = 200_000
 #: PREFETCH_EDGES of them (a FlyWire-scale row segment averages ~50 edges)
 PREFETCH_AHEAD = 8
 PREFETCH_EDGES = 128
+#: clock kernels compile the delivery prefetches only for networks of more event edges than
+#: this (256 KiB of packed edges): below it the edges stay in the caches, the hints cannot
+#: pay, and leaving them out saves a first run ~0.2 s of compilation
+PREFETCH_MIN_EDGES = 1 << 16
 
 
 @intrinsic
@@ -850,21 +854,24 @@ class Kernel:
         return out
 
 
-def kernel(model, parallel: bool = False, sparse: bool = True) -> Kernel:
+def kernel(model, parallel: bool = False, sparse: bool = True,
+           prefetch: bool = True) -> Kernel:
     """The run kernel of ``model`` (a PointModel class), rendered and loaded once per process.
 
     ``parallel`` selects the variant whose lanes run in numba's parallel threads (used for
     large groups of clock-driven models).  ``sparse=False`` (clock-driven models with a
     ``step_all`` only) selects the variant with the dense pass alone: every neuron awake
     throughout, no sleep tests or catch-ups (compiled only if a run uses it; see
-    :data:`DENSE_ONLY_MAX`).
+    :data:`DENSE_ONLY_MAX`).  ``prefetch=False`` (clock-driven models) leaves the delivery
+    prefetches out (see :data:`PREFETCH_MIN_EDGES`; the same results).
     """
     from .codegen import jit_modules, load_module, render
 
     kind = model.kind
     key = (kind, id(model.step), id(model.step_population), id(model.step_all),
            id(model.can_sleep), id(model.catch_up), id(model.receive),
-           id(getattr(model, "step_group", None)), bool(parallel), bool(sparse))
+           id(getattr(model, "step_group", None)), bool(parallel), bool(sparse),
+           bool(prefetch) or kind != "clock")
     k = _KERNELS.get(key)
     if k is not None:
         return k
@@ -889,11 +896,13 @@ def kernel(model, parallel: bool = False, sparse: bool = True) -> Kernel:
         # (and the modules of everything they call: see codegen.jit_modules)
         modules += jit_modules(getattr(model, name, None) for name in _FUNCS[kind])
         src = render(template, imports=imports, parallel=bool(parallel), sparse=bool(sparse),
+                     prefetch=bool(prefetch),
                      source_hash=_source_hash(modules, template),
                      has_pop=getattr(model, "step_population", None) is not None,
                      has_all=getattr(model, "step_all", None) is not None)
         tag = "_".join(dict.fromkeys(name for _, name, _a in imports))[:80]
-        variant = ("_par" if parallel else "") + ("" if sparse else "_dense")
+        variant = (("_par" if parallel else "") + ("" if sparse else "_dense")
+                   + ("" if prefetch or kind != "clock" else "_nopf"))
         mod = load_module(src, f"cs_net_{kind}{variant}_{tag}")
         k = Kernel(mod, f"{model.name} network kernel ({kind}"
                         f"{'' if sparse else ', dense'}{', parallel' if parallel else ''})")

@@ -27,9 +27,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as splinalg
-from scipy.sparse import csgraph
 
 from ..errors import ParameterError
 from .neuron import ReducedNeuron
@@ -121,6 +118,12 @@ def reduce(skeleton, label_col="compartment", split=False, res=10.0, Ra=266.1, c
             nl = nl[0]
         skeleton = navis.split_axon_dendrite(nl, label_only=True, cellbodyfiber="soma")
         label_col = "compartment"
+    # (scipy here, not at the module's top: this module is imported with every
+    # PointNetwork, through the model registry, and scipy.sparse costs a run ~0.3-0.5 s)
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as splinalg
+    from scipy.sparse import csgraph
+
     geom = skeleton if isinstance(skeleton, CableGeometry) else build_geometry(skeleton, res=res, Ra=Ra)
     labels = group_labels(geom, label_col)
     area = geom.area

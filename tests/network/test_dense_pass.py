@@ -123,6 +123,13 @@ def test_passes_agree(monkeypatch):
     # that has the dense pass only (what a network this small runs by default)
     sp = net.run_simulation(300, seed=1).copy()
     assert len(sp) == auto_i.size and (sp.time.to_numpy() == auto_t).all()
+    # the delivery prefetches (compiled in for networks of many edges only) change no bit
+    asked = []
+    kernel = sim.eng.kernel
+    monkeypatch.setattr(sim.eng, "kernel", lambda *a, **k: asked.append(k) or kernel(*a, **k))
+    monkeypatch.setattr(sim.eng, "PREFETCH_MIN_EDGES", 0)
+    pd.testing.assert_frame_equal(net.run_simulation(300, seed=1), sp)
+    assert asked and all(k["prefetch"] and k["sparse"] for k in asked)
     monkeypatch.undo()
     assert net.n_neurons <= sim.eng.DENSE_ONLY_MAX
     pd.testing.assert_frame_equal(net.run_simulation(300, seed=1), sp)

@@ -14,7 +14,7 @@ TEMPLATES = ["network_clock.py.j2", "network_event.py.j2", "network_continuous.p
 
 def _render(name, parallel=True, sparse=True):
     return codegen.render(name, imports=[("m", "f", "step")], parallel=parallel, sparse=sparse,
-                          source_hash="0", has_pop=True, has_all=True)
+                          source_hash="0", has_pop=True, has_all=True, prefetch=sparse)
 
 
 def _defined_names(tree):
@@ -43,7 +43,7 @@ def test_every_name_a_template_defines_is_reserved(name, parallel, sparse):
 def test_an_undefined_template_name_is_an_error():
     with pytest.raises(jinja2.UndefinedError):
         codegen.render("network_clock.py.j2", imports=[], parallel=False, source_hash="0",
-                       sparse=True, has_all=True)                   # has_pop missing
+                       sparse=True, has_all=True, prefetch=True)    # has_pop missing
 
 
 def test_kernels_load_through_codegen_and_are_cached_per_model():
