@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,8 +73,6 @@ def cli_session(args):
             shown.add(text)
             print(f"connectome-sim: warning: {text}", file=sys.stderr)
 
-    import warnings
-
     saved = warnings.showwarning
     warnings.showwarning = show
     try:
@@ -123,8 +122,6 @@ def reading(path, what: str):
 def refuse_stdin(path, what: str):
     """``-`` (the Unix spelling of standard input) is not read: say so, instead of 'does not
     exist'."""
-    import os
-
     if str(path) == "-" and not os.path.exists("-"):
         raise InputFileError(f"{what} '-': reading from standard input is not supported; save "
                              "the data to a file and give its path")
