@@ -63,9 +63,24 @@ class Stimulus:
             rngs = make_rngs(seed, trial, *(() if self.independent else (_SHARED, index)),
                              last=last)
         f = self.frequency[pos]
-        # NetStim's number = int(duration * f / 1000) (truncation, as int() per neuron)
-        number = np.trunc((stop - self.start) * f / 1000.0).astype(np.int64)
-        t, counts = netstim_trains(self.start, number, 1000.0 / f, self.randomness, rngs, stop)
+        interval = 1000.0 / f
+        # NetStim's number = int((stop - start) * f / 1000) (truncation, as navis's int()),
+        # from the train's own stop, not the run's end: a train reaching past the run keeps
+        # every event inside it.  A product a few ulps below an integer counts as that
+        # integer: with stop = start + 17 periods at f = 1000 / 21.9 Hz it is
+        # 16.999999999999996, and plain int() silently dropped the last event.
+        with np.errstate(invalid="ignore", over="ignore"):
+            number = np.floor((self.stop - self.start) * f / 1000.0 * (1.0 + 1e-12))
+        # ... but never more than can fall before the run's end (a background train has
+        # stop = inf): each interval is at least (1 - randomness) * interval, and for
+        # randomness near 1 the count is Poisson-like, bounded here 10 sigma above its mean
+        span = max(stop - self.start, 0.0)
+        mean = span / interval
+        fit = np.ceil(span / np.maximum((1.0 - self.randomness) * interval, 1e-300)) + 1
+        if self.randomness > 0:
+            fit = np.minimum(fit, np.ceil(mean + 10.0 * np.sqrt(mean) + 10.0))
+        number = np.minimum(number, fit).astype(np.int64)
+        t, counts = netstim_trains(self.start, number, interval, self.randomness, rngs, stop)
         return (t, np.repeat(self.neurons[pos].astype(np.int64), counts),
                 np.repeat(self.weight[pos], counts))
 
@@ -261,7 +276,11 @@ class InputsMixin:
             Mean rate per neuron (Hz, >= 0); 0 gives no events.
         stop, duration : float
             End (ms, after ``start``) or length (ms, > 0) of the train; give exactly one.
-            NetStim ``number`` is ``int(duration * frequency / 1000)``.
+            NetStim ``number`` is ``int(duration * frequency / 1000)`` (as in navis), with a
+            product within 1e-12 (relative) below an integer counted as that integer, so
+            ``stop = start + n / frequency`` gives ``n`` events despite rounding.  Events
+            fall before ``stop`` and before the run's end; a train reaching past the run
+            keeps every event inside it (the number comes from ``stop``, not the run).
         randomness : float
             NetStim ``noise`` in [0, 1] (1 = Poisson).
         independent : bool

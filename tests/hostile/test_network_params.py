@@ -370,3 +370,20 @@ def test_poisson_input_bounded_by_the_runs_max_memory():
     with pytest.raises(SimulationError, match=r"Poisson input.*more than the memory budget "
                                               r"\(0\.0\d+ GiB\).*max_memory="):
         net.run_simulation(1_000_000.0, max_memory="64MB")
+
+
+@pytest.mark.parametrize("start, period, n", [(14.1, 21.9, 17), (0.0, 0.7, 300),
+                                              (3.3, 1000.0 / 7.0, 6), (0.5, 12.1, 29)])
+def test_regular_train_of_n_periods_gives_n_events(start, period, n):
+    """``stop = start + n periods`` at ``frequency = 1000 / period`` is n events: the NetStim
+    count int(duration * frequency / 1000) is 16.999999999999996 for the first case, and
+    plain truncation dropped the last event without a word."""
+    net = PointNetwork("LIF")
+    net.add_neurons(["a"], t_rfc=0.1)
+    net.add_stimulus("a", start=start, stop=start + n * period, frequency=1000.0 / period,
+                     randomness=0)
+    net.run_simulation(start + (n + 1) * period, dt=0.1)
+    t = np.sort(net.spikes.time.to_numpy())
+    want = start + period * np.arange(n)
+    assert t.size == n, f"{t.size} spikes for {n} input events"
+    assert np.abs(t - want).max() <= 0.1 + 1e-9
