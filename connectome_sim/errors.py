@@ -24,6 +24,7 @@ __all__ = [
     "SweepError",
     "InputFileError",
     "ParameterAdjustedWarning",
+    "ModelDifferenceWarning",
     "in_callers_words",
     "check_number",
     "check_flag",
@@ -78,6 +79,11 @@ class ParameterAdjustedWarning(UserWarning):
     """Parameters that a model changes before it runs, as its reference does (NEURON's
     IntFire2/IntFire4 force their time constants apart); the message names the parameter,
     how many neurons, and the value used instead."""
+
+
+class ModelDifferenceWarning(UserWarning):
+    """An export runs the reference tool's nearest model, whose dynamics differ from ours in
+    a way that changes results; the message names the difference and its measured size."""
 
 
 class StabilityError(ConnectomeSimError, ValueError):

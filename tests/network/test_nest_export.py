@@ -115,3 +115,18 @@ def test_to_nest_handle_and_intfire1():
     for sp in (ours, theirs):
         t = sp.groupby("neuron_id")["time"].min()
         assert abs(t["c"] - t["b"] - 2.0) < 0.11 and abs(t["b"] - t["a"] - 2.0) < 0.11
+
+
+def test_lif_export_warns_that_nest_keeps_the_synaptic_current():
+    """NEST's iaf_psc_exp differs from Shiu's LIF at a spike (no reset of the synaptic
+    current); the export says so, naming the difference, when the network has synapses."""
+    from connectome_sim.errors import ModelDifferenceWarning
+
+    with pytest.warns(ModelDifferenceWarning, match=r"keeps the synaptic current.*g = 0"):
+        _pair().run_simulation(20.0, dt=0.1, seed=1, backend="nest")
+    lone = PointNetwork("LIF")
+    lone.add_neurons(["A"])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelDifferenceWarning)
+        lone.run_simulation(5.0, dt=0.1, backend="nest")      # no synapses: nothing differs
