@@ -26,7 +26,10 @@ with tables and >= 2x Arbor; passive >= 5x NEURON and >= 2x Arbor.
 Numbers taken on a shared machine are noisy (the load is printed); ``--cpu-time`` times the
 single-threaded runs by process CPU time, which leaves out time spent descheduled.
 Run: ``python benchmarks/bench_cable.py [--repeat 3] [--trials 16] [--cpu-time]
-[--sections general,roofline,tutorial,build,trials]``.
+[--sections general,roofline,tutorial,build,trials] [--morphology FILE]``; ``--morphology``
+runs the general case on another cell (soma='navis', since Arbor's twin cannot attach
+children at soma(0.5); d_lambda 0.1),
+e.g. ``data/morphologies/c91662.swc`` (a rat CA1 pyramidal cell, NeuroMorpho.Org).
 """
 
 from __future__ import annotations
@@ -135,8 +138,13 @@ def time_neuron(model, repeat):
 GEN_RES, GEN_DUR, GEN_AMP = 5.0, 400.0, 0.2
 
 
+MORPHOLOGY = None   # --morphology: a file read with NEURON's Import3d rules, d_lambda = 0.1
+
+
 def load_general():
-    """Hemibrain example neuron 2 (µm), as shipped with navis."""
+    """Hemibrain example neuron 2 (µm), as shipped with navis, or the ``--morphology`` file."""
+    if MORPHOLOGY is not None:
+        return MORPHOLOGY
     import navis
     return navis.example_neurons(2, kind="skeleton")[1].convert_units("um")
 
@@ -144,7 +152,11 @@ def load_general():
 def build_general(n, hh=True):
     """The general case on our engine (see module docstring)."""
     from connectome_sim.cable import CompartmentModel
-    m = CompartmentModel(n, res=GEN_RES, Ra=266.1, cm=0.8)
+    if MORPHOLOGY is not None:
+        # navis's soma convention: the Arbor twin cannot attach children at soma(0.5)
+        m = CompartmentModel(n, d_lambda=0.1, Ra=266.1, cm=0.8, soma="navis")
+    else:
+        m = CompartmentModel(n, res=GEN_RES, Ra=266.1, cm=0.8)
     m.insert("pas", g=1 / 20800, e=-60)
     if hh:
         m.insert("hh")
@@ -297,7 +309,9 @@ def main(repeat: int = 3, trials: int = 16, sections=("general", "tutorial", "bu
     if "general" in sections:
         ng = load_general()
         gsteps = int(round(GEN_DUR / DT))
-        print(f"\n[general case] hemibrain example neuron 2, res {GEN_RES:g} µm, "
+        what = (f"{MORPHOLOGY} (soma='navis', d_lambda 0.1)" if MORPHOLOGY is not None
+                else f"hemibrain example neuron 2, res {GEN_RES:g} µm")
+        print(f"\n[general case] {what}, "
               f"{GEN_DUR:.0f} ms at dt {DT} ms ({gsteps} steps), IClamp {GEN_AMP} nA at the "
               "root, one thread each")
         for label, hh in [("hh + pas on every segment", True), ("passive (pas only)", False)]:
@@ -408,6 +422,11 @@ if __name__ == "__main__":
                     help="time single-threaded runs by process CPU time (shared machines)")
     ap.add_argument("--sections", default="general,tutorial,build,trials,roofline",
                     help="comma-separated subset of general, tutorial, build, trials, roofline")
+    ap.add_argument("--morphology", default=None,
+                    help="SWC/ASC/H5 file for the general case instead of hemibrain neuron 2 "
+                         "(soma='navis', d_lambda 0.1; e.g. "
+                         "data/morphologies/c91662.swc, a rat CA1 pyramidal cell)")
     a = ap.parse_args()
     CPU_TIMES = a.cpu_time
+    MORPHOLOGY = a.morphology
     main(a.repeat, a.trials, tuple(a.sections.split(",")))
