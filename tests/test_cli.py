@@ -86,6 +86,21 @@ def test_network_command(tmp_path, edges_csv, capsys):
     assert (out / "raster.html").stat().st_size > 10_000
 
 
+def test_network_command_says_when_activity_stays_in_the_driven_neurons(tmp_path, edges_csv,
+                                                                         capsys):
+    # A -> B, A -> C with 40 synapses: 0.001 mV per synapse brings nobody to threshold
+    args = ["network", str(edges_csv), "--stimulate", "A", "--duration", "300",
+            "--trials", "1"]
+    assert main(args + ["--weight-scale", "0.001", "--out", str(tmp_path / "weak")]) == 0
+    out = capsys.readouterr().out
+    assert "activity stayed in the 1 driven neuron(s)" in out and "--weight-scale" in out
+    # at Shiu et al.'s 0.275 mV per synapse B fires: no hint
+    assert main(args + ["--out", str(tmp_path / "strong")]) == 0
+    rates = pd.read_csv(tmp_path / "strong" / "rates.csv", index_col=0)
+    assert rates.loc["B", "rate_mean_Hz"] > 0
+    assert "activity stayed" not in capsys.readouterr().out
+
+
 def test_network_command_bad_input(tmp_path, edges_csv, capsys):
     with pytest.raises(SystemExit) as e:
         main(["network", str(edges_csv), "--stimulate", "ZZZ", "--out", str(tmp_path),

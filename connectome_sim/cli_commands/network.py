@@ -174,8 +174,9 @@ def run(args: argparse.Namespace) -> int:
             drive = list(args.stimulate)
             if args.stimulate_file:
                 drive += _read_ids(args.stimulate_file)
+            driven = coerce_ids(drive, net.ids) if drive else []
             if drive:
-                net.add_poisson_input(coerce_ids(drive, net.ids), rate=args.rate,
+                net.add_poisson_input(driven, rate=args.rate,
                                       label=f"Poisson {args.rate:g} Hz")
             if args.silence:
                 net.silence(coerce_ids(args.silence, net.ids, flag="--silence"))
@@ -216,6 +217,12 @@ def run(args: argparse.Namespace) -> int:
         n_active = int((rates["rate_mean_Hz"] > 0).sum())
         print(f"{len(spikes)} spikes; {n_active} of {len(rates)} neurons fired "
               f"({elapsed:.1f} s)")
+        fired = rates.index[rates["rate_mean_Hz"] > 0]
+        if len(driven) and n_active and set(fired.tolist()) <= set(pd.Index(driven).tolist()):
+            # a first run on a user's file often stops here: say why and what to change
+            print(f"activity stayed in the {len(set(fired.tolist()))} driven neuron(s): at this "
+                  f"--weight-scale no synapse brought a target to threshold; a larger "
+                  f"--weight-scale, more --stimulate neurons or a higher --rate spreads it")
         for name in OUTPUTS:
             print(f"  {(out / name).resolve()}")
     return 0
