@@ -431,15 +431,21 @@ class EngineRun:
             cp_ptr, cp_src, cp_w = g.cp
             gp_ptr, gp_j, gp_g = g.gp
             out_loc = np.empty(0, np.int64)
+            cx_ptr = np.zeros(1, np.int64)
             if comp.cx_rows.size:
+                # cx_rows is sorted and groups are contiguous: this group's sources are one
+                # run of it, and their edges the matching run of cx_ptr (rebased per group,
+                # or a second graded group would send its output along the first's edges)
                 cx = comp.cx_rows
-                out_loc = (cx[(cx >= g.start) & (cx < g.stop)] - g.start).astype(np.int64)
+                q0, q1 = np.searchsorted(cx, [g.start, g.stop])
+                out_loc = (cx[q0:q1] - g.start).astype(np.int64)
+                cx_ptr = comp.cx_ptr[q0:q1 + 1]
             x.update(st=(s_k, s_loc.astype(np.int64), s_w, s_c.astype(np.int64)),
                      ps=np.zeros(1, np.int64), cu=(c_k, c_loc.astype(np.int64), c_a),
                      pc=np.zeros(1, np.int64), cp=(cp_ptr, cp_src, np.ascontiguousarray(cp_w)),
                      gp=(gp_ptr, gp_j, gp_g), scratch=np.zeros((max(m.n_scratch, 1), g.n)),
                      outv=np.zeros(g.n), xin=np.flatnonzero(xin).astype(np.int64),
-                     base=base, itot=itot, gx=np.zeros(g.n), out_loc=out_loc,
+                     base=base, itot=itot, gx=np.zeros(g.n), out_loc=out_loc, cx_ptr=cx_ptr,
                      ep_val=np.zeros((self.E, out_loc.size)),
                      I=np.zeros((len(m.channels), g.n)))
             return _G(g, kern, S, P, x)
@@ -748,7 +754,7 @@ class EngineRun:
                     parts_g.append(np.ones(ri.size, np.bool_))
             elif x["out_loc"].size:
                 eng.route_continuous(ka, kb, x["ep_val"], x["out_loc"] + g.start,
-                                     comp.cx_ptr, comp.cx_tgt, comp.cx_w, self.cx_dsteps,
+                                     x["cx_ptr"], comp.cx_tgt, comp.cx_w, self.cx_dsteps,
                                      self.cring)
         if parts_i:
             new_i = np.concatenate(parts_i).astype(np.int32)

@@ -236,3 +236,31 @@ def test_windowed_failure_ends_every_group_at_the_failure():
     head = full[full.time < kept.time.max() + 1e-9].reset_index(drop=True)
     pd.testing.assert_frame_equal(kept.reset_index(drop=True), head, check_exact=True)
     assert set(kept.neuron_id.str[0]) == {"a", "b"}
+
+
+def test_two_graded_groups_each_drive_their_own_targets():
+    """Two continuous groups (graded, threshold_linear) each sending graded current to spiking
+    neurons: each output must reach its own targets, as it does in a network of its own."""
+    def pair(net, src, model, tgt, amp):
+        net.add_neurons([src], model=model)
+        net.add_neurons([tgt], model="LIF")
+        net.connect(src, tgt, 0.8, delay=1.0)
+        net.add_current(src, amp, start=10.0, stop=90.0)
+        if model == "graded":
+            net.set_params(src, a_r=None, v_half=-25.0, slope=2.0)
+
+    def build(parts):
+        net = PointNetwork("LIF")
+        for p in parts:
+            pair(net, *p)
+        net.add_voltage_record([p[2] for p in parts])
+        net.run_simulation(120.0, seed=0)
+        return net.records["v"]
+
+    G = ("g", "graded", "s_g", 0.02)
+    T = ("t", "threshold_linear", "s_t", 1.0)
+    both = build([G, T])
+    for part in (G, T):
+        alone = build([part])
+        assert alone[part[2]].max() > alone[part[2]].iloc[0] + 1.0     # the output arrived
+        assert np.array_equal(both[part[2]].to_numpy(), alone[part[2]].to_numpy()), part[1]
