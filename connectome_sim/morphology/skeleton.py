@@ -530,7 +530,7 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
 
 
 def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
-          reroot_soma=True) -> Morphology:
+          reroot_soma=True, soma_point_alone=False) -> Morphology:
     nodes, conn, scale, soma, name = src.nodes, src.conn, src.scale, src.soma, src.name
     heal = check_flag(heal, "heal")
     reroot_soma = check_flag(reroot_soma, "reroot_soma")
@@ -539,9 +539,15 @@ def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
     logs: list = list(src.notes)
     nodes = nodes.reset_index(drop=True)
     node_ids = _node_ids(nodes, name)
-    if len(node_ids) < 2:
+    lone_soma = (len(node_ids) == 1 and "label" in nodes.columns
+                 and str(nodes["label"].iloc[0]) == "1")
+    if len(node_ids) < 2 and not (lone_soma and soma_point_alone):
+        # NEURON's Import3d makes a lone soma point a cylinder (L = diam); the other
+        # readings have no cable to make of one point
+        hint = (" A lone soma point (SWC type 1) is a soma-only cell under NEURON's "
+                "convention: read the file with soma='neuron'." if lone_soma else "")
         raise SkeletonError(f"{name}: a cable model needs at least 2 nodes, got "
-                            f"{len(node_ids)} (node(s) {_fmt_ids(node_ids)}).")
+                            f"{len(node_ids)} (node(s) {_fmt_ids(node_ids)}).{hint}")
     parent = _topology(node_ids, _parent_index(node_ids, nodes["parent_id"], name), name)
     roots = np.flatnonzero(parent < 0)
     if len(roots) > 1:

@@ -134,3 +134,26 @@ def test_generated_contours_read_as_neuron_reads_them(tmp_path, seed, n, squash,
     path = tmp_path / "gen.asc"
     path.write_text(text)
     _compare(str(path))
+
+
+def test_lone_soma_point_is_a_cylinder_as_neuron_reads_it(tmp_path):
+    """A file of one soma point (a soma-only cell) is a cylinder L = diam in NEURON's
+    Import3d; it must read the same, and its input resistance must be that cylinder's."""
+    path = tmp_path / "one.swc"
+    path.write_text("1 1 0 0 0 10 -1\n")
+    _compare(str(path))
+    g = build_geometry(str(path), res=5.0, units="um")
+    area = float(np.sum(g.area))          # µm², the cylinder's side: pi * 20 * 20
+    np.testing.assert_allclose(area, np.pi * 20.0 * 20.0, rtol=1e-9)
+
+
+@pytest.mark.parametrize("text, soma, match", [
+    ("1 3 0 0 0 1 -1\n", "neuron", r"at least 2 nodes.*node\(s\) \[1\]"),
+    ("1 1 0 0 0 10 -1\n", "navis", r"at least 2 nodes.*soma='neuron'"),
+])
+def test_lone_point_without_a_soma_reading_is_refused(tmp_path, text, soma, match):
+    from connectome_sim.errors import SkeletonError
+    path = tmp_path / "one.swc"
+    path.write_text(text)
+    with pytest.raises(SkeletonError, match=match):
+        build_geometry(str(path), res=5.0, units="um", soma=soma)
