@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError, SimulationError, check_number
+from ..ids import align_by_id
 from ..stimuli import make_rng, make_rngs, netstim_trains
 
 __all__ = ["Stimulus", "PoissonInput", "SpikeTimes", "Current", "InputsMixin", "id_words"]
@@ -202,7 +203,11 @@ class Current:
                 np.asarray(self.amplitude, float))
 
 
-def _per_neuron(value, n, what, low=None):
+def _per_neuron(value, n, what, low=None, ids=None):
+    """One float per neuron: a scalar, ``n`` values in order, or (with ``ids``) a Series/dict
+    keyed by neuron ID (:func:`~connectome_sim.ids.align_by_id`)."""
+    if ids is not None:
+        value = align_by_id(value, ids, what)
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -261,7 +266,7 @@ class InputsMixin:
         if weight is None:
             sw = np.array([m.stimulus_weight for m in self._models], float)
             return sw[self._model_of[rows]]
-        return _per_neuron(weight, rows.size, f"{what}(weight)")
+        return _per_neuron(weight, rows.size, f"{what}(weight)", ids=self.ids[rows])
 
     def add_stimulus(self, ids, start, frequency, stop=None, duration=None, randomness=0.5,
                      independent=True, label=None, weight=None):
@@ -301,7 +306,8 @@ class InputsMixin:
         if not ok:
             raise ParameterError(f"add_stimulus: randomness must be in [0, 1], got {randomness!r}")
         rows = self._rows(ids, "add_stimulus(ids)")
-        freq = _per_neuron(frequency, rows.size, "add_stimulus(frequency)", low=0.0)
+        freq = _per_neuron(frequency, rows.size, "add_stimulus(frequency)", low=0.0,
+                           ids=self.ids[rows])
         if not independent:
             freq = np.full(rows.size, freq[0])
         w = self._stim_weight(rows, weight, "add_stimulus")
@@ -335,7 +341,7 @@ class InputsMixin:
         """
         start, stop = _window(start, np.inf if stop is None else stop, "add_poisson_input")
         rows = self._rows(ids, "add_poisson_input(ids)")
-        rate = _per_neuron(rate, rows.size, "add_poisson_input(rate)")
+        rate = _per_neuron(rate, rows.size, "add_poisson_input(rate)", ids=self.ids[rows])
         if np.any(rate < 0):
             bad = self.ids[rows[rate < 0]][:5].tolist()
             raise ParameterError(f"add_poisson_input: negative rates for neurons {bad}; rates "
@@ -403,6 +409,7 @@ class InputsMixin:
             raise ParameterError(f"model(s) {sorted(bad)} take no currents (event-driven); "
                                  "use add_stimulus instead")
         start, stop = _window(start, stop, "add_current")
+        amplitude = align_by_id(amplitude, self.ids[rows], "add_current(amplitude)")
         if callable(amplitude) or sample_interval is not None or (
                 np.ndim(amplitude) >= 1 and np.shape(amplitude)[0] != rows.size) or np.ndim(amplitude) == 2:
             from .fi_curve import WaveformCurrent
