@@ -25,6 +25,7 @@ __all__ = [
     "InputFileError",
     "ParameterAdjustedWarning",
     "ModelDifferenceWarning",
+    "MissingTransmitterWarning",
     "in_callers_words",
     "check_number",
     "check_flag",
@@ -84,6 +85,11 @@ class ParameterAdjustedWarning(UserWarning):
 class ModelDifferenceWarning(UserWarning):
     """An export runs the reference tool's nearest model, whose dynamics differ from ours in
     a way that changes results; the message names the difference and its measured size."""
+
+
+class MissingTransmitterWarning(UserWarning):
+    """Rows of an edge list's transmitter column are blank or NaN: their sign is unknown, and
+    they are taken as excitatory; the message names the column, how many rows and examples."""
 
 
 class StabilityError(ConnectomeSimError, ValueError):

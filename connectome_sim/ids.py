@@ -8,7 +8,8 @@ user's table to every result table, so the rules are:
 - Integers of any NumPy width (signed or unsigned, mixed) are one kind: ``int64`` when every
   value fits, ``uint64`` when some exceed 2**63 - 1 and none is negative.  A column of uint64
   and a column of int64 therefore join without loss (no silent cast to float64).
-- Strings are another kind.  A collection mixing integers and strings is refused: ``1`` and
+- Strings are another kind; an empty or whitespace-only string is a missing ID and is
+  refused.  A collection mixing integers and strings is refused: ``1`` and
   ``'1'`` would otherwise become two neurons.
 - Floats are accepted only when every value is finite, integral and at most 2**53 in magnitude
   (for example an integer column that pandas read as float because of a blank cell); any other
@@ -63,11 +64,23 @@ def _from_floats(arr: np.ndarray, what: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def _strings(arr: np.ndarray, what: str) -> np.ndarray:
+    """String IDs as an object array; empty or whitespace-only strings are refused (a blank
+    cell is a missing ID, and every blank would become one neuron named '')."""
+    blank = np.fromiter((not v.strip() for v in arr), bool, arr.size)
+    if blank.any():
+        pos = np.flatnonzero(blank)
+        raise IDError(f"{what}: {pos.size} ID(s) are empty or blank strings (at position(s) "
+                      f"{pos[:10].tolist()}); every neuron needs a name: fill or drop those "
+                      "rows")
+    return arr.astype(object)
+
+
 def _from_objects(arr: np.ndarray, what: str) -> np.ndarray:
     """Object array of Python/NumPy scalars -> int64, uint64 or object(str)."""
     is_str = np.fromiter((isinstance(v, str) for v in arr), bool, arr.size)
     if is_str.all():
-        return arr.astype(object)
+        return _strings(arr, what)
     is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in arr), bool, arr.size)
     if is_bool.any():
         raise IDError(f"{what}: booleans are not IDs (got {_examples(arr[is_bool])}); pass "
@@ -152,8 +165,8 @@ def as_ids(values, what: str = "IDs") -> np.ndarray:
     if kind == "f":
         return _from_floats(arr.astype(np.float64), what)
     if kind in "US":
-        return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in arr],
-                        dtype=object)
+        return _strings(np.array([v.decode() if isinstance(v, bytes) else str(v)
+                                  for v in arr], dtype=object), what)
     if kind == "O":
         if arr.size == 0:
             return np.empty(0, dtype=np.int64)

@@ -46,17 +46,18 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import IDError, ParameterError
+from ..errors import IDError, MissingTransmitterWarning, ParameterError
 from ..ids import as_ids
 
 __all__ = ["read_edges", "detect_columns", "detect_edge_columns", "load_edge_list",
-           "EdgeColumns", "EdgeList", "neurotransmitter_signs", "INHIBITORY_NT",
+           "EdgeColumns", "EdgeList", "neurotransmitter_signs", "INHIBITORY_NT", "transmitter_set",
            "WEIGHT_NAMES", "read_neuron_table", "transmitter_column", "column_signs"]
 
 log = logging.getLogger(__name__)
@@ -576,9 +577,44 @@ def neurotransmitter_signs(nt, inhibitory=INHIBITORY_NT) -> np.ndarray:
         :data:`INHIBITORY_NT` (Shiu et al. 2024 treat GABA and glutamate as inhibitory in the
         fly; for C. elegans, where glutamate often excites, pass ``('gaba',)``).
     """
-    inh = {str(x).strip().lower() for x in inhibitory}
+    inh = transmitter_set(inhibitory, "inhibitory")
     s = pd.Series(np.asarray(nt, dtype=object)).astype(str).str.strip().str.lower()
     return np.where(s.isin(inh).to_numpy(), -1, 1).astype(np.int8)
+
+
+def transmitter_set(names, what: str = "inhibitory_nt") -> frozenset:
+    """Transmitter names as a set of lower-case words, checked where they are given.
+
+    One string is one name (``'GABA'`` means ``{'gaba'}``, not the set of its letters, which
+    would make every ``'a'``-named transmitter inhibitory and GABA itself excitatory).  Blank
+    names and non-strings are refused: a blank name would match the rows whose transmitter
+    is missing.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``what`` and the offending entry.
+    """
+    if isinstance(names, (str, bytes)):
+        names = (names,)
+    try:
+        items = list(names)
+    except TypeError:
+        raise ParameterError(f"{what}={names!r}: expected transmitter names such as 'GABA' "
+                             "(a string or a list of strings)") from None
+    out = set()
+    for x in items:
+        if isinstance(x, bytes):
+            x = x.decode()
+        if not isinstance(x, str):
+            raise ParameterError(f"{what}: {x!r} is not a transmitter name; give names such "
+                                 "as 'GABA' or 'glutamate' (strings)")
+        if not x.strip():
+            raise ParameterError(f"{what}={x!r}: a transmitter name cannot be blank; give "
+                                 "names such as 'GABA' (a blank name would match the rows "
+                                 "whose transmitter is missing)")
+        out.add(x.strip().lower())
+    return frozenset(out)
 
 
 _EXC_WORDS = {"excitatory", "exc", "e", "+", "+1", "1", "1.0", "true", "ex"}
@@ -666,8 +702,11 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         See :func:`read_edges`.
     source_col, target_col, weight_col, sign_col, nt_col, delay_col, type_col : str, optional
         Column names, detected when None, absent when False (see :func:`detect_edge_columns`).
-    inhibitory_nt : iterable of str
-        Transmitters that make a synapse inhibitory (default :data:`INHIBITORY_NT`).
+    inhibitory_nt : str or iterable of str
+        Transmitters that make a synapse inhibitory (default :data:`INHIBITORY_NT`); one
+        string is one name (``'GABA'``).  Chemical rows whose transmitter is blank or NaN are
+        taken as excitatory, with a
+        :class:`~connectome_sim.errors.MissingTransmitterWarning` naming them.
     neuron_nt : pandas.Series, optional
         Transmitter per neuron (indexed by neuron ID, e.g. the ``nt_type`` column of FlyWire's
         ``neurons.csv``), used for the sign of each chemical row's presynaptic neuron when
@@ -688,6 +727,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
     IDError
         IDs that are missing or not exact integers/strings.
     """
+    inhibitory_nt = transmitter_set(inhibitory_nt, "inhibitory_nt")
     df = read_edges(edges, header=header)
     ec = detect_edge_columns(df, source_col, target_col, weight_col, sign_col, nt_col,
                              delay_col, type_col)
@@ -732,6 +772,19 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         w = np.where(chem, np.abs(w) * sg, w)
         notes.append(_sign_note(f"sign column {ec.sign!r}", sg[chem]))
     elif ec.nt is not None:
+        nt_text = df[ec.nt].astype(object)
+        blank = chem & (nt_text.isna() | nt_text.astype(str).str.strip().eq("")).to_numpy()
+        if blank.any():
+            # a documented choice, said aloud: unknown transmitters count as excitatory (as
+            # every transmitter outside inhibitory_nt), since refusing would leave a user of
+            # a public table with a few unpredicted rows no way but to edit the file
+            rows = df.index[np.flatnonzero(blank)[:10]].tolist()
+            msg = (f"transmitter column {ec.nt!r} is blank or NaN in {int(blank.sum())} "
+                   f"chemical row(s), e.g. rows {rows}: their sign is unknown and they are "
+                   "taken as excitatory; fill them (or drop those rows) to choose")
+            warnings.warn(msg, MissingTransmitterWarning, stacklevel=2)
+            notes.append(f"{int(blank.sum())} chemical rows without a transmitter taken as "
+                         "excitatory")
         sg = neurotransmitter_signs(df[ec.nt].to_numpy(), inhibitory_nt)
         _check_signed_weights(df, ec.weight, w, chem, sg, f"transmitter column {ec.nt!r}",
                               "nt_col")

@@ -255,6 +255,16 @@ def test_flywire_nt_type_reaches_the_cli(tmp_path, capsys):
     assert rates.index.dtype == np.int64 and set(rates.index) == set(FW)  # no float on the way
 
 
+@pytest.mark.parametrize("values", [[""], ["GABA", ""], ["  "]])
+def test_blank_inhibitory_flag_refused(tmp_path, capsys, values):
+    df = pd.DataFrame({"pre": ["a", "b"], "post": ["b", "a"], "weight": [30, 30],
+                       "nt_type": ["GABA", "ACH"]})
+    p = tmp_path / "e.csv"
+    df.to_csv(p, index=False)
+    fails(net(p, tmp_path, "--inhibitory", *values), capsys,
+          r"error: --inhibitory='\s*': a transmitter name cannot be blank")
+
+
 def test_no_signs_flag(tmp_path, capsys):
     df = pd.DataFrame({"pre_root_id": [FW[0]], "post_root_id": [FW[1]], "syn_count": [300],
                        "nt_type": ["GABA"]})

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from connectome_sim.errors import IDError, ParameterError
+from connectome_sim.errors import IDError, MissingTransmitterWarning, ParameterError
 from connectome_sim.io.edges import (detect_columns, detect_edge_columns, load_edge_list,
                                      neurotransmitter_signs, read_edges, read_neuron_table)
 
@@ -229,6 +229,59 @@ def test_transmitter_signs(nt, sign):
 
 def test_inhibitory_set_is_configurable():
     assert neurotransmitter_signs(["GLUT", "GABA"], inhibitory=("gaba",)).tolist() == [1, -1]
+
+
+NT_EDGES = pd.DataFrame({"pre": ["a", "b", "c"], "post": ["b", "c", "a"], "weight": [3, 2, 4],
+                         "nt_type": ["GABA", "GLUT", "ACH"]})
+
+
+@pytest.mark.parametrize("inh", ["GABA", "gaba", b"GABA", ["GABA"], ("GABA",), {"GABA"}])
+def test_inhibitory_nt_one_string_is_one_name(inh):
+    # 'GABA' as a string is the transmitter GABA, not the letters {'G', 'A', 'B'}
+    el = load_edge_list(NT_EDGES, inhibitory_nt=inh)
+    assert el.weight.tolist() == [-3.0, 2.0, 4.0]          # only the GABA row inhibitory
+    assert neurotransmitter_signs(["GABA", "A", "GLUT"], inhibitory=inh).tolist() == [-1, 1, 1]
+
+
+@pytest.mark.parametrize("inh,culprit", [
+    ("", r"inhibitory_nt='': a transmitter name cannot be blank"),
+    (["GABA", "  "], r"inhibitory_nt='  ': a transmitter name cannot be blank"),
+    ([None], r"inhibitory_nt: None is not a transmitter name"),
+    ([1], r"inhibitory_nt: 1 is not a transmitter name"),
+    (5, r"inhibitory_nt=5: expected transmitter names"),
+])
+def test_bad_inhibitory_nt_refused(inh, culprit):
+    with pytest.raises(ParameterError, match=culprit):
+        load_edge_list(NT_EDGES, inhibitory_nt=inh)
+
+
+@pytest.mark.parametrize("blank", [np.nan, None, "", "  "])
+def test_blank_transmitter_row_is_named(blank):
+    # a row without a transmitter has an unknown sign: it is taken as excitatory (a
+    # documented choice), said aloud naming the column and the row
+    df = NT_EDGES.astype({"nt_type": object})
+    df.loc[0, "nt_type"] = blank
+    with pytest.warns(MissingTransmitterWarning, match=r"transmitter column 'nt_type' is blank "
+                      r"or NaN in 1 chemical row\(s\), e\.g\. rows \[0\]: .*excitatory"):
+        el = load_edge_list(df)
+    assert el.weight.tolist() == [3.0, -2.0, 4.0]
+    assert "1 chemical rows without a transmitter taken as excitatory" in el.summary()
+
+
+def test_blank_transmitter_on_electrical_row_is_fine(recwarn):
+    df = NT_EDGES.assign(type=["chemical", "electrical", "chemical"]).astype(
+        {"nt_type": object})
+    df.loc[1, "nt_type"] = None
+    assert load_edge_list(df).weight.tolist() == [-3.0, 2.0, 4.0]
+    assert not [w for w in recwarn if w.category is MissingTransmitterWarning]
+
+
+@pytest.mark.parametrize("ids,pos", [(["a", ""], 1), (["", "b"], 0), (["a", "   "], 1)])
+def test_blank_string_ids_refused(ids, pos):
+    df = pd.DataFrame({"pre": ids, "post": ["x", "y"], "weight": [1, 1]})
+    with pytest.raises(IDError, match=rf"source column 'pre': 1 ID\(s\) are empty or blank "
+                                      rf"strings \(at position\(s\) \[{pos}\]\)"):
+        load_edge_list(df)
 
 
 # ------------------------------------------------------------------ IDs
