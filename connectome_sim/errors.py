@@ -26,6 +26,7 @@ __all__ = [
     "ParameterAdjustedWarning",
     "ModelDifferenceWarning",
     "MissingTransmitterWarning",
+    "InputOutsideRunWarning",
     "in_callers_words",
     "check_number",
     "check_flag",
@@ -90,6 +91,12 @@ class ModelDifferenceWarning(UserWarning):
 class MissingTransmitterWarning(UserWarning):
     """Rows of an edge list's transmitter column are blank or NaN: their sign is unknown, and
     they are taken as excitatory; the message names the column, how many rows and examples."""
+
+
+class InputOutsideRunWarning(UserWarning):
+    """A stimulus, current or spike train lies (wholly or partly) outside the run, so that
+    part of it does nothing; the message names the input, its neurons (or locations) and the
+    times, beside the run's end."""
 
 
 class StabilityError(ConnectomeSimError, ValueError):

@@ -239,6 +239,43 @@ def _window(start, stop, what, duration=None):
     return start, stop
 
 
+def _who(ids, n=5) -> str:
+    u = list(dict.fromkeys(v.item() if hasattr(v, "item") else v for v in ids))
+    return f"{u[:n]}" + (f" and {len(u) - n} more" if len(u) > n else "")
+
+
+def inputs_outside_run(net, end) -> list:
+    """Messages for the inputs of ``net`` that fall at or after ``end`` (ms), the end of the
+    run: a stimulus, Poisson input or current starting there delivers nothing, and spike
+    times there are dropped.  (Inputs cannot start before 0: their times are checked >= 0
+    where they are given.)"""
+    out = []
+    for st in net._stimuli:
+        what = {"netstim": "add_stimulus", "poisson": "add_poisson_input",
+                "spike_times": "add_spike_times"}.get(st.kind, st.kind)
+        if st.label:
+            what += f" {st.label!r}"
+        if isinstance(st, SpikeTimes):
+            late = st.times >= end
+            if late.any():
+                t = np.unique(st.times[late])
+                out.append(f"{what}: {int(late.sum())} spike time(s) at or after the end of "
+                           f"the run ({end:g} ms), e.g. {', '.join(f'{v:g}' for v in t[:3])} "
+                           f"ms, onto neuron(s) {_who(net.ids[st.neurons[late]])}, are never "
+                           "delivered; lengthen the run (duration=) or move them")
+        elif st.start >= end:
+            out.append(f"{what}: starts at {st.start:g} ms, at or after the end of the run "
+                       f"({end:g} ms), so neuron(s) {_who(net.ids[st.neurons])} get nothing "
+                       "from it; lengthen the run (duration=) or start it earlier")
+    for cur in net._currents:
+        if cur.start >= end:
+            what = "add_current" + (f" {cur.label!r}" if cur.label else "")
+            out.append(f"{what}: starts at {cur.start:g} ms, at or after the end of the run "
+                       f"({end:g} ms), so neuron(s) {_who(net.ids[cur.neurons])} get no "
+                       "current; lengthen the run (duration=) or start it earlier")
+    return out
+
+
 class InputsMixin:
     """Input methods of :class:`~connectome_sim.network.PointNetwork` (state declared in
     ``PointNetwork.__init__``)."""

@@ -231,6 +231,7 @@ class ResultsMixin:
             raise ParameterError(f"run_simulation: duration={duration:g} ms is not a whole "
                                  f"number of steps of dt={dt:g} ms ({steps:.4g} steps); use "
                                  f"duration={lo:.6g} or {hi:.6g}, or a dt that divides it")
+        self._warn_inputs_outside(duration, dt)
         budget = memory_budget(max_memory if max_memory is not None else self.max_memory)
         self.result = None                   # a failed run never leaves older results behind
         self._engine_state = None
@@ -246,6 +247,18 @@ class ResultsMixin:
                           int(max_spikes), budget, threads)
         self._store(runs, duration, dt, int(seed), int(n_trials), 0.0)
         return self.result.spikes
+
+    def _warn_inputs_outside(self, duration, dt):
+        """InputOutsideRunWarning for every input that this run never reaches (a resumed run
+        ends ``duration`` after the saved state's time)."""
+        import warnings
+
+        from ..errors import InputOutsideRunWarning
+        from .inputs import inputs_outside_run
+
+        t0 = self._resume.step * dt if self._resume is not None else 0.0
+        for msg in inputs_outside_run(self, t0 + duration):
+            warnings.warn(msg, InputOutsideRunWarning, stacklevel=3)
 
     def _store(self, runs, duration, dt, seed, n_trials, t_start, spikes=True):
         """Build ``self.result`` from finished (or failed) EngineRuns; raise for failures."""

@@ -217,6 +217,44 @@ def test_input_parameters(name, call, rx):
         call(lif())
 
 
+OUTSIDE_CASES = [
+    ("stimulus_after_end", lambda n: n.add_stimulus(["a", "b"], start=60, stop=80, frequency=50),
+     r"add_stimulus: starts at 60 ms, at or after the end of the run \(50 ms\), so neuron\(s\) "
+     r"\['a', 'b'\] get nothing"),
+    ("stimulus_at_end", lambda n: n.add_stimulus("c", start=50, stop=80, frequency=50,
+                                                 label="late"),
+     r"add_stimulus 'late': starts at 50 ms.*\['c'\]"),
+    ("poisson_after_end", lambda n: n.add_poisson_input("b", 100, start=70),
+     r"add_poisson_input: starts at 70 ms.*\(50 ms\).*\['b'\]"),
+    ("current_after_end", lambda n: n.add_current(["a", "c"], 0.5, start=51),
+     r"add_current: starts at 51 ms.*\['a', 'c'\] get no current"),
+    ("spike_times_after_end", lambda n: n.add_spike_times(["a", "b"], [[10.0, 55.0], [99.0]]),
+     r"add_spike_times: 2 spike time\(s\) at or after the end of the run \(50 ms\), e\.g\. "
+     r"55, 99 ms, onto neuron\(s\) \['a', 'b'\], are never delivered"),
+]
+
+
+@pytest.mark.parametrize("name,call,rx", OUTSIDE_CASES, ids=[c[0] for c in OUTSIDE_CASES])
+def test_inputs_after_the_run_warn(name, call, rx):
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    net = lif()
+    call(net)
+    with pytest.warns(InputOutsideRunWarning, match=rx):
+        net.run_simulation(duration=50, dt=0.1, seed=1)
+
+
+def test_inputs_inside_the_run_do_not_warn(recwarn):
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    net = lif()
+    net.add_stimulus("a", start=40, stop=80, frequency=50)
+    net.add_spike_times("b", [49.9])
+    net.add_current("c", 0.1, start=49.0)
+    net.run_simulation(duration=50, dt=0.1, seed=1)
+    assert not [w for w in recwarn if w.category is InputOutsideRunWarning]
+
+
 def test_current_into_event_model_refused():
     net = PointNetwork.from_edge_list(E, model="IntFire1")
     with pytest.raises(ParameterError, match=r"IntFire1.*take no currents"):
