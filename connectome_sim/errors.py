@@ -30,6 +30,7 @@ __all__ = [
     "in_callers_words",
     "check_number",
     "check_flag",
+    "whole_steps",
 ]
 
 
@@ -199,6 +200,33 @@ def check_flag(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ParameterError(f"{name}={value!r}: expected True or False")
     return bool(value)
+
+
+def whole_steps(duration: float, dt: float, where: str = "run_simulation") -> int:
+    """Number of steps of ``dt`` in ``duration`` (both ms, already checked > 0), refusing a
+    duration that is not a whole number of steps.
+
+    Rounding would run another length than asked and report the one asked (17 steps of
+    0.3 ms are 5.1 ms for ``duration=5``); the message names both values and the nearest
+    valid durations.  A tolerance of 1e-6 steps absorbs binary rounding (``10 / 0.1``).
+
+    Raises
+    ------
+    ParameterError
+    """
+    import math
+
+    steps = duration / dt
+    n = int(round(steps))
+    if n < 1:
+        raise ParameterError(f"{where}: duration={duration:g} ms is shorter than one step "
+                             f"(dt={dt:g} ms)")
+    if abs(steps - n) > 1e-6 * max(1.0, steps):
+        lo, hi = max(math.floor(steps), 1) * dt, math.ceil(steps) * dt
+        raise ParameterError(f"{where}: duration={duration:g} ms is not a whole number of "
+                             f"steps of dt={dt:g} ms ({steps:.4g} steps); use "
+                             f"duration={lo:.6g} or {hi:.6g}, or a dt that divides it")
+    return n
 
 
 def check_whole(value, name: str, *, low: int = 0, high=None) -> int:

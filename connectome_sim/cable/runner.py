@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from connectome_sim.engine.cable_run import kernel_notice, run_cable
-from connectome_sim.errors import ParameterError, SimulationError, StabilityError, check_number
+from connectome_sim.errors import (ParameterError, SimulationError, StabilityError,
+                                   check_number, whole_steps)
 
 from .compile import check_kernels, compile_cell, compile_events
 
@@ -37,7 +38,7 @@ def check_step(duration: float, dt: float) -> int:
         raise StabilityError(f"duration must be a positive number of ms, got {duration}")
     if dt > duration:
         raise StabilityError(f"dt = {dt} ms is longer than the run ({duration} ms)")
-    return int(round(duration / dt))
+    return whole_steps(duration, dt, "run_simulation")
 
 
 def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, record_every,

@@ -159,6 +159,28 @@ def test_run_simulation(model, kw, exc, culprit):
         model.run_simulation(**args)
 
 
+@pytest.mark.parametrize("duration,dt,rx", [
+    (10.03, 0.025, r"run_simulation: duration=10\.03 ms is not a whole number of steps of "
+                   r"dt=0\.025 ms \(401\.2 steps\); use duration=10\.025 or 10\.05"),
+    (5.0, 0.3, r"duration=5 ms is not a whole number of steps of dt=0\.3 ms.*4\.8 or 5\.1"),
+    (0.04, 0.025, r"duration=0\.04 ms is not a whole number of steps of dt=0\.025"),
+])
+def test_cable_duration_not_whole_steps(model, duration, dt, rx):
+    # rounding ran 10.025 ms for duration=10.03 and said nothing
+    model.add_voltage_record(1)
+    with pytest.raises(ParameterError, match=rx):
+        model.run_simulation(duration=duration, dt=dt)
+
+
+@pytest.mark.parametrize("duration,dt,n", [(10.0, 0.1, 100), (10.05, 0.025, 402),
+                                           (5.0, 0.025, 200)])
+def test_cable_whole_durations_run_their_length(model, duration, dt, n):
+    model.add_voltage_record(1)
+    model.run_simulation(duration=duration, dt=dt)
+    assert len(model.t) == n + 1                     # t = 0 .. duration, every step recorded
+    assert model.t[-1] == pytest.approx(duration, rel=1e-12)
+
+
 # ------------------------------------------------------------------ generators
 GEN = [
     (lambda: netstim_times(NAN, 5, 10), "start"),
