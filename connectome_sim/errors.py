@@ -125,6 +125,24 @@ class SweepError(SimulationError):
         self.failures = failures
 
 
+def is_text(value) -> bool:
+    """Whether ``value`` is text (str, bytes, or a numpy array/scalar of strings, or a
+    collection holding strings) rather than numbers."""
+    import numpy as np
+
+    if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+        return True
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind in ("U", "S"):
+        return True
+    if kind == "O" or (kind is None and isinstance(value, (list, tuple))):
+        try:
+            return any(isinstance(v, (str, bytes)) for v in np.asarray(value, dtype=object).ravel())
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
 def check_number(value, name: str, *, low=None, strict: bool = False, high=None,
                  allow_inf: bool = False, unit: str = "") -> float:
     """Validate one numeric argument where it is given, naming it.
@@ -155,6 +173,11 @@ def check_number(value, name: str, *, low=None, strict: bool = False, high=None,
     import numbers
 
     u = f" {unit}" if unit else ""
+    if is_text(value):
+        # float('100') would work, but a Python caller passing text has usually read it from
+        # somewhere unparsed ('1e3 ' or '1,5' next time): ask for the number itself
+        raise ParameterError(f"{name}={value!r}: expected a number{u}, got text; pass the "
+                             f"number itself (e.g. {name}=float(...))")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         try:
             if isinstance(value, bool) or getattr(value, "dtype", None) is not None and \

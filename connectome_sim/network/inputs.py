@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError, SimulationError, check_number
+from ..errors import ParameterError, SimulationError, check_number, is_text
 from ..ids import align_by_id
 from ..stimuli import make_rng, make_rngs, netstim_trains
 
@@ -208,6 +208,9 @@ def _per_neuron(value, n, what, low=None, ids=None):
     keyed by neuron ID (:func:`~connectome_sim.ids.align_by_id`)."""
     if ids is not None:
         value = align_by_id(value, ids, what)
+    if is_text(value):
+        raise ParameterError(f"{what}: expected numbers, got text {value!r}; pass the "
+                             "numbers themselves")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

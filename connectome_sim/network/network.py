@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import IDError, ParameterError, check_number
+from ..errors import IDError, ParameterError, check_number, is_text
 from ..ids import align_by_id, as_ids, common_ids, lookup
 from ..io.edges import INHIBITORY_NT
 from ..multiscale.spec import CableMixin, default_options
@@ -668,6 +668,9 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
 
 
 def _finite(value, n, what) -> np.ndarray:
+    if is_text(value):
+        raise ParameterError(f"{what}: expected numbers, got text {value!r}; pass the "
+                             "numbers themselves")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
