@@ -76,6 +76,39 @@ def test_param_given_twice(edges, tmp_path, capsys):
           "--param t_mbr is given twice")
 
 
+TWICE = [("--duration", "100", "200"), ("--dt", "0.1", "0.05"), ("--model", "LIF", "IntFire1"),
+         ("--rate", "100", "150"), ("--seed", "1", "2"), ("--weight-scale", "1", "2"),
+         ("--trials", "1", "3"), ("--nt-col", "nt", "nt_type")]
+
+
+@pytest.mark.parametrize("flag,a,b", TWICE, ids=[c[0] for c in TWICE])
+def test_single_valued_flag_given_twice(edges, tmp_path, capsys, flag, a, b):
+    # argparse kept the last silently: --duration 100 --duration 200 ran 200 ms
+    fails(net(edges, tmp_path, flag, a, flag, b), capsys,
+          rf"error: {flag} is given twice \(.*\); give it once")
+    assert not (tmp_path / "o").exists()
+
+
+def test_neuron_flag_given_twice(tmp_path, capsys):
+    fails(["neuron", "x.swc", "--res", "5", "--res", "10", "--out", str(tmp_path / "o")],
+          capsys, r"--res is given twice")
+
+
+@pytest.mark.parametrize("argv,dest,want", [
+    (["--stimulate", "A", "--stimulate", "B"], "stimulate", ["A", "B"]),
+    (["--stimulate", "A", "B", "--stimulate", "C"], "stimulate", ["A", "B", "C"]),
+    (["--silence", "A", "--silence", "B"], "silence", ["A", "B"]),
+    (["--inhibitory", "GABA", "--inhibitory", "GLU"], "inhibitory", ["GABA", "GLU"]),
+    (["--stimulate", "A"], "stimulate", ["A"]),
+])
+def test_repeated_list_flags_add_up(argv, dest, want):
+    from connectome_sim.cli import build_parser
+
+    args = build_parser().parse_args(["network", "e.csv", *argv])
+    assert getattr(args, dest) == want
+    assert build_parser().parse_args(["network", "e.csv"]).stimulate == []   # default unshared
+
+
 def test_unknown_model_parameter(edges, tmp_path, capsys):
     fails(net(edges, tmp_path, "--param", "bogus=1"), capsys, "bogus")
 
