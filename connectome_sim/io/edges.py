@@ -316,12 +316,26 @@ def _file_error(path, what: str) -> ParameterError:
     return ParameterError(f"edge list {path}: {what}")
 
 
+def _compression(path):
+    """``'gzip'`` when the file starts with the gzip magic bytes (RFC 1952), whatever its
+    suffix, else None: a gzipped ``edges.csv`` was refused as binary, and a plain file named
+    ``.gz`` as not gzipped.  (Other compressions are refused by suffix before this.)"""
+    try:
+        with open(path, "rb") as fh:
+            return "gzip" if fh.read(2) == b"\x1f\x8b" else None
+    except OSError:
+        return None
+
+
 def _open_bytes(path):
-    """The file's bytes, decompressed if it is a .gz (the only compression the text readers
-    accept; other suffixes are refused before a file is opened)."""
+    """The file's bytes, decompressed if its content is gzip (see :func:`_compression`)."""
     import gzip
 
-    return (gzip.open if Path(path).suffix.lower() == ".gz" else open)(path, "rb")
+    return (gzip.open if _compression(path) == "gzip" else open)(path, "rb")
+
+
+#: separators tried, in order, when the suffix's own does not split the first line
+_SEPARATORS = ("\t", ";", ",")
 
 
 def _sniff_csv(path: Path, sep: str):
@@ -351,9 +365,18 @@ def _sniff_csv(path: Path, sep: str):
         raise _file_error(path, "is empty")
     first = [f.strip().strip('"') for f in lines[0].split(sep)]
     if len(first) < 2:
+        # the suffix's separator does not split it: a semicolon CSV (European spreadsheets)
+        # or a tab-separated file named .csv; take the first separator that splits the first
+        # line and every other of the sniffed lines into as many fields
+        for other in _SEPARATORS:
+            n = len(lines[0].split(other))
+            if other != sep and n >= 2 and all(len(ln.split(other)) == n
+                                                for ln in lines[1:20]):
+                return [f.strip().strip('"') for f in lines[0].split(other)], skip, other
         raise _file_error(path, f"the first line has {len(first)} field(s) separated by "
-                                f"{sep!r}; an edge list needs at least source and target")
-    return first, skip
+                                f"{sep!r} (nor by tab, ';' or ','); an edge list needs at "
+                                "least source and target")
+    return first, skip, sep
 
 
 def _is_number(s: str) -> bool:
@@ -385,6 +408,7 @@ _NA_MARKERS = frozenset({"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN
 def _exact_id_column(path, sep, header, col, name, skip=0):
     """Re-read one ID column as text and convert it exactly (ints or strings, never float)."""
     s = pd.read_csv(path, sep=sep, header=header, usecols=[col], dtype=str,
+                    compression=_compression(path),
                     keep_default_na=False, comment=None, skiprows=skip,
                     skipinitialspace=True).iloc[:, 0].str.strip()
     # the markers pandas reads as missing ('NA', 'null', '#N/A', ...) are what made this
@@ -469,14 +493,15 @@ def _read_binary(path, reader, kind):
 
 def _read_text(path: Path, header):
     sep = "\t" if ".tsv" in "".join(path.suffixes).lower() else ","
-    first, skip = _sniff_csv(path, sep)
+    first, skip, sep = _sniff_csv(path, sep)
+    comp = _compression(path)
     if header == "infer":
         header = None if _headerless(first) else 0
     try:
         # skipinitialspace: 'pre, post' files (a space after each comma) must not make
         # ' AVAL' and 'AVAL' two neurons; string IDs are stripped below as well
         df = pd.read_csv(path, sep=sep, header=header, comment=None, skiprows=skip,
-                         skipinitialspace=True)
+                         skipinitialspace=True, compression=comp)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
         raise _file_error(path, f"cannot be parsed as a {'TSV' if sep == chr(9) else 'CSV'} "
                                 f"table ({str(e).splitlines()[0]})") from None
@@ -534,6 +559,7 @@ def _check_zero_padded(path, sep, header, skip, df, cols):
         return
     pos = [list(df.columns).index(c) for c in cols]
     text = pd.read_csv(path, sep=sep, header=header, usecols=pos, dtype=str,
+                       compression=_compression(path),
                        keep_default_na=False, comment=None, skiprows=skip,
                        skipinitialspace=True)
     spell = pd.unique(np.concatenate([text.iloc[:, i].str.strip().to_numpy(dtype=object)
@@ -898,8 +924,9 @@ def read_neuron_table(table, id_col=None) -> pd.DataFrame:
             df = _read_binary(path, pd.read_parquet, "parquet")
         else:
             sep = "\t" if ".tsv" in suf else ","
-            _, skip = _sniff_csv(path, sep)
-            opts = dict(sep=sep, skiprows=skip, skipinitialspace=True)
+            _, skip, sep = _sniff_csv(path, sep)
+            opts = dict(sep=sep, skiprows=skip, skipinitialspace=True,
+                        compression=_compression(path))
             head = pd.read_csv(path, nrows=0, **opts)
             col = id_col or _first(head, NEURON_ID_NAMES)
             try:   # the ID column as text, converted exactly below

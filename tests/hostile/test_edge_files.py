@@ -482,3 +482,60 @@ def test_neuron_table_flywire_style(tmp_path):
         read_neuron_table(pd.DataFrame({"neuron_id": [1, 1], "x": [0, 1]}))
     with pytest.raises(ParameterError, match="no neuron ID column"):
         read_neuron_table(pd.DataFrame({"cell": [1]}))
+
+
+# ------------------------------------------------------------------ separators, compression
+SNIFFED = {
+    "semicolon.csv": "pre;post;weight\na;b;3\nb;c;-2\n",
+    "tab.csv": "pre\tpost\tweight\na\tb\t3\nb\tc\t-2\n",
+    "semicolon.txt": "pre;post;weight\na;b;3\nb;c;-2\n",
+    "semicolon_gz.csv.gz": "pre;post;weight\na;b;3\nb;c;-2\n",
+    "comma.tsv": "pre,post,weight\na,b,3\nb,c,-2\n",
+    "headerless_semicolon.csv": "a;b;3\nb;c;-2\n",
+}
+
+
+@pytest.mark.parametrize("name", SNIFFED)
+def test_separator_sniffed(tmp_path, name):
+    # a semicolon CSV (European spreadsheets) or a tab file named .csv was refused as
+    # having one field per line
+    el = load_edge_list(write(tmp_path, name, SNIFFED[name]))
+    assert el.source.tolist() == ["a", "b"] and el.target.tolist() == ["b", "c"]
+    assert el.weight.tolist() == [3.0, -2.0]
+
+
+def test_commas_inside_a_semicolon_file_are_data(tmp_path):
+    p = write(tmp_path, "e.csv", "pre;post;weight\na,1;b;3\nb;c;2\n")
+    assert load_edge_list(p).source.tolist() == ["a,1", "b"]
+
+
+@pytest.mark.parametrize("name", ["gzipped.csv", "gzipped.tsv", "gzipped", "gzipped.txt"])
+def test_gzip_detected_by_content(tmp_path, name):
+    import gzip
+
+    sep = "\t" if name.endswith(".tsv") else ","
+    p = tmp_path / name
+    p.write_bytes(gzip.compress(f"pre{sep}post{sep}weight\n7{sep}8{sep}3\n".encode()))
+    el = load_edge_list(p)
+    assert el.source.tolist() == [7] and el.target.tolist() == [8] and el.weight.tolist() == [3]
+
+
+def test_plain_text_named_gz_is_read(tmp_path):
+    p = tmp_path / "e.csv.gz"
+    p.write_bytes(b"pre,post,weight\n7,8,3\n")
+    assert load_edge_list(p).source.tolist() == [7]
+
+
+def test_gzipped_neuron_table_named_csv(tmp_path):
+    import gzip
+
+    p = tmp_path / "neurons.csv"
+    p.write_bytes(gzip.compress(b"root_id;nt_type\n5;GABA\n6;ACH\n"))
+    t = read_neuron_table(p)
+    assert t.index.tolist() == [5, 6]
+
+
+def test_one_field_even_when_sniffed_names_the_separators(tmp_path):
+    p = write(tmp_path, "e.csv", "justonecolumn\na\nb\n")
+    with pytest.raises(ParameterError, match=r"e\.csv.*1 field\(s\).*nor by tab, ';' or ','"):
+        load_edge_list(p)
