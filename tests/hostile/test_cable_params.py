@@ -181,6 +181,41 @@ def test_cable_whole_durations_run_their_length(model, duration, dt, n):
     assert model.t[-1] == pytest.approx(duration, rel=1e-12)
 
 
+CABLE_LATE = [
+    ("pulse", lambda m: m.inject_current_pulse([3, 4], start=30, duration=1, current=0.1),
+     r"inject_current_pulse: starts at 30 ms, at or after the end of the run \(10 ms\), at "
+     r"node ID\(s\) \[3, 4\]"),
+    ("alpha", lambda m: m.add_synaptic_current(5, start=12),
+     r"add_synaptic_current: starts at 12 ms.*node ID\(s\) \[5\]"),
+    ("netstim", lambda m: m.add_synaptic_input(2, start=50, spike_no=3),
+     r"NetStim input: starts at 50 ms, at or after the end of the run \(10 ms\), onto node "
+     r"ID\(s\) \[2\]"),
+    ("spike_times", lambda m: m.connect([2.0, 11.0, 40.0], 4),
+     r"spike-time input: 2 spike time\(s\) at or after the end of the run \(10 ms\), e\.g\. "
+     r"11, 40 ms, onto node ID\(s\) \[4\]"),
+]
+
+
+@pytest.mark.parametrize("name,add,rx", CABLE_LATE, ids=[c[0] for c in CABLE_LATE])
+def test_cable_inputs_after_the_run_warn(model, name, add, rx):
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    add(model)
+    model.add_voltage_record(1)
+    with pytest.warns(InputOutsideRunWarning, match=rx):
+        model.run_simulation(duration=10.0, dt=0.025)
+
+
+def test_cable_inputs_inside_the_run_do_not_warn(model, recwarn):
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    model.inject_current_pulse(3, start=9.9, duration=5, current=0.1)
+    model.add_synaptic_input(2, start=1, spike_no=3, spike_int=20)
+    model.add_voltage_record(1)
+    model.run_simulation(duration=10.0, dt=0.025)
+    assert not [w for w in recwarn if w.category is InputOutsideRunWarning]
+
+
 # ------------------------------------------------------------------ generators
 GEN = [
     (lambda: netstim_times(NAN, 5, 10), "start"),
