@@ -29,6 +29,36 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"connectome-sim: error: {speak(message)}\n")
 
 
+class _Once(argparse._StoreAction):
+    """A single-valued flag: given twice (``--duration 100 --duration 200``) is refused,
+    where argparse would silently keep the last."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        seen = namespace.__dict__.setdefault("_given", set())
+        if self.dest in seen:
+            parser.error(f"{option_string} is given twice ({getattr(namespace, self.dest)!r} "
+                         f"and {values!r}); give it once")
+        seen.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
+class _Extend(argparse._StoreAction):
+    """A list flag (``nargs='+'``): repeating it adds up (``--stimulate A --stimulate B``
+    drives both), where argparse would silently keep only the last list."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        seen = namespace.__dict__.setdefault("_given", set())
+        old = list(getattr(namespace, self.dest) or []) if self.dest in seen else []
+        seen.add(self.dest)
+        setattr(namespace, self.dest, old + list(values))
+
+
+def _guard_repeats(parser: argparse.ArgumentParser) -> None:
+    for a in parser._actions:
+        if type(a) is argparse._StoreAction:
+            a.__class__ = _Extend if a.nargs in ("+", "*") else _Once
+
+
 def _common_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("common options")
@@ -54,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (help_text, add_args, _run) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
         add_args(sp)
+        _guard_repeats(sp)
     return p
 
 
@@ -68,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.__dict__.pop("_given", None)
     if not args.command:
         parser.print_help()
         return 0

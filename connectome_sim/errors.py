@@ -25,9 +25,12 @@ __all__ = [
     "InputFileError",
     "ParameterAdjustedWarning",
     "ModelDifferenceWarning",
+    "MissingTransmitterWarning",
+    "InputOutsideRunWarning",
     "in_callers_words",
     "check_number",
     "check_flag",
+    "whole_steps",
 ]
 
 
@@ -86,6 +89,17 @@ class ModelDifferenceWarning(UserWarning):
     a way that changes results; the message names the difference and its measured size."""
 
 
+class MissingTransmitterWarning(UserWarning):
+    """Rows of an edge list's transmitter column are blank or NaN: their sign is unknown, and
+    they are taken as excitatory; the message names the column, how many rows and examples."""
+
+
+class InputOutsideRunWarning(UserWarning):
+    """A stimulus, current or spike train lies (wholly or partly) outside the run, so that
+    part of it does nothing; the message names the input, its neurons (or locations) and the
+    times, beside the run's end."""
+
+
 class StabilityError(ConnectomeSimError, ValueError):
     """The time step is too large for the requested model or delays."""
 
@@ -109,6 +123,24 @@ class SweepError(SimulationError):
         super().__init__(message)
         self.results = results
         self.failures = failures
+
+
+def is_text(value) -> bool:
+    """Whether ``value`` is text (str, bytes, or a numpy array/scalar of strings, or a
+    collection holding strings) rather than numbers."""
+    import numpy as np
+
+    if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+        return True
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind in ("U", "S"):
+        return True
+    if kind == "O" or (kind is None and isinstance(value, (list, tuple))):
+        try:
+            return any(isinstance(v, (str, bytes)) for v in np.asarray(value, dtype=object).ravel())
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def check_number(value, name: str, *, low=None, strict: bool = False, high=None,
@@ -141,6 +173,11 @@ def check_number(value, name: str, *, low=None, strict: bool = False, high=None,
     import numbers
 
     u = f" {unit}" if unit else ""
+    if is_text(value):
+        # float('100') would work, but a Python caller passing text has usually read it from
+        # somewhere unparsed ('1e3 ' or '1,5' next time): ask for the number itself
+        raise ParameterError(f"{name}={value!r}: expected a number{u}, got text; pass the "
+                             f"number itself (e.g. {name}=float(...))")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         try:
             if isinstance(value, bool) or getattr(value, "dtype", None) is not None and \
@@ -186,6 +223,33 @@ def check_flag(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ParameterError(f"{name}={value!r}: expected True or False")
     return bool(value)
+
+
+def whole_steps(duration: float, dt: float, where: str = "run_simulation") -> int:
+    """Number of steps of ``dt`` in ``duration`` (both ms, already checked > 0), refusing a
+    duration that is not a whole number of steps.
+
+    Rounding would run another length than asked and report the one asked (17 steps of
+    0.3 ms are 5.1 ms for ``duration=5``); the message names both values and the nearest
+    valid durations.  A tolerance of 1e-6 steps absorbs binary rounding (``10 / 0.1``).
+
+    Raises
+    ------
+    ParameterError
+    """
+    import math
+
+    steps = duration / dt
+    n = int(round(steps))
+    if n < 1:
+        raise ParameterError(f"{where}: duration={duration:g} ms is shorter than one step "
+                             f"(dt={dt:g} ms)")
+    if abs(steps - n) > 1e-6 * max(1.0, steps):
+        lo, hi = max(math.floor(steps), 1) * dt, math.ceil(steps) * dt
+        raise ParameterError(f"{where}: duration={duration:g} ms is not a whole number of "
+                             f"steps of dt={dt:g} ms ({steps:.4g} steps); use "
+                             f"duration={lo:.6g} or {hi:.6g}, or a dt that divides it")
+    return n
 
 
 def check_whole(value, name: str, *, low: int = 0, high=None) -> int:

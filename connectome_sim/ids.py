@@ -8,7 +8,8 @@ user's table to every result table, so the rules are:
 - Integers of any NumPy width (signed or unsigned, mixed) are one kind: ``int64`` when every
   value fits, ``uint64`` when some exceed 2**63 - 1 and none is negative.  A column of uint64
   and a column of int64 therefore join without loss (no silent cast to float64).
-- Strings are another kind.  A collection mixing integers and strings is refused: ``1`` and
+- Strings are another kind; an empty or whitespace-only string is a missing ID and is
+  refused.  A collection mixing integers and strings is refused: ``1`` and
   ``'1'`` would otherwise become two neurons.
 - Floats are accepted only when every value is finite, integral and at most 2**53 in magnitude
   (for example an integer column that pandas read as float because of a blank cell); any other
@@ -23,13 +24,14 @@ for Python users, a flag for the command line).
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .errors import IDError, UnknownIDError
+from .errors import IDError, ParameterError, UnknownIDError
 
-__all__ = ["as_ids", "as_id", "common_ids", "id_index", "lookup"]
+__all__ = ["as_ids", "as_id", "common_ids", "id_index", "lookup", "align_by_id"]
 
 #: largest magnitude a float64 represents every integer up to (IEEE 754 binary64)
 _FLOAT_EXACT = 2.0 ** 53
@@ -62,11 +64,23 @@ def _from_floats(arr: np.ndarray, what: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def _strings(arr: np.ndarray, what: str) -> np.ndarray:
+    """String IDs as an object array; empty or whitespace-only strings are refused (a blank
+    cell is a missing ID, and every blank would become one neuron named '')."""
+    blank = np.fromiter((not v.strip() for v in arr), bool, arr.size)
+    if blank.any():
+        pos = np.flatnonzero(blank)
+        raise IDError(f"{what}: {pos.size} ID(s) are empty or blank strings (at position(s) "
+                      f"{pos[:10].tolist()}); every neuron needs a name: fill or drop those "
+                      "rows")
+    return arr.astype(object)
+
+
 def _from_objects(arr: np.ndarray, what: str) -> np.ndarray:
     """Object array of Python/NumPy scalars -> int64, uint64 or object(str)."""
     is_str = np.fromiter((isinstance(v, str) for v in arr), bool, arr.size)
     if is_str.all():
-        return arr.astype(object)
+        return _strings(arr, what)
     is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in arr), bool, arr.size)
     if is_bool.any():
         raise IDError(f"{what}: booleans are not IDs (got {_examples(arr[is_bool])}); pass "
@@ -151,8 +165,8 @@ def as_ids(values, what: str = "IDs") -> np.ndarray:
     if kind == "f":
         return _from_floats(arr.astype(np.float64), what)
     if kind in "US":
-        return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in arr],
-                        dtype=object)
+        return _strings(np.array([v.decode() if isinstance(v, bytes) else str(v)
+                                  for v in arr], dtype=object), what)
     if kind == "O":
         if arr.size == 0:
             return np.empty(0, dtype=np.int64)
@@ -234,3 +248,62 @@ def lookup(index: pd.Index, values, what: str = "IDs", where: str = "the network
         raise UnknownIDError(f"{what}: {len(bad)} ID(s) not in {where}: {bad[:20]}{more}"
                              f"{'; ' + hint if hint else ''}")
     return rows.astype(np.int64)
+
+
+def align_by_id(values, ids, what: str = "values"):
+    """Per-neuron values keyed by neuron ID, put in the order of ``ids``.
+
+    A pandas Series is matched to neurons by its index and a mapping by its keys, as pandas
+    aligns Series: taking them by position would give neuron ``ids[0]`` the value of
+    whichever ID the Series happens to list first.  Any other value (a scalar, a list or an
+    array, which are in the order of ``ids``) is returned unchanged.
+
+    Parameters
+    ----------
+    values : object
+        The value given by the caller.
+    ids : array-like
+        Canonical IDs (:func:`as_ids`) of the neurons the values are for, in order.
+    what : str
+        The keyword in the caller's words, used in messages.
+
+    Returns
+    -------
+    numpy.ndarray or object
+        One value per ID of ``ids`` for a Series or mapping; ``values`` otherwise.
+
+    Raises
+    ------
+    ParameterError
+        Keys that are not IDs of the same kind as ``ids``, repeated keys, IDs of ``ids``
+        without a value, or keys naming no neuron of ``ids`` (examples of each are named).
+    """
+    if isinstance(values, pd.Series):
+        keys, vals = values.index, values.to_numpy()
+    elif isinstance(values, Mapping):
+        keys, vals = list(values.keys()), np.asarray(list(values.values()))
+    else:
+        return values
+    ids = as_ids(ids, what)
+    how = ("a Series is matched to the neurons by its index (neuron IDs), a dict by its keys; "
+           "for values in the order of the IDs pass a list or .to_numpy()")
+    try:
+        k = as_ids(keys, f"{what}: index")
+        k, q = common_ids(k, ids, what=what)
+    except IDError as e:
+        raise ParameterError(f"{what}: its index/keys ({_examples(keys, 3)}) are not neuron "
+                             f"IDs of these neurons ({_examples(ids, 3)}): {e}; {how}") from None
+    index = pd.Index(k)
+    if index.has_duplicates:
+        raise ParameterError(f"{what}: neuron ID(s) {_examples(index[index.duplicated()])} "
+                             "appear more than once in its index; give each neuron one value")
+    pos = index.get_indexer(q)
+    if (pos < 0).any():
+        miss = ids[pos < 0]
+        raise ParameterError(f"{what}: no value for {miss.size} neuron(s) (e.g. "
+                             f"{_examples(miss)}); {how}")
+    extra = k[~index.isin(q)]
+    if extra.size:
+        raise ParameterError(f"{what}: values for {extra.size} ID(s) that are not among the "
+                             f"neurons given (e.g. {_examples(extra)}); {how}")
+    return vals[pos]

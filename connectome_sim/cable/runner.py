@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from connectome_sim.engine.cable_run import kernel_notice, run_cable
-from connectome_sim.errors import ParameterError, SimulationError, StabilityError, check_number
+from connectome_sim.errors import (ParameterError, SimulationError, StabilityError,
+                                   check_number, whole_steps)
 
 from .compile import check_kernels, compile_cell, compile_events
 
@@ -37,13 +38,55 @@ def check_step(duration: float, dt: float) -> int:
         raise StabilityError(f"duration must be a positive number of ms, got {duration}")
     if dt > duration:
         raise StabilityError(f"dt = {dt} ms is longer than the run ({duration} ms)")
-    return int(round(duration / dt))
+    return whole_steps(duration, dt, "run_simulation")
+
+
+def inputs_outside_run(model, tstop: float) -> list:
+    """Messages for the stimuli of ``model`` that start at or after ``tstop`` (ms), the end
+    of the run, and so do nothing in it: current pulses, alpha synapses, NetStim trains and
+    given spike times (named by node ID and time)."""
+    out = []
+    late = {}
+    for p in model._points:
+        t0 = p["obj"].delay if p["kind"] == "IClamp" else getattr(p["obj"], "onset", None)
+        if t0 is not None and t0 >= tstop:
+            late.setdefault((p["kind"], float(t0)), []).append(p["key"])
+    for (kind, t0), keys in late.items():
+        what = "inject_current_pulse" if kind == "IClamp" else "add_synaptic_current"
+        out.append(f"{what}: starts at {t0:g} ms, at or after the end of the run ({tstop:g} "
+                   f"ms), at node ID(s) {_keys(keys)}; lengthen the run (duration=) or start "
+                   "it earlier")
+    for src in model._sources:
+        nodes = _keys([model._synapses[k]["key"] for k, _w, _d in src["targets"]])
+        if src["kind"] == "netstim" and src["start"] >= tstop:
+            out.append(f"NetStim input: starts at {src['start']:g} ms, at or after the end of "
+                       f"the run ({tstop:g} ms), onto node ID(s) {nodes}; lengthen the run "
+                       "(duration=) or start it earlier")
+        elif src["kind"] == "times":
+            t = np.asarray(src["times"], float)
+            t = t[t >= tstop]
+            if t.size:
+                out.append(f"spike-time input: {t.size} spike time(s) at or after the end of "
+                           f"the run ({tstop:g} ms), e.g. {', '.join(f'{v:g}' for v in t[:3])} "
+                           f"ms, onto node ID(s) {nodes}, are never delivered")
+    return out
+
+
+def _keys(keys, n=5) -> str:
+    u = list(dict.fromkeys(k.item() if hasattr(k, "item") else k for k in keys))
+    return f"{u[:n]}" + (f" and {len(u) - n} more" if len(u) > n else "")
 
 
 def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, record_every,
               usetable_hh=False):
     """Compile and run ``model`` (see :meth:`CompartmentModel.run_simulation`)."""
+    import warnings
+
+    from connectome_sim.errors import InputOutsideRunWarning
+
     nsteps = check_step(duration, dt)
+    for msg in inputs_outside_run(model, nsteps * dt):
+        warnings.warn(msg, InputOutsideRunWarning, stacklevel=3)
     if method not in ("be", "cn"):
         raise ParameterError(f"method must be 'be' (backward Euler) or 'cn' (Crank–Nicolson), "
                              f"got {method!r}")

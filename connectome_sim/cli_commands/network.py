@@ -98,9 +98,12 @@ def _read_ids(path: str) -> list[str]:
 def read_edge_list(args):
     """The edge list of ``args`` resolved by :func:`~connectome_sim.io.edges.load_edge_list`,
     and the neuron table (or None)."""
-    from ..io.edges import load_edge_list, read_neuron_table, transmitter_column, INHIBITORY_NT
+    from ..io.edges import (INHIBITORY_NT, load_edge_list, read_neuron_table,
+                            transmitter_column, transmitter_set)
 
     path = Path(args.edges)
+    if args.inhibitory is not None:           # checked before the file is read, in flags
+        transmitter_set(args.inhibitory, "--inhibitory")
     if args.no_signs and (args.sign_col or args.nt_col):
         flag = "--sign-col" if args.sign_col else "--nt-col"
         raise ParameterError(f"--no-signs ignores sign and transmitter columns, but {flag} "

@@ -46,17 +46,18 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import IDError, ParameterError
+from ..errors import IDError, MissingTransmitterWarning, ParameterError
 from ..ids import as_ids
 
 __all__ = ["read_edges", "detect_columns", "detect_edge_columns", "load_edge_list",
-           "EdgeColumns", "EdgeList", "neurotransmitter_signs", "INHIBITORY_NT",
+           "EdgeColumns", "EdgeList", "neurotransmitter_signs", "INHIBITORY_NT", "transmitter_set",
            "WEIGHT_NAMES", "read_neuron_table", "transmitter_column", "column_signs"]
 
 log = logging.getLogger(__name__)
@@ -315,12 +316,26 @@ def _file_error(path, what: str) -> ParameterError:
     return ParameterError(f"edge list {path}: {what}")
 
 
+def _compression(path):
+    """``'gzip'`` when the file starts with the gzip magic bytes (RFC 1952), whatever its
+    suffix, else None: a gzipped ``edges.csv`` was refused as binary, and a plain file named
+    ``.gz`` as not gzipped.  (Other compressions are refused by suffix before this.)"""
+    try:
+        with open(path, "rb") as fh:
+            return "gzip" if fh.read(2) == b"\x1f\x8b" else None
+    except OSError:
+        return None
+
+
 def _open_bytes(path):
-    """The file's bytes, decompressed if it is a .gz (the only compression the text readers
-    accept; other suffixes are refused before a file is opened)."""
+    """The file's bytes, decompressed if its content is gzip (see :func:`_compression`)."""
     import gzip
 
-    return (gzip.open if Path(path).suffix.lower() == ".gz" else open)(path, "rb")
+    return (gzip.open if _compression(path) == "gzip" else open)(path, "rb")
+
+
+#: separators tried, in order, when the suffix's own does not split the first line
+_SEPARATORS = ("\t", ";", ",")
 
 
 def _sniff_csv(path: Path, sep: str):
@@ -350,9 +365,18 @@ def _sniff_csv(path: Path, sep: str):
         raise _file_error(path, "is empty")
     first = [f.strip().strip('"') for f in lines[0].split(sep)]
     if len(first) < 2:
+        # the suffix's separator does not split it: a semicolon CSV (European spreadsheets)
+        # or a tab-separated file named .csv; take the first separator that splits the first
+        # line and every other of the sniffed lines into as many fields
+        for other in _SEPARATORS:
+            n = len(lines[0].split(other))
+            if other != sep and n >= 2 and all(len(ln.split(other)) == n
+                                                for ln in lines[1:20]):
+                return [f.strip().strip('"') for f in lines[0].split(other)], skip, other
         raise _file_error(path, f"the first line has {len(first)} field(s) separated by "
-                                f"{sep!r}; an edge list needs at least source and target")
-    return first, skip
+                                f"{sep!r} (nor by tab, ';' or ','); an edge list needs at "
+                                "least source and target")
+    return first, skip, sep
 
 
 def _is_number(s: str) -> bool:
@@ -384,6 +408,7 @@ _NA_MARKERS = frozenset({"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN
 def _exact_id_column(path, sep, header, col, name, skip=0):
     """Re-read one ID column as text and convert it exactly (ints or strings, never float)."""
     s = pd.read_csv(path, sep=sep, header=header, usecols=[col], dtype=str,
+                    compression=_compression(path),
                     keep_default_na=False, comment=None, skiprows=skip,
                     skipinitialspace=True).iloc[:, 0].str.strip()
     # the markers pandas reads as missing ('NA', 'null', '#N/A', ...) are what made this
@@ -468,14 +493,15 @@ def _read_binary(path, reader, kind):
 
 def _read_text(path: Path, header):
     sep = "\t" if ".tsv" in "".join(path.suffixes).lower() else ","
-    first, skip = _sniff_csv(path, sep)
+    first, skip, sep = _sniff_csv(path, sep)
+    comp = _compression(path)
     if header == "infer":
         header = None if _headerless(first) else 0
     try:
         # skipinitialspace: 'pre, post' files (a space after each comma) must not make
         # ' AVAL' and 'AVAL' two neurons; string IDs are stripped below as well
         df = pd.read_csv(path, sep=sep, header=header, comment=None, skiprows=skip,
-                         skipinitialspace=True)
+                         skipinitialspace=True, compression=comp)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
         raise _file_error(path, f"cannot be parsed as a {'TSV' if sep == chr(9) else 'CSV'} "
                                 f"table ({str(e).splitlines()[0]})") from None
@@ -533,6 +559,7 @@ def _check_zero_padded(path, sep, header, skip, df, cols):
         return
     pos = [list(df.columns).index(c) for c in cols]
     text = pd.read_csv(path, sep=sep, header=header, usecols=pos, dtype=str,
+                       compression=_compression(path),
                        keep_default_na=False, comment=None, skiprows=skip,
                        skipinitialspace=True)
     spell = pd.unique(np.concatenate([text.iloc[:, i].str.strip().to_numpy(dtype=object)
@@ -576,9 +603,44 @@ def neurotransmitter_signs(nt, inhibitory=INHIBITORY_NT) -> np.ndarray:
         :data:`INHIBITORY_NT` (Shiu et al. 2024 treat GABA and glutamate as inhibitory in the
         fly; for C. elegans, where glutamate often excites, pass ``('gaba',)``).
     """
-    inh = {str(x).strip().lower() for x in inhibitory}
+    inh = transmitter_set(inhibitory, "inhibitory")
     s = pd.Series(np.asarray(nt, dtype=object)).astype(str).str.strip().str.lower()
     return np.where(s.isin(inh).to_numpy(), -1, 1).astype(np.int8)
+
+
+def transmitter_set(names, what: str = "inhibitory_nt") -> frozenset:
+    """Transmitter names as a set of lower-case words, checked where they are given.
+
+    One string is one name (``'GABA'`` means ``{'gaba'}``, not the set of its letters, which
+    would make every ``'a'``-named transmitter inhibitory and GABA itself excitatory).  Blank
+    names and non-strings are refused: a blank name would match the rows whose transmitter
+    is missing.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``what`` and the offending entry.
+    """
+    if isinstance(names, (str, bytes)):
+        names = (names,)
+    try:
+        items = list(names)
+    except TypeError:
+        raise ParameterError(f"{what}={names!r}: expected transmitter names such as 'GABA' "
+                             "(a string or a list of strings)") from None
+    out = set()
+    for x in items:
+        if isinstance(x, bytes):
+            x = x.decode()
+        if not isinstance(x, str):
+            raise ParameterError(f"{what}: {x!r} is not a transmitter name; give names such "
+                                 "as 'GABA' or 'glutamate' (strings)")
+        if not x.strip():
+            raise ParameterError(f"{what}={x!r}: a transmitter name cannot be blank; give "
+                                 "names such as 'GABA' (a blank name would match the rows "
+                                 "whose transmitter is missing)")
+        out.add(x.strip().lower())
+    return frozenset(out)
 
 
 _EXC_WORDS = {"excitatory", "exc", "e", "+", "+1", "1", "1.0", "true", "ex"}
@@ -666,8 +728,11 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         See :func:`read_edges`.
     source_col, target_col, weight_col, sign_col, nt_col, delay_col, type_col : str, optional
         Column names, detected when None, absent when False (see :func:`detect_edge_columns`).
-    inhibitory_nt : iterable of str
-        Transmitters that make a synapse inhibitory (default :data:`INHIBITORY_NT`).
+    inhibitory_nt : str or iterable of str
+        Transmitters that make a synapse inhibitory (default :data:`INHIBITORY_NT`); one
+        string is one name (``'GABA'``).  Chemical rows whose transmitter is blank or NaN are
+        taken as excitatory, with a
+        :class:`~connectome_sim.errors.MissingTransmitterWarning` naming them.
     neuron_nt : pandas.Series, optional
         Transmitter per neuron (indexed by neuron ID, e.g. the ``nt_type`` column of FlyWire's
         ``neurons.csv``), used for the sign of each chemical row's presynaptic neuron when
@@ -688,6 +753,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
     IDError
         IDs that are missing or not exact integers/strings.
     """
+    inhibitory_nt = transmitter_set(inhibitory_nt, "inhibitory_nt")
     df = read_edges(edges, header=header)
     ec = detect_edge_columns(df, source_col, target_col, weight_col, sign_col, nt_col,
                              delay_col, type_col)
@@ -732,6 +798,19 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         w = np.where(chem, np.abs(w) * sg, w)
         notes.append(_sign_note(f"sign column {ec.sign!r}", sg[chem]))
     elif ec.nt is not None:
+        nt_text = df[ec.nt].astype(object)
+        blank = chem & (nt_text.isna() | nt_text.astype(str).str.strip().eq("")).to_numpy()
+        if blank.any():
+            # a documented choice, said aloud: unknown transmitters count as excitatory (as
+            # every transmitter outside inhibitory_nt), since refusing would leave a user of
+            # a public table with a few unpredicted rows no way but to edit the file
+            rows = df.index[np.flatnonzero(blank)[:10]].tolist()
+            msg = (f"transmitter column {ec.nt!r} is blank or NaN in {int(blank.sum())} "
+                   f"chemical row(s), e.g. rows {rows}: their sign is unknown and they are "
+                   "taken as excitatory; fill them (or drop those rows) to choose")
+            warnings.warn(msg, MissingTransmitterWarning, stacklevel=2)
+            notes.append(f"{int(blank.sum())} chemical rows without a transmitter taken as "
+                         "excitatory")
         sg = neurotransmitter_signs(df[ec.nt].to_numpy(), inhibitory_nt)
         _check_signed_weights(df, ec.weight, w, chem, sg, f"transmitter column {ec.nt!r}",
                               "nt_col")
@@ -845,8 +924,9 @@ def read_neuron_table(table, id_col=None) -> pd.DataFrame:
             df = _read_binary(path, pd.read_parquet, "parquet")
         else:
             sep = "\t" if ".tsv" in suf else ","
-            _, skip = _sniff_csv(path, sep)
-            opts = dict(sep=sep, skiprows=skip, skipinitialspace=True)
+            _, skip, sep = _sniff_csv(path, sep)
+            opts = dict(sep=sep, skiprows=skip, skipinitialspace=True,
+                        compression=_compression(path))
             head = pd.read_csv(path, nrows=0, **opts)
             col = id_col or _first(head, NEURON_ID_NAMES)
             try:   # the ID column as text, converted exactly below

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError, ParameterError
+from ..ids import as_ids
 
 __all__ = ["write_nwb", "read_nwb", "export_nwb"]
 
@@ -145,6 +146,9 @@ def write_nwb(path, *, spikes: pd.DataFrame | None = None, voltages: pd.DataFram
     pathlib.Path
         The written file.
     """
+    if spikes is not None:               # IDs checked before anything else (and before pynwb)
+        spikes, idcol = _spike_table(spikes)
+        canon = as_ids(spikes[idcol], f"spikes[{idcol!r}]")
     pynwb = _import_pynwb()
     from pynwb.icephys import CurrentClampSeries
 
@@ -164,9 +168,12 @@ def write_nwb(path, *, spikes: pd.DataFrame | None = None, voltages: pd.DataFram
         source_script_file_name="connectome_sim/io/nwb.py")
 
     if spikes is not None:
-        spikes, idcol = _spike_table(spikes)
-        ids = spikes[idcol].to_numpy()
-        as_str = _id_kind(pd.unique(ids)) == "str"
+        # canonical IDs (connectome_sim.ids): 1.5, True or NaN are refused rather than
+        # written as the strings '1.5'/'True'; IDs above 2**63 - 1 stay uint64 (int() of them
+        # would not fit the int64 column pynwb infers from Python ints)
+        ids = canon
+        as_str = ids.dtype.kind == "O"
+        big = ids.dtype == np.uint64
         trials = (spikes["trial"].to_numpy(dtype=np.int64) if "trial" in spikes.columns
                   else np.zeros(len(spikes), dtype=np.int64))
         nwb.add_unit_column(name="neuron_id", description=f"connectome_sim {what} ID "
@@ -179,7 +186,8 @@ def write_nwb(path, *, spikes: pd.DataFrame | None = None, voltages: pd.DataFram
         # groupby with sort=False keeps first-appearance order; times sorted within a unit
         for (nid, trial), grp in frame.groupby(["id", "trial"], sort=False):
             nwb.add_unit(spike_times=np.sort(grp["t"].to_numpy()) / 1000.0,
-                         neuron_id=str(nid) if as_str else int(nid), trial=int(trial),
+                         neuron_id=(str(nid) if as_str else np.uint64(nid) if big
+                                    else int(nid)), trial=int(trial),
                          id_column=idcol)
 
     if voltages is not None:
@@ -278,15 +286,19 @@ def _read_nwb(pynwb, CurrentClampSeries, path, out):
             units = nwb.units
             nids = units["neuron_id"][:]
             trials = units["trial"][:]
-            rows = []
-            for k in range(len(units)):
-                st = np.asarray(units.get_unit_spike_times(k), dtype=np.float64) * 1000.0
-                rows.append(pd.DataFrame({"trial": np.int64(trials[k]),
-                                          "neuron_id": [_py(nids[k])] * len(st), "time": st}))
-            sp = pd.concat(rows, ignore_index=True)
-            if sp["neuron_id"].map(type).eq(bytes).any():
-                sp["neuron_id"] = sp["neuron_id"].map(
-                    lambda v: v.decode() if isinstance(v, bytes) else v)
+            times = [np.asarray(units.get_unit_spike_times(k), dtype=np.float64) * 1000.0
+                     for k in range(len(units))]
+            unit = np.repeat(np.arange(len(units)), [t.size for t in times])
+            # the ID column keeps its stored dtype (uint64 above 2**63 - 1): rows of Python
+            # ints concatenated per unit became float64 when uint64 met int64, and lost digits
+            nid = np.asarray(nids)
+            if nid.dtype.kind in "OSU":
+                nid = np.array([v.decode() if isinstance(v, bytes) else _py(v) for v in nid],
+                               dtype=object)
+                nid = as_ids(nid, "NWB units neuron_id") if len(nid) else nid
+            sp = pd.DataFrame({"trial": np.asarray(trials, dtype=np.int64)[unit],
+                               "neuron_id": nid[unit],
+                               "time": np.concatenate(times) if times else np.empty(0)})
             out["spikes"] = sp
         series = [s for s in nwb.acquisition.values() if isinstance(s, CurrentClampSeries)]
         if series:

@@ -69,6 +69,9 @@ class DensityMechanism:
         """Names the kernel template needs (rendered with undefined names as errors)."""
         return {}
 
+    #: names of the parameters that are conductances (S/cm², refused when negative)
+    conductances: tuple = ()
+
     def validate(self, params: dict) -> dict:
         """Return full parameters (defaults updated by ``params``); reject unknown names."""
         check_params(self.name, params, self.defaults)
@@ -80,6 +83,11 @@ class DensityMechanism:
                 raise ParameterError(f"{self.name}.{k} must be a number, got {val!r}") from None
             if not np.isfinite(val):
                 raise ParameterError(f"{self.name}.{k} must be finite, got {val}")
+            if k in self.conductances and val < 0:
+                # a negative conductance is no channel: it pumps current into the cell and
+                # makes the cable equation unstable (or silently wrong)
+                raise ParameterError(f"{self.name}.{k}={val:g}: a conductance (S/cm²) must be "
+                                     ">= 0; use 0 to switch the channel off")
             out[k] = val
         return out
 

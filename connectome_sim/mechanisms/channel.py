@@ -139,6 +139,10 @@ class Channel(DensityMechanism):
         self.gates = dict(gates)
         self.defaults = {params[0]: _number(gbar, f"{name}.{params[0]}"),
                          params[1]: _number(e, f"{name}.{params[1]}")}
+        self.conductances = (params[0],)
+        if self.defaults[params[0]] < 0:
+            raise ParameterError(f"channel {name!r}: {params[0]}={gbar!r} must be >= 0 "
+                                 "(a conductance, S/cm²)")
         self.state_names = tuple(self.gates)
         self.q10 = _number(q10, f"q10 of channel {name!r}")
         self.celsius_ref = _number(celsius_ref, f"celsius_ref of channel {name!r}")

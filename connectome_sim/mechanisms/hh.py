@@ -29,6 +29,7 @@ class HH(DensityMechanism):
     """NEURON ``hh`` (see module docstring for parameters and units); states m, h, n."""
 
     name = "hh"
+    conductances = ("gnabar", "gkbar", "gl")
     defaults = {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003, "el": -54.3,
                 "ena": 50.0, "ek": -77.0}
     state_names = ("m", "h", "n")

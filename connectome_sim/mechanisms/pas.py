@@ -16,6 +16,7 @@ class Pas(DensityMechanism):
 
     name = "pas"
     defaults = {"g": 0.001, "e": -70.0}
+    conductances = ("g",)
     folded = True
 
     def linear(self, params):

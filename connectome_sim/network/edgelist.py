@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..engine import network as eng
 from ..errors import ParameterError
-from ..ids import as_ids, common_ids
+from ..ids import align_by_id, as_ids, common_ids
 from ..io.edges import load_edge_list
 from .models import get_model
 from .network import check_weight_scale
@@ -182,6 +182,7 @@ def build_from_edge_list(cls, edges, *, model, source_col, target_col, weight_co
     if props:
         ms = net._models_in_use()
         for k, v in props.items():
+            v = align_by_id(v, uniq, f"from_edge_list({k})")
             owners = [m for m in ms if k in m.params]
             if not owners:
                 raise ParameterError(f"from_edge_list: no model of this network has a parameter "

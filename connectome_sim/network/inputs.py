@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError, SimulationError, check_number
+from ..errors import ParameterError, SimulationError, check_number, is_text
+from ..ids import align_by_id
 from ..stimuli import make_rng, make_rngs, netstim_trains
 
 __all__ = ["Stimulus", "PoissonInput", "SpikeTimes", "Current", "InputsMixin", "id_words"]
@@ -202,7 +203,14 @@ class Current:
                 np.asarray(self.amplitude, float))
 
 
-def _per_neuron(value, n, what, low=None):
+def _per_neuron(value, n, what, low=None, ids=None):
+    """One float per neuron: a scalar, ``n`` values in order, or (with ``ids``) a Series/dict
+    keyed by neuron ID (:func:`~connectome_sim.ids.align_by_id`)."""
+    if ids is not None:
+        value = align_by_id(value, ids, what)
+    if is_text(value):
+        raise ParameterError(f"{what}: expected numbers, got text {value!r}; pass the "
+                             "numbers themselves")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -234,6 +242,43 @@ def _window(start, stop, what, duration=None):
     return start, stop
 
 
+def _who(ids, n=5) -> str:
+    u = list(dict.fromkeys(v.item() if hasattr(v, "item") else v for v in ids))
+    return f"{u[:n]}" + (f" and {len(u) - n} more" if len(u) > n else "")
+
+
+def inputs_outside_run(net, end) -> list:
+    """Messages for the inputs of ``net`` that fall at or after ``end`` (ms), the end of the
+    run: a stimulus, Poisson input or current starting there delivers nothing, and spike
+    times there are dropped.  (Inputs cannot start before 0: their times are checked >= 0
+    where they are given.)"""
+    out = []
+    for st in net._stimuli:
+        what = {"netstim": "add_stimulus", "poisson": "add_poisson_input",
+                "spike_times": "add_spike_times"}.get(st.kind, st.kind)
+        if st.label:
+            what += f" {st.label!r}"
+        if isinstance(st, SpikeTimes):
+            late = st.times >= end
+            if late.any():
+                t = np.unique(st.times[late])
+                out.append(f"{what}: {int(late.sum())} spike time(s) at or after the end of "
+                           f"the run ({end:g} ms), e.g. {', '.join(f'{v:g}' for v in t[:3])} "
+                           f"ms, onto neuron(s) {_who(net.ids[st.neurons[late]])}, are never "
+                           "delivered; lengthen the run (duration=) or move them")
+        elif st.start >= end:
+            out.append(f"{what}: starts at {st.start:g} ms, at or after the end of the run "
+                       f"({end:g} ms), so neuron(s) {_who(net.ids[st.neurons])} get nothing "
+                       "from it; lengthen the run (duration=) or start it earlier")
+    for cur in net._currents:
+        if cur.start >= end:
+            what = "add_current" + (f" {cur.label!r}" if cur.label else "")
+            out.append(f"{what}: starts at {cur.start:g} ms, at or after the end of the run "
+                       f"({end:g} ms), so neuron(s) {_who(net.ids[cur.neurons])} get no "
+                       "current; lengthen the run (duration=) or start it earlier")
+    return out
+
+
 class InputsMixin:
     """Input methods of :class:`~connectome_sim.network.PointNetwork` (state declared in
     ``PointNetwork.__init__``)."""
@@ -261,7 +306,7 @@ class InputsMixin:
         if weight is None:
             sw = np.array([m.stimulus_weight for m in self._models], float)
             return sw[self._model_of[rows]]
-        return _per_neuron(weight, rows.size, f"{what}(weight)")
+        return _per_neuron(weight, rows.size, f"{what}(weight)", ids=self.ids[rows])
 
     def add_stimulus(self, ids, start, frequency, stop=None, duration=None, randomness=0.5,
                      independent=True, label=None, weight=None):
@@ -301,7 +346,8 @@ class InputsMixin:
         if not ok:
             raise ParameterError(f"add_stimulus: randomness must be in [0, 1], got {randomness!r}")
         rows = self._rows(ids, "add_stimulus(ids)")
-        freq = _per_neuron(frequency, rows.size, "add_stimulus(frequency)", low=0.0)
+        freq = _per_neuron(frequency, rows.size, "add_stimulus(frequency)", low=0.0,
+                           ids=self.ids[rows])
         if not independent:
             freq = np.full(rows.size, freq[0])
         w = self._stim_weight(rows, weight, "add_stimulus")
@@ -335,7 +381,7 @@ class InputsMixin:
         """
         start, stop = _window(start, np.inf if stop is None else stop, "add_poisson_input")
         rows = self._rows(ids, "add_poisson_input(ids)")
-        rate = _per_neuron(rate, rows.size, "add_poisson_input(rate)")
+        rate = _per_neuron(rate, rows.size, "add_poisson_input(rate)", ids=self.ids[rows])
         if np.any(rate < 0):
             bad = self.ids[rows[rate < 0]][:5].tolist()
             raise ParameterError(f"add_poisson_input: negative rates for neurons {bad}; rates "
@@ -403,6 +449,7 @@ class InputsMixin:
             raise ParameterError(f"model(s) {sorted(bad)} take no currents (event-driven); "
                                  "use add_stimulus instead")
         start, stop = _window(start, stop, "add_current")
+        amplitude = align_by_id(amplitude, self.ids[rows], "add_current(amplitude)")
         if callable(amplitude) or sample_interval is not None or (
                 np.ndim(amplitude) >= 1 and np.shape(amplitude)[0] != rows.size) or np.ndim(amplitude) == 2:
             from .fi_curve import WaveformCurrent

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import IDError, ParameterError, check_number
-from ..ids import as_ids, common_ids, lookup
+from ..errors import IDError, ParameterError, check_number, is_text
+from ..ids import align_by_id, as_ids, common_ids, lookup
 from ..io.edges import INHIBITORY_NT
 from ..multiscale.spec import CableMixin, default_options
 from .inputs import InputsMixin
@@ -293,6 +293,8 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         new = pd.Index(new)
         if new.has_duplicates:
             raise IDError(f"add_neurons: duplicate IDs {list(new[new.duplicated()][:10])}")
+        props = {k: align_by_id(v, new.to_numpy(), f"add_neurons({k})")
+                 for k, v in props.items()}
         exists = new.isin(self._ids)
         if exists.any():
             if not skip_existing:
@@ -395,6 +397,8 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         """
         m = get_model(model)
         rows = self._unique_rows(ids, "set_model(ids)")
+        params = {k: align_by_id(v, self.ids[rows], f"set_model({k})")
+                  for k, v in params.items()}
         m.check_params(params)
         for c in self._e:
             src, tgt, w, d, unit = c
@@ -425,8 +429,10 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         """Set labels from a dict/Series {ID: label} or a list in ID order."""
         lab = self.labels.to_numpy().astype(object)
         if isinstance(labels, (dict, pd.Series)):
-            rows = self._rows(list(labels.keys()), "set_labels")
-            lab[rows] = list(labels.values())
+            keys = labels.index if isinstance(labels, pd.Series) else list(labels.keys())
+            rows = self._rows(keys, "set_labels")
+            lab[rows] = list(labels.to_numpy() if isinstance(labels, pd.Series)
+                             else labels.values())
         else:
             lab = np.asarray(labels, dtype=object)
             if lab.shape != (self.n_neurons,):
@@ -443,8 +449,10 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         ids : ID or list of IDs, optional
             Neurons to change (default: all).
         **props
-            Parameter values (units: see each model's ``params``), a scalar or one value per
-            neuron of ``ids``.  Each parameter must belong to the model of every neuron it
+            Parameter values (units: see each model's ``params``), a scalar, one value per
+            neuron of ``ids`` in their order, or a Series/dict keyed by neuron ID (matched by
+            ID, as pandas aligns; every neuron of ``ids`` needs a value and no other ID may
+            appear).  Each parameter must belong to the model of every neuron it
             is set on (the message names the neurons and models that lack it); values are
             checked against the parameter's valid range (e.g. time constants > 0).
 
@@ -455,6 +463,8 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
         """
         rows = (np.arange(self.n_neurons) if ids is None
                 else self._unique_rows(ids, "set_params(ids)"))
+        props = {k: align_by_id(v, self.ids[rows], f"set_params({k})")
+                 for k, v in props.items()}
         codes = self._model_of[rows]
         if any(np.ndim(v) and np.shape(v)[0] != rows.size for v in props.values()):
             raise ParameterError(f"set_params: expected scalars or {rows.size} values")
@@ -658,6 +668,9 @@ class PointNetwork(InputsMixin, ResultsMixin, LongRunMixin, CableMixin):
 
 
 def _finite(value, n, what) -> np.ndarray:
+    if is_text(value):
+        raise ParameterError(f"{what}: expected numbers, got text {value!r}; pass the "
+                             "numbers themselves")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

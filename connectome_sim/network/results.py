@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, SimulationError, check_number, check_whole
+from ..errors import ParameterError, SimulationError, check_number, check_whole, whole_steps
 
 __all__ = ["NetworkResult", "ResultsMixin"]
 
@@ -221,16 +221,8 @@ class ResultsMixin:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
                                  or seed < 0):
             raise ParameterError(f"run_simulation(seed) must be an integer >= 0, got {seed!r}")
-        if int(round(duration / dt)) < 1:
-            raise ParameterError(f"run_simulation: duration = {duration} ms is shorter than one "
-                                 f"step (dt = {dt} ms)")
-        steps = duration / dt
-        if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
-            # round() would run 17 steps of 0.3 ms (5.1 ms) for duration=5 and report 5 ms
-            lo, hi = np.floor(steps) * dt, np.ceil(steps) * dt
-            raise ParameterError(f"run_simulation: duration={duration:g} ms is not a whole "
-                                 f"number of steps of dt={dt:g} ms ({steps:.4g} steps); use "
-                                 f"duration={lo:.6g} or {hi:.6g}, or a dt that divides it")
+        whole_steps(duration, dt, "run_simulation")   # refuses e.g. duration=5 at dt=0.3
+        self._warn_inputs_outside(duration, dt)
         budget = memory_budget(max_memory if max_memory is not None else self.max_memory)
         self.result = None                   # a failed run never leaves older results behind
         self._engine_state = None
@@ -246,6 +238,18 @@ class ResultsMixin:
                           int(max_spikes), budget, threads)
         self._store(runs, duration, dt, int(seed), int(n_trials), 0.0)
         return self.result.spikes
+
+    def _warn_inputs_outside(self, duration, dt):
+        """InputOutsideRunWarning for every input that this run never reaches (a resumed run
+        ends ``duration`` after the saved state's time)."""
+        import warnings
+
+        from ..errors import InputOutsideRunWarning
+        from .inputs import inputs_outside_run
+
+        t0 = self._resume.step * dt if self._resume is not None else 0.0
+        for msg in inputs_outside_run(self, t0 + duration):
+            warnings.warn(msg, InputOutsideRunWarning, stacklevel=3)
 
     def _store(self, runs, duration, dt, seed, n_trials, t_start, spikes=True):
         """Build ``self.result`` from finished (or failed) EngineRuns; raise for failures."""

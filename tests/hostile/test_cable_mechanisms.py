@@ -93,6 +93,8 @@ CASES = [
     (dict(gbar=float("nan")), r"kx\.gbar must be finite"),
     (dict(e="abc"), r"kx\.e must be a number"),
     (dict(q10=0.0), r"q10 of channel 'kx' must be > 0"),
+    (dict(gbar=-0.01), r"channel 'kx': gbar=-0.01 must be >= 0"),
+    (dict(gbar=-0.01, gbar_name="gkbar"), r"channel 'kx': gkbar=-0.01 must be >= 0"),
 ]
 
 
@@ -127,3 +129,30 @@ def test_insert_with_the_default_parameter_name_of_a_renamed_parameter():
     m = _tiny_model()
     with pytest.raises(ParameterError, match=r"unknown parameter\(s\) \['gbar'\].*'kren'"):
         m.insert(ch, gbar=0.02)
+
+
+NEGATIVE_G = [("pas", "g", -1e-4), ("hh", "gnabar", -0.12), ("hh", "gkbar", -0.036),
+              ("hh", "gl", -3e-4)]
+
+
+@pytest.mark.parametrize("mech,param,value", NEGATIVE_G)
+def test_negative_conductance_refused_on_insert(mech, param, value):
+    m = _tiny_model()
+    with pytest.raises(ParameterError, match=rf"{mech}\.{param}=-[0-9.e-]+: a conductance "
+                                             r"\(S/cm²\) must be >= 0"):
+        m.insert(mech, **{param: value})
+    assert mech not in m.mechanisms                         # nothing half-inserted
+
+
+def test_negative_channel_gbar_refused_on_insert():
+    ch = Channel("kneg", gates={"m": _gate()}, gbar=0.01, e=-80.0, gbar_name="gkbar")
+    m = _tiny_model()
+    with pytest.raises(ParameterError, match=r"kneg\.gkbar=-0\.02: a conductance"):
+        m.insert(ch, gkbar=-0.02)
+    m.insert(ch, gkbar=0.0)                                 # 0 switches it off: allowed
+
+
+def test_reversal_potentials_may_be_negative():
+    m = _tiny_model()
+    m.insert("pas", g=1e-4, e=-70.0)
+    m.insert("hh", el=-54.3, ek=-77.0)

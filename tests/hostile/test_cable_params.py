@@ -159,6 +159,63 @@ def test_run_simulation(model, kw, exc, culprit):
         model.run_simulation(**args)
 
 
+@pytest.mark.parametrize("duration,dt,rx", [
+    (10.03, 0.025, r"run_simulation: duration=10\.03 ms is not a whole number of steps of "
+                   r"dt=0\.025 ms \(401\.2 steps\); use duration=10\.025 or 10\.05"),
+    (5.0, 0.3, r"duration=5 ms is not a whole number of steps of dt=0\.3 ms.*4\.8 or 5\.1"),
+    (0.04, 0.025, r"duration=0\.04 ms is not a whole number of steps of dt=0\.025"),
+])
+def test_cable_duration_not_whole_steps(model, duration, dt, rx):
+    # rounding ran 10.025 ms for duration=10.03 and said nothing
+    model.add_voltage_record(1)
+    with pytest.raises(ParameterError, match=rx):
+        model.run_simulation(duration=duration, dt=dt)
+
+
+@pytest.mark.parametrize("duration,dt,n", [(10.0, 0.1, 100), (10.05, 0.025, 402),
+                                           (5.0, 0.025, 200)])
+def test_cable_whole_durations_run_their_length(model, duration, dt, n):
+    model.add_voltage_record(1)
+    model.run_simulation(duration=duration, dt=dt)
+    assert len(model.t) == n + 1                     # t = 0 .. duration, every step recorded
+    assert model.t[-1] == pytest.approx(duration, rel=1e-12)
+
+
+CABLE_LATE = [
+    ("pulse", lambda m: m.inject_current_pulse([3, 4], start=30, duration=1, current=0.1),
+     r"inject_current_pulse: starts at 30 ms, at or after the end of the run \(10 ms\), at "
+     r"node ID\(s\) \[3, 4\]"),
+    ("alpha", lambda m: m.add_synaptic_current(5, start=12),
+     r"add_synaptic_current: starts at 12 ms.*node ID\(s\) \[5\]"),
+    ("netstim", lambda m: m.add_synaptic_input(2, start=50, spike_no=3),
+     r"NetStim input: starts at 50 ms, at or after the end of the run \(10 ms\), onto node "
+     r"ID\(s\) \[2\]"),
+    ("spike_times", lambda m: m.connect([2.0, 11.0, 40.0], 4),
+     r"spike-time input: 2 spike time\(s\) at or after the end of the run \(10 ms\), e\.g\. "
+     r"11, 40 ms, onto node ID\(s\) \[4\]"),
+]
+
+
+@pytest.mark.parametrize("name,add,rx", CABLE_LATE, ids=[c[0] for c in CABLE_LATE])
+def test_cable_inputs_after_the_run_warn(model, name, add, rx):
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    add(model)
+    model.add_voltage_record(1)
+    with pytest.warns(InputOutsideRunWarning, match=rx):
+        model.run_simulation(duration=10.0, dt=0.025)
+
+
+def test_cable_inputs_inside_the_run_do_not_warn(model, recwarn):
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    model.inject_current_pulse(3, start=9.9, duration=5, current=0.1)
+    model.add_synaptic_input(2, start=1, spike_no=3, spike_int=20)
+    model.add_voltage_record(1)
+    model.run_simulation(duration=10.0, dt=0.025)
+    assert not [w for w in recwarn if w.category is InputOutsideRunWarning]
+
+
 # ------------------------------------------------------------------ generators
 GEN = [
     (lambda: netstim_times(NAN, 5, 10), "start"),

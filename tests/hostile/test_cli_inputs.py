@@ -76,6 +76,39 @@ def test_param_given_twice(edges, tmp_path, capsys):
           "--param t_mbr is given twice")
 
 
+TWICE = [("--duration", "100", "200"), ("--dt", "0.1", "0.05"), ("--model", "LIF", "IntFire1"),
+         ("--rate", "100", "150"), ("--seed", "1", "2"), ("--weight-scale", "1", "2"),
+         ("--trials", "1", "3"), ("--nt-col", "nt", "nt_type")]
+
+
+@pytest.mark.parametrize("flag,a,b", TWICE, ids=[c[0] for c in TWICE])
+def test_single_valued_flag_given_twice(edges, tmp_path, capsys, flag, a, b):
+    # argparse kept the last silently: --duration 100 --duration 200 ran 200 ms
+    fails(net(edges, tmp_path, flag, a, flag, b), capsys,
+          rf"error: {flag} is given twice \(.*\); give it once")
+    assert not (tmp_path / "o").exists()
+
+
+def test_neuron_flag_given_twice(tmp_path, capsys):
+    fails(["neuron", "x.swc", "--res", "5", "--res", "10", "--out", str(tmp_path / "o")],
+          capsys, r"--res is given twice")
+
+
+@pytest.mark.parametrize("argv,dest,want", [
+    (["--stimulate", "A", "--stimulate", "B"], "stimulate", ["A", "B"]),
+    (["--stimulate", "A", "B", "--stimulate", "C"], "stimulate", ["A", "B", "C"]),
+    (["--silence", "A", "--silence", "B"], "silence", ["A", "B"]),
+    (["--inhibitory", "GABA", "--inhibitory", "GLU"], "inhibitory", ["GABA", "GLU"]),
+    (["--stimulate", "A"], "stimulate", ["A"]),
+])
+def test_repeated_list_flags_add_up(argv, dest, want):
+    from connectome_sim.cli import build_parser
+
+    args = build_parser().parse_args(["network", "e.csv", *argv])
+    assert getattr(args, dest) == want
+    assert build_parser().parse_args(["network", "e.csv"]).stimulate == []   # default unshared
+
+
 def test_unknown_model_parameter(edges, tmp_path, capsys):
     fails(net(edges, tmp_path, "--param", "bogus=1"), capsys, "bogus")
 
@@ -253,6 +286,16 @@ def test_flywire_nt_type_reaches_the_cli(tmp_path, capsys):
     assert "transmitter: 'nt_type' (detected)" in printed and "GABA inhibitory" in printed
     assert rates.loc[FW[1], "rate_mean_Hz"] == 0 and rates.loc[FW[2], "rate_mean_Hz"] > 0
     assert rates.index.dtype == np.int64 and set(rates.index) == set(FW)  # no float on the way
+
+
+@pytest.mark.parametrize("values", [[""], ["GABA", ""], ["  "]])
+def test_blank_inhibitory_flag_refused(tmp_path, capsys, values):
+    df = pd.DataFrame({"pre": ["a", "b"], "post": ["b", "a"], "weight": [30, 30],
+                       "nt_type": ["GABA", "ACH"]})
+    p = tmp_path / "e.csv"
+    df.to_csv(p, index=False)
+    fails(net(p, tmp_path, "--inhibitory", *values), capsys,
+          r"error: --inhibitory='\s*': a transmitter name cannot be blank")
 
 
 def test_no_signs_flag(tmp_path, capsys):

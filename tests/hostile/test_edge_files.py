@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from connectome_sim.errors import IDError, ParameterError
+from connectome_sim.errors import IDError, MissingTransmitterWarning, ParameterError
 from connectome_sim.io.edges import (detect_columns, detect_edge_columns, load_edge_list,
                                      neurotransmitter_signs, read_edges, read_neuron_table)
 
@@ -231,6 +231,59 @@ def test_inhibitory_set_is_configurable():
     assert neurotransmitter_signs(["GLUT", "GABA"], inhibitory=("gaba",)).tolist() == [1, -1]
 
 
+NT_EDGES = pd.DataFrame({"pre": ["a", "b", "c"], "post": ["b", "c", "a"], "weight": [3, 2, 4],
+                         "nt_type": ["GABA", "GLUT", "ACH"]})
+
+
+@pytest.mark.parametrize("inh", ["GABA", "gaba", b"GABA", ["GABA"], ("GABA",), {"GABA"}])
+def test_inhibitory_nt_one_string_is_one_name(inh):
+    # 'GABA' as a string is the transmitter GABA, not the letters {'G', 'A', 'B'}
+    el = load_edge_list(NT_EDGES, inhibitory_nt=inh)
+    assert el.weight.tolist() == [-3.0, 2.0, 4.0]          # only the GABA row inhibitory
+    assert neurotransmitter_signs(["GABA", "A", "GLUT"], inhibitory=inh).tolist() == [-1, 1, 1]
+
+
+@pytest.mark.parametrize("inh,culprit", [
+    ("", r"inhibitory_nt='': a transmitter name cannot be blank"),
+    (["GABA", "  "], r"inhibitory_nt='  ': a transmitter name cannot be blank"),
+    ([None], r"inhibitory_nt: None is not a transmitter name"),
+    ([1], r"inhibitory_nt: 1 is not a transmitter name"),
+    (5, r"inhibitory_nt=5: expected transmitter names"),
+])
+def test_bad_inhibitory_nt_refused(inh, culprit):
+    with pytest.raises(ParameterError, match=culprit):
+        load_edge_list(NT_EDGES, inhibitory_nt=inh)
+
+
+@pytest.mark.parametrize("blank", [np.nan, None, "", "  "])
+def test_blank_transmitter_row_is_named(blank):
+    # a row without a transmitter has an unknown sign: it is taken as excitatory (a
+    # documented choice), said aloud naming the column and the row
+    df = NT_EDGES.astype({"nt_type": object})
+    df.loc[0, "nt_type"] = blank
+    with pytest.warns(MissingTransmitterWarning, match=r"transmitter column 'nt_type' is blank "
+                      r"or NaN in 1 chemical row\(s\), e\.g\. rows \[0\]: .*excitatory"):
+        el = load_edge_list(df)
+    assert el.weight.tolist() == [3.0, -2.0, 4.0]
+    assert "1 chemical rows without a transmitter taken as excitatory" in el.summary()
+
+
+def test_blank_transmitter_on_electrical_row_is_fine(recwarn):
+    df = NT_EDGES.assign(type=["chemical", "electrical", "chemical"]).astype(
+        {"nt_type": object})
+    df.loc[1, "nt_type"] = None
+    assert load_edge_list(df).weight.tolist() == [-3.0, 2.0, 4.0]
+    assert not [w for w in recwarn if w.category is MissingTransmitterWarning]
+
+
+@pytest.mark.parametrize("ids,pos", [(["a", ""], 1), (["", "b"], 0), (["a", "   "], 1)])
+def test_blank_string_ids_refused(ids, pos):
+    df = pd.DataFrame({"pre": ids, "post": ["x", "y"], "weight": [1, 1]})
+    with pytest.raises(IDError, match=rf"source column 'pre': 1 ID\(s\) are empty or blank "
+                                      rf"strings \(at position\(s\) \[{pos}\]\)"):
+        load_edge_list(df)
+
+
 # ------------------------------------------------------------------ IDs
 def test_uint64_pre_int64_post_keep_identity():
     df = pd.DataFrame({"pre": np.array([BIG, FW[0]], np.uint64),
@@ -429,3 +482,60 @@ def test_neuron_table_flywire_style(tmp_path):
         read_neuron_table(pd.DataFrame({"neuron_id": [1, 1], "x": [0, 1]}))
     with pytest.raises(ParameterError, match="no neuron ID column"):
         read_neuron_table(pd.DataFrame({"cell": [1]}))
+
+
+# ------------------------------------------------------------------ separators, compression
+SNIFFED = {
+    "semicolon.csv": "pre;post;weight\na;b;3\nb;c;-2\n",
+    "tab.csv": "pre\tpost\tweight\na\tb\t3\nb\tc\t-2\n",
+    "semicolon.txt": "pre;post;weight\na;b;3\nb;c;-2\n",
+    "semicolon_gz.csv.gz": "pre;post;weight\na;b;3\nb;c;-2\n",
+    "comma.tsv": "pre,post,weight\na,b,3\nb,c,-2\n",
+    "headerless_semicolon.csv": "a;b;3\nb;c;-2\n",
+}
+
+
+@pytest.mark.parametrize("name", SNIFFED)
+def test_separator_sniffed(tmp_path, name):
+    # a semicolon CSV (European spreadsheets) or a tab file named .csv was refused as
+    # having one field per line
+    el = load_edge_list(write(tmp_path, name, SNIFFED[name]))
+    assert el.source.tolist() == ["a", "b"] and el.target.tolist() == ["b", "c"]
+    assert el.weight.tolist() == [3.0, -2.0]
+
+
+def test_commas_inside_a_semicolon_file_are_data(tmp_path):
+    p = write(tmp_path, "e.csv", "pre;post;weight\na,1;b;3\nb;c;2\n")
+    assert load_edge_list(p).source.tolist() == ["a,1", "b"]
+
+
+@pytest.mark.parametrize("name", ["gzipped.csv", "gzipped.tsv", "gzipped", "gzipped.txt"])
+def test_gzip_detected_by_content(tmp_path, name):
+    import gzip
+
+    sep = "\t" if name.endswith(".tsv") else ","
+    p = tmp_path / name
+    p.write_bytes(gzip.compress(f"pre{sep}post{sep}weight\n7{sep}8{sep}3\n".encode()))
+    el = load_edge_list(p)
+    assert el.source.tolist() == [7] and el.target.tolist() == [8] and el.weight.tolist() == [3]
+
+
+def test_plain_text_named_gz_is_read(tmp_path):
+    p = tmp_path / "e.csv.gz"
+    p.write_bytes(b"pre,post,weight\n7,8,3\n")
+    assert load_edge_list(p).source.tolist() == [7]
+
+
+def test_gzipped_neuron_table_named_csv(tmp_path):
+    import gzip
+
+    p = tmp_path / "neurons.csv"
+    p.write_bytes(gzip.compress(b"root_id;nt_type\n5;GABA\n6;ACH\n"))
+    t = read_neuron_table(p)
+    assert t.index.tolist() == [5, 6]
+
+
+def test_one_field_even_when_sniffed_names_the_separators(tmp_path):
+    p = write(tmp_path, "e.csv", "justonecolumn\na\nb\n")
+    with pytest.raises(ParameterError, match=r"e\.csv.*1 field\(s\).*nor by tab, ';' or ','"):
+        load_edge_list(p)

@@ -200,6 +200,14 @@ STR_CASES = [
     ("int_1_vs_str_1", lambda n: n.add_current(1, 0.1), IDError, r"strings"),
     ("unknown_str", lambda n: n.add_voltage_record(["a", "zz"]), UnknownIDError, r"zz"),
     ("bytes_ok", lambda n: n.add_voltage_record(np.array([b"a"])), None, None),
+    ("add_empty_string", lambda n: n.add_neurons(""), IDError,
+     r"add_neurons\(ids\): 1 ID\(s\) are empty or blank strings"),
+    ("add_blank_in_list", lambda n: n.add_neurons(["c", " "]), IDError,
+     r"add_neurons\(ids\): 1 ID\(s\) are empty or blank strings \(at position\(s\) \[1\]"),
+    ("add_empty_bytes", lambda n: n.add_neurons(np.array([b"d", b""])), IDError,
+     r"empty or blank strings"),
+    ("stimulate_empty", lambda n: n.add_poisson_input([""], rate=10), IDError,
+     r"add_poisson_input\(ids\): 1 ID\(s\) are empty"),
 ]
 
 

@@ -217,6 +217,77 @@ def test_input_parameters(name, call, rx):
         call(lif())
 
 
+OUTSIDE_CASES = [
+    ("stimulus_after_end", lambda n: n.add_stimulus(["a", "b"], start=60, stop=80, frequency=50),
+     r"add_stimulus: starts at 60 ms, at or after the end of the run \(50 ms\), so neuron\(s\) "
+     r"\['a', 'b'\] get nothing"),
+    ("stimulus_at_end", lambda n: n.add_stimulus("c", start=50, stop=80, frequency=50,
+                                                 label="late"),
+     r"add_stimulus 'late': starts at 50 ms.*\['c'\]"),
+    ("poisson_after_end", lambda n: n.add_poisson_input("b", 100, start=70),
+     r"add_poisson_input: starts at 70 ms.*\(50 ms\).*\['b'\]"),
+    ("current_after_end", lambda n: n.add_current(["a", "c"], 0.5, start=51),
+     r"add_current: starts at 51 ms.*\['a', 'c'\] get no current"),
+    ("spike_times_after_end", lambda n: n.add_spike_times(["a", "b"], [[10.0, 55.0], [99.0]]),
+     r"add_spike_times: 2 spike time\(s\) at or after the end of the run \(50 ms\), e\.g\. "
+     r"55, 99 ms, onto neuron\(s\) \['a', 'b'\], are never delivered"),
+]
+
+
+@pytest.mark.parametrize("name,call,rx", OUTSIDE_CASES, ids=[c[0] for c in OUTSIDE_CASES])
+def test_inputs_after_the_run_warn(name, call, rx):
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    net = lif()
+    call(net)
+    with pytest.warns(InputOutsideRunWarning, match=rx):
+        net.run_simulation(duration=50, dt=0.1, seed=1)
+
+
+def test_inputs_inside_the_run_do_not_warn(recwarn):
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    net = lif()
+    net.add_stimulus("a", start=40, stop=80, frequency=50)
+    net.add_spike_times("b", [49.9])
+    net.add_current("c", 0.1, start=49.0)
+    net.run_simulation(duration=50, dt=0.1, seed=1)
+    assert not [w for w in recwarn if w.category is InputOutsideRunWarning]
+
+
+TEXT_NUMBERS = [
+    ("run_duration", lambda n: n.run_simulation(duration="20"), r"duration='20': expected a "
+     r"number ms, got text; pass the number itself"),
+    ("run_dt", lambda n: n.run_simulation(duration=20, dt="0.1"), r"dt='0\.1': expected a number"),
+    ("stim_start", lambda n: n.add_stimulus("a", start="5", stop=10, frequency=5),
+     r"start='5': expected a number ms, got text"),
+    ("stim_frequency", lambda n: n.add_stimulus("a", start=5, stop=10, frequency="50"),
+     r"add_stimulus\(frequency\): expected numbers, got text '50'"),
+    ("current_amplitude", lambda n: n.add_current("a", "0.5"),
+     r"add_current\(amplitude\): expected numbers, got text '0\.5'"),
+    ("current_amplitudes_list", lambda n: n.add_current(["a", "b"], [0.5, "0.2"]),
+     r"add_current\(amplitude\): expected numbers, got text"),
+    ("poisson_rate", lambda n: n.add_poisson_input("a", "100"),
+     r"add_poisson_input\(rate\): expected numbers, got text '100'"),
+    ("set_params", lambda n: n.set_params("a", v_th="-40"),
+     r"LIF parameter 'v_th': expected numbers \(mV\), got text '-40'"),
+    ("set_params_array", lambda n: n.set_params(["a", "b"], v_th=np.array(["-40", "-41"])),
+     r"LIF parameter 'v_th': expected numbers \(mV\), got text"),
+    ("connect_weight", lambda n: n.connect("a", "b", "2.5"),
+     r"connect\(weight\): expected numbers, got text '2\.5'"),
+    ("g_syn", lambda n: setattr(n, "g_syn", "100"), r"g_syn='100': expected a number"),
+]
+
+
+@pytest.mark.parametrize("name,call,rx", TEXT_NUMBERS, ids=[c[0] for c in TEXT_NUMBERS])
+def test_numbers_given_as_text_refused(name, call, rx):
+    net = lif()
+    before = net.get_params()
+    with pytest.raises(ParameterError, match=rx):
+        call(net)
+    assert net.get_params().equals(before) and not net._stimuli and not net._currents
+
+
 def test_current_into_event_model_refused():
     net = PointNetwork.from_edge_list(E, model="IntFire1")
     with pytest.raises(ParameterError, match=r"IntFire1.*take no currents"):

@@ -130,7 +130,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import ParameterError
+from ...errors import ParameterError, is_text
 
 __all__ = ["Param", "State", "PointModel", "register_model", "get_model", "available_models",
            "positive", "nonnegative"]
@@ -336,6 +336,10 @@ class PointModel:
                 values = np.nan
             elif isinstance(values, (list, tuple, np.ndarray)) and np.asarray(values).dtype == object:
                 values = [np.nan if v is None else v for v in np.asarray(values).ravel()]
+        if is_text(values):
+            raise ParameterError(f"{cls.name} parameter {name!r}: expected numbers "
+                                 f"({p.unit}), got text {values!r}; pass the numbers "
+                                 "themselves (e.g. float(...))")
         try:
             if isinstance(values, (bool, np.bool_)) or np.asarray(values).dtype.kind == "b":
                 raise TypeError             # True would become 1.0 (mV, ms...) silently
