@@ -857,17 +857,19 @@ class Kernel:
 _FUSED: dict = {}
 
 
-def fused_driver(groups) -> Kernel:
+def fused_driver(groups, compile: bool = True) -> Kernel | None:
     """The fused lockstep driver of a network whose groups' kernels are ``groups``, a
     sequence of ``(kind, Kernel)`` (kinds 'clock' and 'continuous', in the network's group
     order), rendered from ``templates/network_fused.py.j2`` and loaded once per process.
+    With ``compile=False``: None unless it is loaded already or numba's on-disk cache holds
+    it (its compilation, ~5 s, is not free: the caller weighs it against the run).
 
     Its ``drive_`` advances every group one step at a time and exchanges spikes, graded
     outputs and gap currents between them after each step, in compiled code (see
     ``EngineRun._run_fused``).  The module imports the groups' kernel modules by name, so its
     file name (a hash of its source) changes with any of theirs.
     """
-    from .codegen import load_module, render
+    from .codegen import is_cached, load_module, render
 
     key = tuple((kind, k.mod.__name__) for kind, k in groups)
     d = _FUSED.get(key)
@@ -884,7 +886,10 @@ def fused_driver(groups) -> Kernel:
         template = "network_fused.py.j2"
         src = render(template, groups=[{"kind": kind, "module": m} for kind, m in key],
                      source_hash=_source_hash([__name__], template))
-        mod = load_module(src, "cs_net_fused_" + "_".join(kind for kind, _m in key)[:60])
+        prefix = "cs_net_fused_" + "_".join(kind for kind, _m in key)[:60]
+        if not compile and not is_cached(src, prefix, "drive_"):
+            return None
+        mod = load_module(src, prefix)
         what = "fused lockstep (" + ", ".join(k.what.split(" network kernel")[0]
                                               for _kind, k in groups) + ")"
         d = Kernel(mod, what, fn="drive_")

@@ -163,6 +163,15 @@ def _fmt_bytes(b):
     return f"{b / 2 ** 30:.2f} GiB" if b >= 2 ** 30 else f"{b / 2 ** 20:.0f} MiB"
 
 
+#: Steps of Python lockstep (groups coupled by gap junctions between them) a process runs
+#: for one combination of group kernels before it compiles their fused loop (see
+#: EngineRun._load_fused): the compilation takes ~5 s and saves ~35 µs a step, so it pays
+#: after ~150,000 steps; a run at least this long compiles it at its start.  Once compiled,
+#: numba's disk cache holds it and every later run uses it from its first step.
+FUSED_AFTER_STEPS = 100_000
+_LOCKSTEP_STEPS: dict = {}
+
+
 # ----------------------------------------------------------------------------- per-group state
 def _clock_kernel(m, n, par, use_all, use_sleep, n_edges):
     """The kernel variant for a group of ``n`` neurons of clock-driven model ``m`` in a
@@ -309,7 +318,8 @@ class EngineRun:
         self.fused = (not self.solo and not self.windowed and cable is None and self.E == 1
                       and not comp.lane_event.any()
                       and all(g.model.kind in ("clock", "continuous") for g in comp.groups))
-        self._fused_kern = None
+        self._fused_kern = self._fused_key = None
+        self._fused_tried = False
 
     # ---------------------------------------------------------------- set-up
     def _split_segments(self, dsteps, live):
@@ -537,10 +547,16 @@ class EngineRun:
                 for gs in self.groups:
                     self._call(gs, self.k, self.k, False, True)
         else:
+            py_steps = 0
             while self.k < k1 and not self.status:
                 if self.fused and not any(gs.extra.get("init") for gs in self.groups):
-                    self._run_fused(k1)
-                    continue
+                    if not self._fused_tried:
+                        self._fused_tried = True
+                        self._load_fused()
+                    if self._fused_kern is not None:
+                        self._run_fused(k1)
+                        continue
+                py_steps += 1
                 kb = min((self.k // self.E + 1) * self.E, (self.k // eng.BLOCK + 1) * eng.BLOCK,
                          k1)
                 # the cable neurons in the worker thread (their kernel releases the GIL),
@@ -560,6 +576,9 @@ class EngineRun:
                     break
                 self._exchange(self.k, kb)
                 self.k = kb
+            if self._fused_key is not None:
+                key = self._fused_key
+                _LOCKSTEP_STEPS[key] = _LOCKSTEP_STEPS.get(key, 0) + py_steps
             if finish:
                 for gs in self.groups:
                     if gs.g.model.kind == "clock":
@@ -699,6 +718,22 @@ class EngineRun:
                 x["gx"], rec_i, rec_col, self.rec, self.rec_k0, x["vrow"], x["out_loc"],
                 x["ep_val"])
 
+    def _load_fused(self):
+        """Set ``_fused_kern``: the fused loop of these groups' kernels if it is compiled
+        (on disk or in this process), or if this run and the steps this process has run
+        these kernels in lockstep in Python so far reach :data:`FUSED_AFTER_STEPS` (then it
+        is compiled now); else None (the Python exchange, which costs no compilation)."""
+        groups = [(gs.g.model.kind, gs.kern) for gs in self.groups]
+        self._fused_key = tuple((kind, k.mod.__name__) for kind, k in groups)
+        done = _LOCKSTEP_STEPS.get(self._fused_key, 0)
+        self._fused_kern = eng.fused_driver(
+            groups, compile=done + (self.k_end - self.k) >= FUSED_AFTER_STEPS)
+        if self._fused_kern is not None:
+            n_new = sum(gs.g.n_lanes * gs.extra["ep_i"].shape[1] for gs in self.groups
+                        if gs.g.model.kind == "clock")
+            self._fused_new = (np.empty(max(n_new, 1), np.int32),
+                               np.empty(max(n_new, 1), np.int64), np.empty(max(n_new, 1)))
+
     def _run_fused(self, k1):
         """Advance to step ``k1`` one step at a time in the fused compiled loop
         (:func:`~connectome_sim.engine.network.fused_driver`): what the step-by-step loop of
@@ -706,13 +741,6 @@ class EngineRun:
         A step whose routing needs the rings or the spike table grown (or fails) is
         exchanged here in Python, and the loop resumes after it."""
         comp = self.comp
-        if self._fused_kern is None:
-            self._fused_kern = eng.fused_driver([(gs.g.model.kind, gs.kern)
-                                                 for gs in self.groups])
-            n_new = sum(gs.g.n_lanes * gs.extra["ep_i"].shape[1] for gs in self.groups
-                        if gs.g.model.kind == "clock")
-            self._fused_new = (np.empty(max(n_new, 1), np.int32),
-                               np.empty(max(n_new, 1), np.int64), np.empty(max(n_new, 1)))
         segs = (comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps)
         args = []
         for gs in self.groups:

@@ -51,6 +51,7 @@ def _mixed(seed=7):
 def _run(net, fused, monkeypatch, **kw):
     orig = sim.EngineRun.__init__
     seen = []
+    monkeypatch.setattr(sim, "FUSED_AFTER_STEPS", 0)     # compile it whatever the run
 
     def init(self, *a, **k):
         orig(self, *a, **k)
@@ -91,3 +92,33 @@ def test_fused_lockstep_run_in_pieces_and_on_failure(monkeypatch):
         out.append((net.result.t_reached, net.result.spikes.copy()))
     assert out[0][0] == out[1][0] and 0 < out[0][0] < DUR
     pd.testing.assert_frame_equal(out[0][1], out[1][1], check_exact=True)
+
+
+def test_the_fused_loop_is_compiled_once_lockstep_steps_pay_for_it(monkeypatch):
+    """Not compiled yet (~5 s): short runs take the Python exchange until this process has
+    run FUSED_AFTER_STEPS lockstep steps of these kernels; a compiled one is used at once."""
+    from connectome_sim.engine import codegen
+    from connectome_sim.engine import network as eng
+
+    net = _mixed()
+    monkeypatch.setattr(sim, "_LOCKSTEP_STEPS", {})
+    monkeypatch.setattr(sim, "FUSED_AFTER_STEPS", 5000)
+    monkeypatch.setattr(eng, "_FUSED", {})
+    monkeypatch.setattr(codegen, "is_cached", lambda *a, **k: False)
+    used = []
+    orig = sim.EngineRun._run_fused
+
+    def run_fused(self, k1):
+        used.append(k1)
+        return orig(self, k1)
+
+    monkeypatch.setattr(sim.EngineRun, "_run_fused", run_fused)
+    sp1 = net.run_simulation(DUR, seed=5).copy()        # 3000 steps: Python
+    assert not used and sum(sim._LOCKSTEP_STEPS.values()) == 3000
+    sp2 = net.run_simulation(DUR, seed=5)               # 3000 + 3000 >= 5000: compiled
+    assert used and sum(sim._LOCKSTEP_STEPS.values()) == 3001   # (its first step)
+    pd.testing.assert_frame_equal(sp1, sp2, check_exact=True)
+    monkeypatch.setattr(sim, "FUSED_AFTER_STEPS", 10 ** 9)
+    used.clear()
+    net.run_simulation(DUR, seed=5)                     # loaded now: used at once
+    assert used
