@@ -79,7 +79,15 @@ def bench(model, edges, duration, seed=1):
         ids = np.sort(net.ids[net.models.to_numpy() == "LIF"])
     net.add_poisson_input(ids, rate=150.0, weight=w_stim)
     t_build = time.perf_counter() - t0
-    net.run_simulation(20.0, dt=0.1, seed=seed)          # compile / warm up
+    from connectome_sim.network import simulate
+
+    # compile / warm up (the fused lockstep of groups coupled by gap junctions too, which a
+    # process compiles only after FUSED_AFTER_STEPS steps of Python lockstep otherwise)
+    after, simulate.FUSED_AFTER_STEPS = simulate.FUSED_AFTER_STEPS, 0
+    try:
+        net.run_simulation(20.0, dt=0.1, seed=seed)
+    finally:
+        simulate.FUSED_AFTER_STEPS = after
     t0 = time.perf_counter()
     net.run_simulation(duration, dt=0.1, seed=seed)
     t_run = time.perf_counter() - t0

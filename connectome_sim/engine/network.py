@@ -837,10 +837,10 @@ class Kernel:
     """A loaded per-model kernel module; :meth:`__call__` runs its ``advance_`` and wraps the
     first call in :func:`~connectome_sim.engine.codegen.compile_notice`."""
 
-    def __init__(self, mod, what):
+    def __init__(self, mod, what, fn="advance_"):
         self.mod = mod
         self.what = what
-        self.fn = mod.advance_
+        self.fn = getattr(mod, fn)
         self._called = False
 
     def __call__(self, *args):
@@ -852,6 +852,49 @@ class Kernel:
             out = self.fn(*args)
         self._called = True
         return out
+
+
+_FUSED: dict = {}
+
+
+def fused_driver(groups, compile: bool = True) -> Kernel | None:
+    """The fused lockstep driver of a network whose groups' kernels are ``groups``, a
+    sequence of ``(kind, Kernel)`` (kinds 'clock' and 'continuous', in the network's group
+    order), rendered from ``templates/network_fused.py.j2`` and loaded once per process.
+    With ``compile=False``: None unless it is loaded already or numba's on-disk cache holds
+    it (its compilation, ~5 s, is not free: the caller weighs it against the run).
+
+    Its ``drive_`` advances every group one step at a time and exchanges spikes, graded
+    outputs and gap currents between them after each step, in compiled code (see
+    ``EngineRun._run_fused``).  The module imports the groups' kernel modules by name, so its
+    file name (a hash of its source) changes with any of theirs.
+    """
+    from .codegen import is_cached, load_module, render
+
+    key = tuple((kind, k.mod.__name__) for kind, k in groups)
+    d = _FUSED.get(key)
+    if d is not None:
+        return d
+    with _KERNEL_LOCK:
+        d = _FUSED.get(key)
+        if d is not None:
+            return d
+        for kind, _m in key:
+            if kind not in ("clock", "continuous"):
+                raise ValueError(f"the fused lockstep runs clock and continuous groups, "
+                                 f"not {kind!r}")
+        template = "network_fused.py.j2"
+        src = render(template, groups=[{"kind": kind, "module": m} for kind, m in key],
+                     source_hash=_source_hash([__name__], template))
+        prefix = "cs_net_fused_" + "_".join(kind for kind, _m in key)[:60]
+        if not compile and not is_cached(src, prefix, "drive_"):
+            return None
+        mod = load_module(src, prefix)
+        what = "fused lockstep (" + ", ".join(k.what.split(" network kernel")[0]
+                                              for _kind, k in groups) + ")"
+        d = Kernel(mod, what, fn="drive_")
+        _FUSED[key] = d
+        return d
 
 
 def kernel(model, parallel: bool = False, sparse: bool = True,

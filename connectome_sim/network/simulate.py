@@ -163,6 +163,15 @@ def _fmt_bytes(b):
     return f"{b / 2 ** 30:.2f} GiB" if b >= 2 ** 30 else f"{b / 2 ** 20:.0f} MiB"
 
 
+#: Steps of Python lockstep (groups coupled by gap junctions between them) a process runs
+#: for one combination of group kernels before it compiles their fused loop (see
+#: EngineRun._load_fused): the compilation takes ~5 s and saves ~35 µs a step, so it pays
+#: after ~150,000 steps; a run at least this long compiles it at its start.  Once compiled,
+#: numba's disk cache holds it and every later run uses it from its first step.
+FUSED_AFTER_STEPS = 100_000
+_LOCKSTEP_STEPS: dict = {}
+
+
 # ----------------------------------------------------------------------------- per-group state
 def _clock_kernel(m, n, par, use_all, use_sleep, n_edges):
     """The kernel variant for a group of ``n`` neurons of clock-driven model ``m`` in a
@@ -303,6 +312,14 @@ class EngineRun:
         self.groups = [self._group(gi, g, t, rows, w, c, ck, crow, camp, rec_rows, pinned_rows,
                                    v_init, states, deliveries)
                        for gi, g in enumerate(comp.groups)]
+        #: groups run one step at a time (gap junctions between groups: lockstep) advance in
+        #: one compiled loop that also does the exchange between them (_run_fused); the same
+        #: bits as the step-by-step exchange in Python, without its ~40 µs a step
+        self.fused = (not self.solo and not self.windowed and cable is None and self.E == 1
+                      and not comp.lane_event.any()
+                      and all(g.model.kind in ("clock", "continuous") for g in comp.groups))
+        self._fused_kern = self._fused_key = None
+        self._fused_tried = False
 
     # ---------------------------------------------------------------- set-up
     def _split_segments(self, dsteps, live):
@@ -530,7 +547,16 @@ class EngineRun:
                 for gs in self.groups:
                     self._call(gs, self.k, self.k, False, True)
         else:
+            py_steps = 0
             while self.k < k1 and not self.status:
+                if self.fused and not any(gs.extra.get("init") for gs in self.groups):
+                    if not self._fused_tried:
+                        self._fused_tried = True
+                        self._load_fused()
+                    if self._fused_kern is not None:
+                        self._run_fused(k1)
+                        continue
+                py_steps += 1
                 kb = min((self.k // self.E + 1) * self.E, (self.k // eng.BLOCK + 1) * eng.BLOCK,
                          k1)
                 # the cable neurons in the worker thread (their kernel releases the GIL),
@@ -550,6 +576,9 @@ class EngineRun:
                     break
                 self._exchange(self.k, kb)
                 self.k = kb
+            if self._fused_key is not None:
+                key = self._fused_key
+                _LOCKSTEP_STEPS[key] = _LOCKSTEP_STEPS.get(key, 0) + py_steps
             if finish:
                 for gs in self.groups:
                     if gs.g.model.kind == "clock":
@@ -588,33 +617,19 @@ class EngineRun:
             return
         if m.kind == "clock":
             sl = slice(L0, L0 + g.n_lanes)
-            rb_n = self.rb_n if self.solo else self.rb_n[sl]
             # windowed: the group routes the spikes within it into its lanes of the rings
             segs = self.inner if self.windowed else (
                 comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps,
                 comp.seg_delay)
-            rec_i, rec_col, rec_beg, rec_end = x["rec"]
             _use_pop, use_all, use_sleep = x["flags3"]
             new_i, new_k, new_t = x["new"]
             init, x["init"] = x["init"], False
             if init:        # (the flags may have been narrowed since the set-up: tests do)
                 gs.kern = _clock_kernel(m, g.n, x["par"], use_all, use_sleep, comp.ew.size)
             while True:
-                rb = self.rb if self.solo else self.rb[sl]
-                out = gs.kern(
-                    k0, k1, self.E, solo, finish, init, dt, use_sleep, use_all,
-                    gs.S, gs.P, x["I"], x["I1"], len(m.channels), comp.tgt, comp.w, comp.ch,
-                    comp.ew,
-                    comp.wtab, comp.wshift,
-                    *segs[:5], rb, rb_n,
-                    *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
-                    *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"],
-                    x["active"], x["last"], x["act"], x["nact"], x["base"], x["itot"],
-                    x["iext_all"], x["out8"], x["out64"], x["flags"], x["spk"], x["stay"],
-                    rec_i, rec_col, rec_beg, rec_end, self.rec, self.rec_k0,
-                    max(x["vrow"], 0), x["ep_i"], x["ep_k"], x["ep_n"], x["work"], x["mode"],
-                    x["lo"], x["hi"], new_i, new_k, new_t,
-                    self.sp_i, self.sp_t, self.n_sp, self.max_spikes)
+                out = gs.kern(k0, k1, self.E, solo, finish, init, dt,
+                              *self._clock_args(gs, segs),
+                              self.sp_i, self.sp_t, self.n_sp, self.max_spikes)
                 status, k = int(out[0]), int(out[1])
                 if solo:
                     self.n_sp = int(out[2])
@@ -667,17 +682,89 @@ class EngineRun:
                 self._fail(status, k)
             return
         # continuous
-        rec_i, rec_col = x["rec"]
-        status, k = gs.kern(
-            k0, k1, self.E, solo, finish, dt, gs.S, gs.P, x["I"], len(m.channels), comp.tgt,
-            comp.w, comp.ch, comp.seg_start, comp.seg_end, self.rb, self.rb_n, L0, *x["st"],
-            x["ps"], *x["cu"], x["pc"], *x["cp"], *x["gp"], x["scratch"], x["outv"], x["xin"],
-            g.start, self.xgap, self.cring, x["base"], x["itot"], x["gx"], rec_i, rec_col, self.rec,
-            self.rec_k0, x["vrow"], x["out_loc"], x["ep_val"])
+        status, k = gs.kern(k0, k1, self.E, solo, finish, dt, *self._continuous_args(gs))
         if solo:
             self.k = int(k)
         if status:
             self._fail(status, int(k))
+
+    def _clock_args(self, gs, segs):
+        """A clock group's kernel arguments after ``dt`` up to the spike table."""
+        g, x, comp = gs.g, gs.extra, self.comp
+        sl = slice(g.lane0, g.lane0 + g.n_lanes)
+        rb, rb_n = (self.rb, self.rb_n) if self.solo else (self.rb[sl], self.rb_n[sl])
+        rec_i, rec_col, rec_beg, rec_end = x["rec"]
+        _use_pop, use_all, use_sleep = x["flags3"]
+        return (use_sleep, use_all,
+                gs.S, gs.P, x["I"], x["I1"], len(g.model.channels), comp.tgt, comp.w, comp.ch,
+                comp.ew, comp.wtab, comp.wshift,
+                *segs[:5], rb, rb_n,
+                *x["st"], x["st_end"], x["ps"], *x["cu"], x["cu_end"], x["pc"], *x["cp"],
+                *x["gp"], x["vrow"], g.start, self.xgap, self.cring, x["pinned"],
+                x["active"], x["last"], x["act"], x["nact"], x["base"], x["itot"],
+                x["iext_all"], x["out8"], x["out64"], x["flags"], x["spk"], x["stay"],
+                rec_i, rec_col, rec_beg, rec_end, self.rec, self.rec_k0,
+                max(x["vrow"], 0), x["ep_i"], x["ep_k"], x["ep_n"], x["work"], x["mode"],
+                x["lo"], x["hi"], *x["new"])
+
+    def _continuous_args(self, gs):
+        """A continuous group's kernel arguments after ``dt``."""
+        g, x, comp = gs.g, gs.extra, self.comp
+        rec_i, rec_col = x["rec"]
+        return (gs.S, gs.P, x["I"], len(g.model.channels), comp.tgt,
+                comp.w, comp.ch, comp.seg_start, comp.seg_end, self.rb, self.rb_n, g.lane0,
+                *x["st"], x["ps"], *x["cu"], x["pc"], *x["cp"], *x["gp"], x["scratch"],
+                x["outv"], x["xin"], g.start, self.xgap, self.cring, x["base"], x["itot"],
+                x["gx"], rec_i, rec_col, self.rec, self.rec_k0, x["vrow"], x["out_loc"],
+                x["ep_val"])
+
+    def _load_fused(self):
+        """Set ``_fused_kern``: the fused loop of these groups' kernels if it is compiled
+        (on disk or in this process), or if this run and the steps this process has run
+        these kernels in lockstep in Python so far reach :data:`FUSED_AFTER_STEPS` (then it
+        is compiled now); else None (the Python exchange, which costs no compilation)."""
+        groups = [(gs.g.model.kind, gs.kern) for gs in self.groups]
+        self._fused_key = tuple((kind, k.mod.__name__) for kind, k in groups)
+        done = _LOCKSTEP_STEPS.get(self._fused_key, 0)
+        self._fused_kern = eng.fused_driver(
+            groups, compile=done + (self.k_end - self.k) >= FUSED_AFTER_STEPS)
+        if self._fused_kern is not None:
+            n_new = sum(gs.g.n_lanes * gs.extra["ep_i"].shape[1] for gs in self.groups
+                        if gs.g.model.kind == "clock")
+            self._fused_new = (np.empty(max(n_new, 1), np.int32),
+                               np.empty(max(n_new, 1), np.int64), np.empty(max(n_new, 1)))
+
+    def _run_fused(self, k1):
+        """Advance to step ``k1`` one step at a time in the fused compiled loop
+        (:func:`~connectome_sim.engine.network.fused_driver`): what the step-by-step loop of
+        :meth:`advance` and :meth:`_exchange` do, with the same arithmetic in the same order.
+        A step whose routing needs the rings or the spike table grown (or fails) is
+        exchanged here in Python, and the loop resumes after it."""
+        comp = self.comp
+        segs = (comp.seg_start, comp.seg_end, comp.seg_ptr, comp.seg_lane, self.dsteps)
+        args = []
+        for gs in self.groups:
+            x = gs.extra
+            head = (gs.S, x["vrow"], x["xg_loc"], gs.g.start)
+            if gs.g.model.kind == "clock":
+                args += [self._clock_args(gs, segs), head + (x["ep_i"], x["ep_k"], x["ep_n"])]
+            else:
+                if "out_rows" not in x:
+                    x["out_rows"] = x["out_loc"] + gs.g.start
+                args += [self._continuous_args(gs),
+                         head + (x["ep_val"], x["out_rows"], x["cx_ptr"])]
+        code, ks, kr, st, n_sp = self._fused_kern(
+            self.k, k1, self.E, self.dt, *args, *self._fused_new, comp.seg_ptr, comp.seg_lane,
+            self.dsteps, comp.seg_start, comp.seg_end, self.rb, self.rb_n, self.sp_i, self.sp_t,
+            self.n_sp, self.max_spikes, comp.cx_tgt, comp.cx_w, self.cx_dsteps, self.cring,
+            self.vx, comp.xg_a, comp.xg_b, comp.xg_g, self.xgap)
+        self.n_sp = int(n_sp)
+        self.k = int(ks)
+        if code == 1:                   # a group failed: as _call reports it
+            self._fail(int(st), int(kr))
+        elif code == 2:                 # the step's exchange in Python (growth, failure)
+            self._exchange(self.k, self.k + self.E)
+            self.k += self.E
 
     def _route(self, n_new, new_i, new_k, new_t, kb, segs=None, lanes=None, table=True):
         """Route ``n_new`` spikes ending an epoch at step ``kb`` into the rings and the spike

@@ -53,3 +53,19 @@ def test_kernels_load_through_codegen_and_are_cached_per_model():
     k2 = eng.kernel(get_model("LIF"))
     assert k1 is k2 and k1.mod.__file__.startswith(codegen.cache_dir())
     assert "LIF network kernel (clock)" == k1.what
+
+
+@pytest.mark.parametrize("kinds", [("clock", "continuous"), ("continuous", "clock", "clock")])
+def test_every_name_the_fused_lockstep_defines_is_reserved(kinds):
+    src = codegen.render("network_fused.py.j2", source_hash="0",
+                         groups=[{"kind": k, "module": f"m{i}"} for i, k in enumerate(kinds)])
+    tree = ast.parse(src)
+    bad = sorted(n for n in _defined_names(tree)
+                 if not (n.startswith("_") or n.endswith("_")) and n not in ("numba", "np"))
+    assert not bad, f"network_fused.py.j2: names outside the reserved namespace: {bad}"
+    # each group's kernel is called under its own name, in the groups' order
+    calls = [n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Name) and n.func.id.startswith("adv")]
+    assert calls == [f"adv{i}_" for i in range(len(kinds))]
+    with pytest.raises(jinja2.UndefinedError):
+        codegen.render("network_fused.py.j2", groups=[])          # source_hash missing
