@@ -233,6 +233,20 @@ def whole_steps(duration: float, dt: float, where: str = "run_simulation") -> in
     0.3 ms are 5.1 ms for ``duration=5``); the message names both values and the nearest
     valid durations.  A tolerance of 1e-6 steps absorbs binary rounding (``10 / 0.1``).
 
+    Parameters
+    ----------
+    duration : float
+        Run length asked for, ms.
+    dt : float
+        Time step, ms.
+    where : str
+        The caller's name for the message (a function or a CLI flag).
+
+    Returns
+    -------
+    int
+        Number of steps.
+
     Raises
     ------
     ParameterError

@@ -616,6 +616,17 @@ def transmitter_set(names, what: str = "inhibitory_nt") -> frozenset:
     names and non-strings are refused: a blank name would match the rows whose transmitter
     is missing.
 
+    Parameters
+    ----------
+    names : str or iterable of str
+        Transmitter names, any case (e.g. ``'GABA'`` or ``['gaba', 'glutamate']``).
+    what : str
+        The caller's name for the value (keyword or CLI flag), used in messages.
+
+    Returns
+    -------
+    frozenset of str
+
     Raises
     ------
     ParameterError
