@@ -61,7 +61,7 @@ SV, SVP, SS, SSP, SGE, SGI, SH = range(7)
 _DIAG, _RHS, _R, _Z, _P, _AP, _SX, _X, _V0, _VP, _S0 = range(11)
 FA_PER_NA = 1e6              # 1 nA = 1e6 fA = 1e6 pS·mV
 PS_PER_US = 1e6
-SOLVER_TOL = 1e-10           # mV: CG stops when every residual / diagonal is below this
+SOLVER_TOL = 1e-8           # mV: CG stops when every residual / diagonal is below this
 
 
 @numba.njit(cache=True, inline="always")
