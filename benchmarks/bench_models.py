@@ -11,7 +11,13 @@ touch receptors as LIF in a graded network.  Runs are warm (one short run first 
 kernels).  With ``--compile`` each model also runs once in a fresh process with empty kernel and
 numba caches: the cost of a model's first use after install (compilation included).
 
-Usage: ``python benchmarks/bench_models.py [--duration 1000] [--compile]``.  Numbers on a
+With ``--mixed-parts`` it instead compares the mixed network with its two parts run apart
+(the touch receptors as an LIF network, the rest as a graded network), driven and undriven:
+undriven, the difference is the engine's cost of exchanging gap currents every step; driven,
+the graded part also receives the receptors' spikes and gap currents, which its solver
+answers with more conjugate-gradient iterations per step (different work, not overhead).
+
+Usage: ``python benchmarks/bench_models.py [--duration 1000] [--compile] [--mixed-parts]``.  Numbers on a
 shared machine are noisy; the script prints ``os.cpu_count()`` and the load average.
 """
 
@@ -135,13 +141,68 @@ def first_use(model):
         return float(p.stdout.split("FIRST")[-1])
 
 
+TOUCH = ("ALM", "AVM", "PLM", "PVM")
+
+
+def _timed(net, duration, repeats=3):
+    """Best-of-``repeats`` wall time (s) of a warm run, and the spike count."""
+    from connectome_sim.network import simulate
+
+    after, simulate.FUSED_AFTER_STEPS = simulate.FUSED_AFTER_STEPS, 0
+    try:
+        net.run_simulation(20.0, dt=0.1, seed=1)
+    finally:
+        simulate.FUSED_AFTER_STEPS = after
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        net.run_simulation(duration, dt=0.1, seed=1)
+        best = min(best, time.perf_counter() - t0)
+    return best, len(net.spikes)
+
+
+def mixed_parts(duration):
+    """Mixed graded + LIF network vs its parts run apart, driven and undriven."""
+    from connectome_sim.network import PointNetwork
+    from connectome_sim.plotting import celegans_cell_class
+
+    edges = _full_celegans()
+    ids = pd.unique(edges[["pre", "post"]].to_numpy().ravel())
+    touch = {i for i in ids if celegans_cell_class(i) in TOUCH}
+    labels = {i: celegans_cell_class(i) for i in ids}
+    kw = {"g_syn": 30.0, "g_gap": 15.0}
+    inside = edges.pre.isin(touch) & edges.post.isin(touch)
+    outside = ~edges.pre.isin(touch) & ~edges.post.isin(touch)
+    mixed = dict.fromkeys(TOUCH, "LIF") | {"*": "graded"}
+    print(f"mixed C. elegans network ({len(touch)} touch receptors LIF, the rest graded, gap "
+          f"junctions), {duration:g} ms at dt 0.1 ms, best of 3, os.cpu_count() = "
+          f"{os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")
+    for drive in (True, False):
+        net = PointNetwork.from_edge_list(edges, model=mixed, labels=labels, **kw)
+        lif = PointNetwork.from_edge_list(edges[inside], model="LIF")
+        graded = PointNetwork.from_edge_list(edges[outside], model="graded", **kw)
+        if drive:
+            for n in (net, lif):
+                n.add_poisson_input(np.sort([i for i in n.ids if i in touch]), rate=150.0)
+        t_mix, sp_mix = _timed(net, duration)
+        t_lif, sp_lif = _timed(lif, duration)
+        t_gr, _ = _timed(graded, duration)
+        print(f"  {'driven' if drive else 'undriven':>9}: mixed {t_mix:.3f} s ({sp_mix} "
+              f"spikes); parts: LIF {t_lif:.3f} s ({sp_lif} spikes) + graded {t_gr:.3f} s; "
+              f"mixed / parts {t_mix / (t_lif + t_gr):.2f}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=1000.0, help="simulated ms")
     ap.add_argument("--models", nargs="*", default=list(CONFIGS))
     ap.add_argument("--compile", action="store_true",
                     help="also time each model's first use in a fresh process, empty caches")
+    ap.add_argument("--mixed-parts", action="store_true",
+                    help="compare the mixed graded + LIF network with its parts run apart")
     args = ap.parse_args(argv)
+    if args.mixed_parts:
+        return mixed_parts(args.duration)
     from connectome_sim.datasets import load_celegans
 
     reduced_model()                                       # registers 'ReducedDA1'
