@@ -748,7 +748,8 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         Transmitter per neuron (indexed by neuron ID, e.g. the ``nt_type`` column of FlyWire's
         ``neurons.csv``), used for the sign of each chemical row's presynaptic neuron when
         the edge list has no sign, transmitter or signed weight column.  Neurons missing
-        from it, or with a blank transmitter, are excitatory.
+        from it, or with a blank transmitter, are excitatory, with a
+        :class:`~connectome_sim.errors.MissingTransmitterWarning` naming them.
     header : 'infer', int or None
         See :func:`read_edges`.
 
@@ -836,6 +837,18 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
                                  int(np.count_nonzero(chem))))
     elif neuron_nt is not None:
         nt = _presynaptic_nt(neuron_nt, src)
+        unknown = chem & pd.Series(nt).astype(str).str.strip().eq("").to_numpy()
+        if unknown.any():
+            # the same documented choice as a blank transmitter column, said aloud with the
+            # neurons' IDs: a neuron missing from the table (or blank in it) is excitatory
+            who = pd.unique(src[unknown])
+            msg = (f"neuron_nt has no transmitter for {len(who)} presynaptic neuron(s), e.g. "
+                   f"{who[:8].tolist()} ({int(unknown.sum())} chemical row(s)): missing "
+                   "from the table or blank there, their synapses are taken as excitatory; "
+                   "add them to the table (or drop their rows) to choose")
+            warnings.warn(msg, MissingTransmitterWarning, stacklevel=2)
+            notes.append(f"{int(unknown.sum())} chemical rows from {len(who)} neurons without "
+                         "a transmitter taken as excitatory")
         sg = neurotransmitter_signs(nt, inhibitory_nt)
         w = np.where(chem, np.abs(w) * sg, w)
         kinds = ", ".join(str(v) for v in pd.unique(nt[chem & (sg < 0)])[:6])

@@ -539,3 +539,18 @@ def test_one_field_even_when_sniffed_names_the_separators(tmp_path):
     p = write(tmp_path, "e.csv", "justonecolumn\na\nb\n")
     with pytest.raises(ParameterError, match=r"e\.csv.*1 field\(s\).*nor by tab, ';' or ','"):
         load_edge_list(p)
+
+
+@pytest.mark.parametrize("table_nt", [None, "", np.nan])
+def test_presynaptic_neuron_without_transmitter_is_named(table_nt):
+    # neuron 720575940612345678 (a 64-bit FlyWire-style ID) is missing from the neuron
+    # table, or blank in it: its synapses are excitatory, said aloud with its exact ID
+    big = 720575940612345678
+    df = pd.DataFrame({"pre": [1, big, 2], "post": [2, 1, 1], "weight": [3, 5, 4]})
+    nt = {1: "GABA", 2: "ACH"} | ({} if table_nt is None else {big: table_nt})
+    table = pd.Series(nt, dtype=object)
+    with pytest.warns(MissingTransmitterWarning, match=rf"neuron_nt has no transmitter for 1 "
+                      rf"presynaptic neuron\(s\), e\.g\. \[{big}\] \(1 chemical row\(s\)\)"):
+        el = load_edge_list(df, neuron_nt=table)
+    assert el.weight.tolist() == [-3.0, 5.0, 4.0]
+    assert "1 chemical rows from 1 neurons without a transmitter" in el.summary()
