@@ -17,7 +17,8 @@ undriven, the difference is the engine's cost of exchanging gap currents every s
 the graded part also receives the receptors' spikes and gap currents, which its solver
 answers with more conjugate-gradient iterations per step (different work, not overhead).
 
-Usage: ``python benchmarks/bench_models.py [--duration 1000] [--compile] [--mixed-parts]``.  Numbers on a
+Usage: ``python benchmarks/bench_models.py [--duration 1000] [--compile]
+[--mixed-parts]``.  Numbers on a
 shared machine are noisy; the script prints ``os.cpu_count()`` and the load average.
 """
 

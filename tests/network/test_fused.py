@@ -122,3 +122,54 @@ def test_the_fused_loop_is_compiled_once_lockstep_steps_pay_for_it(monkeypatch):
     used.clear()
     net.run_simulation(DUR, seed=5)                     # loaded now: used at once
     assert used
+
+
+def _three_groups(seed=11):
+    """A large LIF group ('a', no gap junctions, so it may run in parallel lanes) driving a
+    graded group ('g') that shares gap junctions with a small AdEx group ('x'): the gap
+    junctions between g and x put the whole network in lockstep, so the fused loop advances
+    a multi-lane clock group one step at a time."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for pre, npre, post, npost, m in (("a", 120, "a", 120, 900), ("a", 120, "g", 20, 200),
+                                      ("g", 20, "a", 120, 60), ("x", 6, "a", 120, 40),
+                                      ("g", 20, "g", 20, 60)):
+        s, t = rng.integers(0, npre, m), rng.integers(0, npost, m)
+        keep = (s != t) | (pre != post)
+        parts.append(pd.DataFrame({
+            "pre": _ids(pre, s[keep]), "post": _ids(post, t[keep]),
+            "weight": rng.integers(1, 6, keep.sum()) * np.where(rng.random(keep.sum()) < 0.2,
+                                                                 -1, 1),
+            "type": "chemical"}))
+    gap = pd.DataFrame({"pre": _ids("x", [0, 1, 2, 3]), "post": _ids("g", [0, 1, 2, 3]),
+                        "weight": [2, 1, 3, 2], "type": "electrical"})
+    e = pd.concat(parts + [gap], ignore_index=True)
+    labels = {i: i[0] for i in pd.unique(e[["pre", "post"]].to_numpy().ravel())}
+    net = PointNetwork.from_edge_list(e, model={"a": "LIF", "g": "graded", "x": "AdEx"},
+                                      labels=labels, g_syn=30.0, g_gap=15.0)
+    net.add_poisson_input(_ids("a", range(40)), rate=150.0)
+    net.add_current(_ids("x", [0, 1]), 40.0, start=20.0, stop=250.0)  # (R = 1 MΩ)
+    net.add_voltage_record(_ids("a", [0, 50, 119]) + _ids("g", [0, 5]) + _ids("x", [0, 2]))
+    return net
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_fused_loop_with_a_multi_lane_clock_group(monkeypatch, threads):
+    """The LIF group split into lanes (threads=2) inside the fused loop: the same bits as
+    the Python exchange, and as one lane."""
+    import os
+
+    if threads > 1 and (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: no lanes")
+    monkeypatch.setattr(sim, "PARALLEL_MIN", 50)
+    net = _three_groups()
+    lanes = sim.choose_lanes(net, 1, threads)
+    assert lanes == ({"LIF": threads} if threads > 1 else {})
+    sp, v, seen = _run(net, True, monkeypatch, threads=threads)
+    assert seen == [True]
+    ref, vref, _ = _run(net, False, monkeypatch, threads=threads)
+    one, vone, _ = _run(net, True, monkeypatch, threads=1)
+    assert (ref.neuron_id.str[0] == "a").sum() > 200 and (ref.neuron_id.str[0] == "x").any()
+    for s, vv in ((ref, vref), (one, vone)):
+        pd.testing.assert_frame_equal(sp, s, check_exact=True)
+        assert np.array_equal(v.to_numpy(), vv.to_numpy())
