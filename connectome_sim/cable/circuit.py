@@ -249,6 +249,9 @@ class Circuit:
                    synaptic_delays, cell_specific, seed, neurons, receptors):
         if any(d.name == name for d in self._drives):
             raise ParameterError(f"a drive named {name!r} exists already")
+        if "tstop" in dynamics and not dynamics["tstop"] >= dynamics.get("tstart", 0.0):
+            raise ParameterError(f"drive {name!r}: tstop={dynamics['tstop']!r} ms must be >= "
+                                 f"tstart={dynamics.get('tstart', 0.0)!r} ms")
         rows = []
         recs = dict(receptors or {})
         if weights_ampa is not None:

@@ -5,16 +5,18 @@ Units: ms, mV, nA, nA·µm.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from connectome_sim.engine.cable_run import kernel_notice, run_cable
-from connectome_sim.errors import ParameterError, SimulationError
+from connectome_sim.errors import InputOutsideRunWarning, ParameterError, SimulationError
 
 from .circuit_compile import merge_circuit
 from .compile import check_kernels
 from .extracellular import lfp_operator
-from .runner import _records_frames, check_step
+from .runner import _records_frames, check_step, inputs_outside_run
 
 __all__ = ["run_circuit_model", "cell_records"]
 
@@ -33,10 +35,35 @@ def _geometry_arrays(circuit):
     return 0.5 * (s + e), s, e, np.concatenate(d)
 
 
+def circuit_inputs_outside_run(circuit, tstop: float) -> list:
+    """Messages for the inputs of ``circuit`` that start at or after ``tstop`` (ms), the end
+    of the run: each cell's own stimuli (named by neuron and node ID, as for one cell) and
+    the drives whose trains start there (poisson and bursty ``tstart``, evoked ``mu`` with
+    its spread ``sigma`` wholly after the end, explicit times all after it)."""
+    out = [f"neuron {nid!r}: {msg}" for nid, m in circuit.models.items()
+           for msg in inputs_outside_run(m, tstop)]
+    for d in circuit._drives:
+        dyn = d.dynamics
+        if d.kind == "evoked":
+            first = float(dyn["mu"]) - 3.0 * float(dyn["sigma"])
+        elif d.kind == "times":
+            t = np.asarray(dyn["times"], float)
+            first = float(t.min()) if t.size else -np.inf
+        else:
+            first = float(dyn.get("tstart", 0.0))
+        if first >= tstop:
+            out.append(f"drive {d.name!r} ({d.kind}): its spikes start at {first:g} ms, at or "
+                       f"after the end of the run ({tstop:g} ms); lengthen the run "
+                       "(duration=) or move the drive earlier")
+    return out
+
+
 def run_circuit_model(circuit, duration, v_init, dt, method, n_trials, seed, celsius,
                       record_every, dipole, parallel):
     """Compile and run ``circuit`` (see :meth:`Circuit.run_simulation`)."""
     nsteps = check_step(duration, dt)
+    for msg in circuit_inputs_outside_run(circuit, nsteps * dt):
+        warnings.warn(msg, InputOutsideRunWarning, stacklevel=3)
     if method not in ("be", "cn"):
         raise ParameterError(f"method must be 'be' or 'cn', got {method!r}")
     n_trials, record_every = int(n_trials), int(record_every)

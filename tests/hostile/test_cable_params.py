@@ -244,3 +244,57 @@ def test_netstim_number_1e9_idiom_is_bounded():
     # NEURON users write number=1e9 for "forever"; only the events before stop are made
     t = netstim_times(0.0, 1e9, 10.0, stop=100.0)
     np.testing.assert_array_equal(t, np.arange(0.0, 100.0, 10.0))
+
+
+BIG = 720575940621039145     # a FlyWire-style 64-bit neuron ID
+
+CIRCUIT_LATE = [
+    ("cell_pulse", lambda c: c[BIG].inject_current_pulse(3, start=30, duration=1, current=0.1),
+     rf"neuron {BIG}: inject_current_pulse: starts at 30 ms, at or after the end of the run "
+     r"\(10 ms\), at node ID\(s\) \[3\]"),
+    ("poisson_drive", lambda c: c.add_poisson_drive("bg", 20.0, tstart=15.0, location=[2],
+                                                    weights_ampa=0.001),
+     r"drive 'bg' \(poisson\): its spikes start at 15 ms, at or after the end of the run "
+     r"\(10 ms\)"),
+    ("evoked_drive", lambda c: c.add_evoked_drive("ev", mu=40.0, sigma=2.0, location=[2],
+                                                  weights_ampa=0.001),
+     r"drive 'ev' \(evoked\): its spikes start at 34 ms"),
+]
+
+
+@pytest.mark.parametrize("name,add,rx", CIRCUIT_LATE, ids=[c[0] for c in CIRCUIT_LATE])
+def test_circuit_inputs_after_the_run_warn(tree, name, add, rx):
+    from connectome_sim.cable.circuit import Circuit
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    c = Circuit({BIG: tree, 7: tree}, res=5)
+    for m in c.models.values():
+        m.insert("pas", g=1e-4, e=-65)
+    add(c)
+    with pytest.warns(InputOutsideRunWarning, match=rx):
+        c.run_simulation(duration=10.0, dt=0.025, dipole=False)
+
+
+def test_circuit_inputs_inside_the_run_do_not_warn(tree, recwarn):
+    from connectome_sim.cable.circuit import Circuit
+    from connectome_sim.errors import InputOutsideRunWarning
+
+    c = Circuit({BIG: tree, 7: tree}, res=5)
+    for m in c.models.values():
+        m.insert("pas", g=1e-4, e=-65)
+    c[BIG].inject_current_pulse(3, start=9.9, duration=5, current=0.1)
+    c.add_poisson_drive("bg", 20.0, tstart=5.0, location=[2], weights_ampa=0.001)
+    c.add_evoked_drive("ev", mu=12.0, sigma=2.0, location=[2], weights_ampa=0.001)
+    c.run_simulation(duration=10.0, dt=0.025, dipole=False)
+    assert not [w for w in recwarn if w.category is InputOutsideRunWarning]
+
+
+@pytest.mark.parametrize("add", ["add_poisson_drive", "add_bursty_drive"])
+def test_circuit_drive_window_backwards_refused_when_added(tree, add):
+    from connectome_sim.cable.circuit import Circuit
+
+    c = Circuit({BIG: tree}, res=5)
+    with pytest.raises(ParameterError, match=r"drive 'bg': tstop=5.0 ms must be >= "
+                                             r"tstart=15.0 ms"):
+        getattr(c, add)("bg", 20.0, tstart=15.0, tstop=5.0, location=[2], weights_ampa=0.001)
+    assert not c._drives
