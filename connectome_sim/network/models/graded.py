@@ -154,9 +154,15 @@ def graded_step(t, dt, S, P, I, iext, gx, cp_ptr, cp_src, cp_w, gp_ptr, gp_j, gp
     for i in range(n):
         S[SGE, i] = (S[SGE, i] + I[0, i]) * P[DEC, i]
         S[SGI, i] = (S[SGI, i] + abs(I[1, i])) * P[DEC, i]
-    # coupling rate of instantaneous synapses (1/ms): sum |g| phi'(V_j) |V_i - E| / C
+    # coupling rate of instantaneous synapses (1/ms): sum |g| phi'(V_j) |V_i - E| / C;
+    # (a scan of the neurons first: with first-order activations only, the common case,
+    # the pass over every synapse is skipped)
     rate = 0.0
-    for i in range(n):
+    n_inst = 0
+    for j in range(n):
+        if P[AR, j] != P[AR, j]:
+            n_inst += 1
+    for i in range(n if n_inst > 0 else 0):
         acc = 0.0
         for e in range(cp_ptr[i], cp_ptr[i + 1]):
             j = cp_src[e]
@@ -243,12 +249,14 @@ def _cg(x, diag, rhs, scratch, gp_ptr, gp_j, gp_g, n):
         z[i] = r[i] / diag[i]
         p[i] = z[i]
         rz += r[i] * z[i]
+    # z = r / diag is the preconditioned residual, so the stopping test (max |r| / diag)
+    # is max |z|, computed in the same pass that updates it
+    err = 0.0
+    for i in range(n):
+        e = abs(z[i])
+        if e > err:
+            err = e
     for _it in range(4 * n + 100):
-        err = 0.0
-        for i in range(n):
-            e = abs(r[i]) / diag[i]
-            if e > err:
-                err = e
         if err < SOLVER_TOL:
             return 0
         _matvec(p, ap, diag, gp_ptr, gp_j, gp_g, n)
@@ -257,11 +265,15 @@ def _cg(x, diag, rhs, scratch, gp_ptr, gp_j, gp_g, n):
             pap += p[i] * ap[i]
         alpha = rz / pap
         rz_new = 0.0
+        err = 0.0
         for i in range(n):
             x[i] += alpha * p[i]
             r[i] -= alpha * ap[i]
             z[i] = r[i] / diag[i]
             rz_new += r[i] * z[i]
+            e = abs(z[i])
+            if e > err:
+                err = e
         beta = rz_new / rz
         rz = rz_new
         for i in range(n):
