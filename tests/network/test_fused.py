@@ -17,14 +17,12 @@ def _ids(p, idx):
     return [f"{p}{i:03d}" for i in idx]
 
 
-def _mixed(seed=7):
-    """LIF ('a') and graded ('g') populations: chemical edges within and both ways between
-    them, gap junctions within the graded group and between the groups, Poisson input,
-    a current step and voltage records in both."""
+def _chemical(seed, blocks):
+    """Random chemical edges, one frame per block (pre prefix, how many, post prefix, how
+    many, edges), no self-connections, a fifth of them inhibitory."""
     rng = np.random.default_rng(seed)
     parts = []
-    for pre, npre, post, npost, m in (("a", 40, "a", 40, 300), ("g", 30, "g", 30, 150),
-                                      ("a", 40, "g", 30, 120), ("g", 30, "a", 40, 80)):
+    for pre, npre, post, npost, m in blocks:
         s, t = rng.integers(0, npre, m), rng.integers(0, npost, m)
         keep = (s != t) | (pre != post)
         parts.append(pd.DataFrame({
@@ -32,6 +30,15 @@ def _mixed(seed=7):
             "weight": rng.integers(1, 6, keep.sum()) * np.where(rng.random(keep.sum()) < 0.2,
                                                                  -1, 1),
             "type": "chemical"}))
+    return parts
+
+
+def _mixed(seed=7):
+    """LIF ('a') and graded ('g') populations: chemical edges within and both ways between
+    them, gap junctions within the graded group and between the groups, Poisson input,
+    a current step and voltage records in both."""
+    parts = _chemical(seed, (("a", 40, "a", 40, 300), ("g", 30, "g", 30, 150),
+                             ("a", 40, "g", 30, 120), ("g", 30, "a", 40, 80)))
     gap = pd.DataFrame({"pre": _ids("a", [0, 3, 5, 7, 9, 11]) + _ids("g", [1, 2]),
                         "post": _ids("g", [0, 4, 6, 8, 10, 12]) + _ids("g", [3, 5]),
                         "weight": [2, 1, 3, 2, 1, 2, 1, 2], "type": "electrical"})
@@ -129,18 +136,9 @@ def _three_groups(seed=11):
     graded group ('g') that shares gap junctions with a small AdEx group ('x'): the gap
     junctions between g and x put the whole network in lockstep, so the fused loop advances
     a multi-lane clock group one step at a time."""
-    rng = np.random.default_rng(seed)
-    parts = []
-    for pre, npre, post, npost, m in (("a", 120, "a", 120, 900), ("a", 120, "g", 20, 200),
-                                      ("g", 20, "a", 120, 60), ("x", 6, "a", 120, 40),
-                                      ("g", 20, "g", 20, 60)):
-        s, t = rng.integers(0, npre, m), rng.integers(0, npost, m)
-        keep = (s != t) | (pre != post)
-        parts.append(pd.DataFrame({
-            "pre": _ids(pre, s[keep]), "post": _ids(post, t[keep]),
-            "weight": rng.integers(1, 6, keep.sum()) * np.where(rng.random(keep.sum()) < 0.2,
-                                                                 -1, 1),
-            "type": "chemical"}))
+    parts = _chemical(seed, (("a", 120, "a", 120, 900), ("a", 120, "g", 20, 200),
+                             ("g", 20, "a", 120, 60), ("x", 6, "a", 120, 40),
+                             ("g", 20, "g", 20, 60)))
     gap = pd.DataFrame({"pre": _ids("x", [0, 1, 2, 3]), "post": _ids("g", [0, 1, 2, 3]),
                         "weight": [2, 1, 3, 2], "type": "electrical"})
     e = pd.concat(parts + [gap], ignore_index=True)
