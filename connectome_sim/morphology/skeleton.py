@@ -545,7 +545,7 @@ def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
         # NEURON's Import3d makes a lone soma point a cylinder (L = diam); the other
         # readings have no cable to make of one point
         hint = (" A lone soma point (SWC type 1) is a soma-only cell under NEURON's "
-                "convention: read the file with soma='neuron'." if lone_soma else "")
+                "convention: pass soma='neuron'." if lone_soma else "")
         raise SkeletonError(f"{name}: a cable model needs at least 2 nodes, got "
                             f"{len(node_ids)} (node(s) {_fmt_ids(node_ids)}).{hint}")
     parent = _topology(node_ids, _parent_index(node_ids, nodes["parent_id"], name), name)
