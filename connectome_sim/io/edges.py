@@ -889,14 +889,33 @@ def _check_signed_weights(df, weight_col, w, chem, sg, where, keyword):
 
 def _presynaptic_nt(neuron_nt: pd.Series, src: np.ndarray) -> np.ndarray:
     """Transmitter of each row's presynaptic neuron (object array, '' when unknown)."""
-    idx = as_ids(neuron_nt.index, what="neuron table IDs")
+    if isinstance(neuron_nt, pd.DataFrame):
+        raise ParameterError(
+            f"neuron_nt is a whole table (columns {list(neuron_nt.columns)[:8]}); pass its "
+            "transmitter column, e.g. neuron_nt=table['nt_type']")
+    if not isinstance(neuron_nt, pd.Series):
+        raise ParameterError(f"neuron_nt must be a pandas Series of transmitter names indexed "
+                             f"by neuron ID, not {type(neuron_nt).__name__}")
+    idx = as_ids(neuron_nt.index, what="neuron_nt's IDs")
     table = pd.Series(neuron_nt.to_numpy(dtype=object), index=pd.Index(idx, dtype=idx.dtype))
     if table.index.has_duplicates:
         dup = table.index[table.index.duplicated()][:5].tolist()
-        raise ParameterError(f"the neuron table lists neurons {dup} more than once")
+        raise ParameterError(f"neuron_nt lists neurons {dup} more than once")
+    # transmitters are names: a number or a boolean (a 0/1 'inhibitory' flag, a code) would
+    # match no inhibitory name and turn every synapse excitatory without a word
+    odd = table.map(lambda v: not (isinstance(v, str) or (np.ndim(v) == 0
+                                                          and bool(pd.isna(v)))))
+    if odd.any():
+        who = table.index[odd.to_numpy()][:5].tolist()
+        vals = table[odd.to_numpy()].iloc[:5].tolist()
+        raise ParameterError(
+            f"neuron_nt has values that are not transmitter names for {int(odd.sum())} "
+            f"neuron(s), e.g. {who} ({vals}); give names such as 'GABA' or 'ACH' (blank for "
+            "unknown)")
     if len(table) and len(src) and (table.index.dtype.kind == "O") != (src.dtype.kind == "O"):
-        raise IDError("the neuron table's IDs and the edge list's IDs are of different kinds "
-                      "(strings vs integers); they would never match")
+        raise IDError(f"neuron_nt's IDs (e.g. {table.index[:3].tolist()}) and the edge "
+                      f"list's IDs (e.g. {pd.unique(src)[:3].tolist()}) are of different "
+                      "kinds (strings vs integers); they would never match")
     nt = table.reindex(pd.Index(src)).fillna("").to_numpy(dtype=object)
     return nt
 
