@@ -147,7 +147,12 @@ RUNS = [(dict(duration=NAN), StabilityError, "duration"),
         (dict(n_trials=0), ParameterError, "n_trials"),
         (dict(n_trials=2.5), ParameterError, "n_trials"),
         (dict(record_every=0), ParameterError, "record_every"),
-        (dict(record_every=1.5), ParameterError, "record_every")]
+        (dict(record_every=1.5), ParameterError, "record_every"),
+        (dict(duration="5"), StabilityError, r"duration='5': expected a number of ms, got text"),
+        (dict(dt="0.025"), StabilityError, r"dt='0\.025': expected a number of ms, got text"),
+        (dict(seed=1.5), ParameterError, r"seed=1\.5: expected a whole number"),
+        (dict(seed="3"), ParameterError, r"seed='3': expected a whole number"),
+        (dict(seed=-1), ParameterError, r"seed=-1: must be >= 0")]
 
 
 @pytest.mark.parametrize("kw,exc,culprit", RUNS, ids=[str(k) for k, _, _ in RUNS])
@@ -424,3 +429,33 @@ def test_circuit_duplicate_drive_name_refused(tree):
     with pytest.raises(ParameterError, match=r"a drive named 'bg' exists already"):
         c.add_evoked_drive("bg", 5.0, 1.0, **_W)
     assert len(c._drives) == 1
+
+
+# Circuit.run_simulation checks its arguments as one cell's run does
+CIRCUIT_RUNS = [
+    (dict(n_trials=2.5), ParameterError, r"n_trials=2\.5: expected a whole number >= 1"),
+    (dict(n_trials=True), ParameterError, r"n_trials=True"),
+    (dict(n_trials="2"), ParameterError, r"n_trials='2'"),
+    (dict(n_trials=0), ParameterError, r"n_trials=0: must be >= 1"),
+    (dict(record_every=1.5), ParameterError, r"record_every=1\.5"),
+    (dict(v_init="-65"), ParameterError, r"v_init='-65'.*got text"),
+    (dict(v_init=True), ParameterError, r"v_init=True"),
+    (dict(celsius=NAN), ParameterError, r"celsius=nan"),
+    (dict(celsius="6.3"), ParameterError, r"celsius='6\.3'"),
+    (dict(seed=1.5), ParameterError, r"seed=1\.5"),
+    (dict(seed=-1), ParameterError, r"seed=-1: must be >= 0"),
+    (dict(dipole="no"), ParameterError, r"dipole='no': expected True or False"),
+    (dict(parallel="no"), ParameterError, r"parallel='no': expected True or False"),
+    (dict(duration="10"), StabilityError, r"duration='10': expected a number of ms, got text"),
+]
+
+
+@pytest.mark.parametrize("kw,exc,rx", CIRCUIT_RUNS, ids=[str(c[0]) for c in CIRCUIT_RUNS])
+def test_circuit_run_arguments_named(tree, kw, exc, rx):
+    from connectome_sim.cable.circuit import Circuit
+
+    c = Circuit({BIG: tree}, res=5)
+    c.insert("pas", g=1e-4, e=-65)
+    c[BIG].add_voltage_record(2)
+    with pytest.raises(exc, match=rx):
+        c.run_simulation(**(dict(duration=5.0, dipole=False) | kw))
