@@ -523,3 +523,29 @@ def test_lone_soma_point_runs_as_a_passive_cell(tmp_path):
     v_inf = -65.0 + 0.1e-9 / (0.001 * area_cm2) * 1e3
     np.testing.assert_allclose(v.loc[100.0], v_inf, atol=1e-3)
     np.testing.assert_allclose(v.loc[4.0], -65.0, atol=1e-9)
+
+
+def test_lone_soma_point_voltage_movie_and_cli_run(tmp_path, capsys):
+    """The neuron command draws its voltage movie of a soma-only cell as a marker (a cell of
+    one point has no segment to draw as a line; it failed with numpy's 'zero-size array')."""
+    import pandas as pd
+
+    from connectome_sim.cable import CompartmentModel
+    from connectome_sim.cli import main
+    from connectome_sim.plotting import plot_skeleton_voltage
+
+    p = swc(tmp_path, "1 1 3 4 5 10 -1\n")
+    m = CompartmentModel(p)
+    m.insert("pas", g=0.001, e=-65.0)
+    m.add_voltage_record(1)
+    m.run_simulation(duration=2.0, dt=0.025)
+    fig = plot_skeleton_voltage(m, m.records["v"], n_frames=3)
+    assert fig.data[0].mode == "markers" and list(fig.data[0].x) == [3.0]
+    assert np.isfinite(np.asarray(fig.data[0].marker.color, float)).all()
+    out = tmp_path / "o"
+    main(["neuron", str(p), "--inject", "1:0.1:1:5", "--duration", "10", "--quiet",
+          "--out", str(out)])
+    v = pd.read_csv(out / "voltages.csv", index_col=0)
+    assert list(v.columns) == ["1"] and np.isfinite(v.to_numpy()).all()
+    assert v["1"].iloc[-1] < v["1"].loc[6.0]        # charged by the pulse, decaying after
+    assert (out / "skeleton_voltage.html").exists()
