@@ -526,11 +526,11 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
     """
     src = skeleton if isinstance(skeleton, Source) else read_source(skeleton, units)
     return _load(src, radius_policy=radius_policy, root=root, heal=heal,
-                 reroot_soma=reroot_soma)
+                 reroot_soma=reroot_soma, soma_keyword=False)
 
 
 def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
-          reroot_soma=True, soma_point_alone=False) -> Morphology:
+          reroot_soma=True, soma_point_alone=False, soma_keyword=True) -> Morphology:
     nodes, conn, scale, soma, name = src.nodes, src.conn, src.scale, src.soma, src.name
     heal = check_flag(heal, "heal")
     reroot_soma = check_flag(reroot_soma, "reroot_soma")
@@ -544,8 +544,12 @@ def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
     if len(node_ids) < 2 and not (lone_soma and soma_point_alone):
         # NEURON's Import3d makes a lone soma point a cylinder (L = diam); the other
         # readings have no cable to make of one point
+        # (load_morphology has no soma keyword: name the calls that have one)
+        how = ("pass soma='neuron'" if soma_keyword else "build it with build_geometry(..., "
+               "soma='neuron') or CompartmentModel(..., soma='neuron'); load_morphology "
+               "reads trees of 2 nodes or more")
         hint = (" A lone soma point (SWC type 1) is a soma-only cell under NEURON's "
-                "convention: pass soma='neuron'." if lone_soma else "")
+                f"convention: {how}." if lone_soma else "")
         raise SkeletonError(f"{name}: a cable model needs at least 2 nodes, got "
                             f"{len(node_ids)} (node(s) {_fmt_ids(node_ids)}).{hint}")
     parent = _topology(node_ids, _parent_index(node_ids, nodes["parent_id"], name), name)

@@ -549,3 +549,15 @@ def test_lone_soma_point_voltage_movie_and_cli_run(tmp_path, capsys):
     assert list(v.columns) == ["1"] and np.isfinite(v.to_numpy()).all()
     assert v["1"].iloc[-1] < v["1"].loc[6.0]        # charged by the pulse, decaying after
     assert (out / "skeleton_voltage.html").exists()
+
+
+def test_lone_soma_point_load_morphology_names_the_calls_that_read_it(tmp_path):
+    """load_morphology has no soma keyword: its refusal names the calls that take one."""
+    from connectome_sim.morphology import load_morphology
+
+    p = swc(tmp_path, "1 1 0 0 0 10 -1\n")
+    with pytest.raises(SkeletonError, match=r"at least 2 nodes.*\[1\].*build_geometry\(\.\.\., "
+                                            r"soma='neuron'\) or CompartmentModel"):
+        load_morphology(p)
+    with pytest.raises(TypeError):          # the keyword the old hint advised does not exist
+        load_morphology(p, soma="neuron")
