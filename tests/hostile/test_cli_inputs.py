@@ -539,3 +539,13 @@ def test_labels_missing_transmitter_warning_names_the_flag(int_edges, tmp_path, 
     assert re.search(r"connectome-sim: warning: --labels \S+t\.csv \(column 'nt_type'\) has no "
                      r"transmitter for 1 presynaptic neuron\(s\), e\.g\. \[2\]", err), err
     assert "neuron_nt" not in err
+
+
+@pytest.mark.parametrize("flag,culprit", [
+    (["--record", "3", "99"], r"--record 99: node IDs: .*\[99\]"),
+    (["--inject", "99:0.1:0"], r"--inject '99:0\.1:0': node IDs: .*\[99\]"),
+], ids=["record", "inject"])
+def test_neuron_unknown_node_named_by_its_flag(tmp_path, capsys, swc, flag, culprit):
+    fails(["neuron", str(swc), *flag, "--duration", "5", "--quiet", "--out",
+           str(tmp_path / "o")], capsys, culprit)
+    assert not (tmp_path / "o" / "voltages.csv").exists()
