@@ -322,3 +322,14 @@ def test_gap_network_trial_0_is_the_single_trial_run(monkeypatch):
     spp, vp, _ = _fused_run(net, monkeypatch, fused=False, n_trials=3)
     pd.testing.assert_frame_equal(sp3, spp, check_exact=True)
     assert np.array_equal(v3.to_numpy(), vp.to_numpy())
+
+
+@pytest.mark.parametrize("model", ["IntFire1", "IntFire4"])
+def test_gap_junction_to_an_event_driven_neuron_names_it(model):
+    net = PointNetwork("LIF")
+    net.add_neurons([10, 720575940621039145])
+    net.set_model([10], model)
+    net.connect(720575940621039145, 10, 1.0, type="electrical")
+    with pytest.raises(ParameterError, match=rf"{model} has no membrane potential.*the gap "
+                       rf"junction 10 - 720575940621039145 joins neuron 10 \({model}\)"):
+        net.run_simulation(10.0)
