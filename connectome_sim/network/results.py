@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, SimulationError, check_number, check_whole, whole_steps
+from ..errors import (ParameterError, SimulationError, check_number, check_whole, is_text,
+                      whole_steps)
 
 __all__ = ["NetworkResult", "ResultsMixin"]
 
@@ -211,8 +212,8 @@ class ResultsMixin:
             raise ParameterError(f"run_simulation(max_spikes) must be an integer >= 1, got "
                                  f"{max_spikes!r}")
         if v_init is not None:
-            try:
-                ok = np.isfinite(float(v_init))
+            try:   # (text refused: float('-65') would pass, as duration='20' once did)
+                ok = not is_text(v_init) and np.isfinite(float(v_init))
             except (TypeError, ValueError):
                 ok = False
             if not ok:
