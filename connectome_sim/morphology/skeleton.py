@@ -30,6 +30,10 @@ _IGNORED_COLUMNS = ("type",)
 #: a median edge length above this (in the claimed units) suggests nm or voxel coordinates
 #: (µm skeletons: ~0.1-5; hemibrain 8-nm voxels: ~43; nm: ~340)
 NM_EDGE_THRESHOLD = 20.0
+#: a point without edges (a lone soma point) whose radius is above this (in the claimed
+#: units) suggests nm: soma radii are ~2-50 µm (a few hundred in the largest invertebrate
+#: somata), ~2000-50000 in nm
+NM_RADIUS_THRESHOLD = 1000.0
 _MAX_LISTED = 20
 
 
@@ -591,6 +595,14 @@ def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
                 f"{float(el.max()):.4g}). Convert "
                 "first (navis: neuron.convert_units('um')), or pass units='nm' (or units=<µm "
                 "per unit>), or units='um' if these really are µm.")
+        big = np.isfinite(radius) & (radius > NM_RADIUS_THRESHOLD)
+        if not len(el) and big.any():
+            # no edge to measure (one soma point): its radius is the only length there is
+            raise UnitsError(
+                f"{name}: units are not declared and node(s) {_fmt_ids(node_ids[big])} have "
+                f"radius {float(radius[big].max()):.4g}, which looks like nanometres (soma "
+                "radii in µm are ~2-50). Pass units='nm' (or units=<µm per unit>), or "
+                "units='um' if these really are µm.")
         scale = 1.0
     elif not (np.isfinite(scale) and scale > 0):
         raise UnitsError(f"{name}: units must be a positive length, got {scale} µm per unit.")

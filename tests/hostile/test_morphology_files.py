@@ -459,6 +459,10 @@ LONE_SOMA_BAD = [
      r"node\(s\) \[1\] have parent\(s\) \[7\] that do not exist"),
     ("navis reading", "1 1 0 0 0 5 -1\n", {"soma": "navis"}, SkeletonError,
      r"at least 2 nodes.*\[1\].*soma='neuron'"),
+    # no edge to show nanometres: the radius does (it read as a 10 mm soma)
+    ("nm radius, units not given", "1 1 0 0 0 5000 -1\n", {}, UnitsError,
+     r"units are not declared and node\(s\) \[1\] have radius 5000, which looks like "
+     r"nanometres.*units='nm'"),
 ]
 
 
@@ -472,6 +476,7 @@ def test_lone_soma_point_bad_values_name_the_node(tmp_path, text, kw, exc, patte
 LONE_SOMA_GOOD = [
     ("comment tail", "1 1 0 0 0 5 -1\n# end of file\n\n", {}, 10.0),
     ("units nm", "1 1 0 0 0 5000 -1\n", {"units": "nm"}, 10.0),
+    ("a huge soma, units='um' said", "1 1 0 0 0 5000 -1\n", {"units": "um"}, 10000.0),
     ("type written 1.0", "1 1.0 0 0 0 5 -1\n", {}, 10.0),
     ("radius_policy number", "1 1 0 0 0 0 -1\n", {"radius_policy": 3.0}, 6.0),
     ("two somata healed", "1 1 0 0 0 5 -1\n2 1 10 0 0 5 -1\n", {"heal": True}, None),
