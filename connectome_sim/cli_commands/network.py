@@ -159,8 +159,12 @@ def _labels_named(said):
             except TypeError:
                 raise e from None
             raise named from e
+    from ..io.edges import NEURON_NT_UNUSED
+
     for w in caught:
-        warnings.warn(reword(str(w.message)), w.category, stacklevel=3)
+        # (--labels signs only edge lists without signs of their own, as its help says)
+        if not str(w.message).startswith(NEURON_NT_UNUSED):
+            warnings.warn(reword(str(w.message)), w.category, stacklevel=3)
 
 
 def _is_float(text) -> bool:

@@ -728,6 +728,10 @@ class EdgeList:
         return "; ".join([self.columns.summary()] + self.notes)
 
 
+#: start of the warning given when ``neuron_nt`` is passed but the edge list signs itself
+NEURON_NT_UNUSED = "neuron_nt is not used"
+
+
 def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sign_col=None,
                    nt_col=None, delay_col=None, type_col=None, inhibitory_nt=INHIBITORY_NT,
                    neuron_nt=None, header="infer") -> EdgeList:
@@ -803,6 +807,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
                                  f"values in rows {rows}; drop or fix them")
     chem = ~electrical
     has_gap = bool(electrical.any())
+    nt_used = False
     if ec.sign is not None:
         sg = column_signs(df[ec.sign], ec.sign)
         _check_signed_weights(df, ec.weight, w, chem, sg, f"sign column {ec.sign!r}",
@@ -836,6 +841,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         notes.append(_count_note(f"signs of weight column {ec.weight!r}", n_neg,
                                  int(np.count_nonzero(chem))))
     elif neuron_nt is not None:
+        nt_used = True
         nt = _presynaptic_nt(neuron_nt, src)
         unknown = chem & pd.Series(nt).astype(str).str.strip().eq("").to_numpy()
         if unknown.any():
@@ -856,6 +862,17 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
                      + (f" ({kinds} inhibitory)" if kinds else ""))
     else:
         notes.append("every synapse excitatory (no sign or transmitter column)")
+    if neuron_nt is not None and not nt_used:
+        # given, but the edge list's own signs took precedence: said, not ignored in silence
+        if ec.sign is not None or ec.nt is not None:
+            kw, col = ("sign_col", ec.sign) if ec.sign is not None else ("nt_col", ec.nt)
+            where = (f"its {'sign' if kw == 'sign_col' else 'transmitter'} column {col!r}; "
+                     f"pass {kw}=False to sign by neuron_nt instead")
+        else:
+            where = (f"the signs of its weight column {ec.weight!r}; give unsigned weights "
+                     "to sign by neuron_nt instead")
+        warnings.warn(f"{NEURON_NT_UNUSED}: the edge list's signs come from {where}",
+                      UserWarning, stacklevel=2)
     if has_gap and (w[electrical] < 0).any():
         raise ParameterError(f"electrical rows with negative weights in {ec.weight!r}; "
                              "gap-junction conductances are >= 0")

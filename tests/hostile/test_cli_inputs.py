@@ -549,3 +549,13 @@ def test_neuron_unknown_node_named_by_its_flag(tmp_path, capsys, swc, flag, culp
     fails(["neuron", str(swc), *flag, "--duration", "5", "--quiet", "--out",
            str(tmp_path / "o")], capsys, culprit)
     assert not (tmp_path / "o" / "voltages.csv").exists()
+
+
+def test_labels_transmitters_beside_an_edge_transmitter_column_are_quiet(tmp_path, capsys):
+    """--labels signs only edge lists without signs of their own (its help says so): no
+    warning about the library's neuron_nt when the edge list has a transmitter column."""
+    e = _w(tmp_path / "ie.csv", "source,target,weight,nt_type\n1,3,40,ACH\n2,3,20,ACH\n")
+    t = _w(tmp_path / "t.csv", "neuron_id,nt_type\n1,GABA\n2,ACH\n3,ACH\n")
+    main(net(e, tmp_path, "--labels", str(t)))
+    err = capsys.readouterr().err
+    assert "neuron_nt" not in err and "is not used" not in err, err

@@ -617,3 +617,25 @@ def test_neuron_nt_missing_values_are_blank_not_refused(blank):
     with pytest.warns(MissingTransmitterWarning, match=r"e\.g\. \[2\]"):
         el = load_edge_list(_NT_EDGES, neuron_nt=table)
     assert el.weight.tolist() == [3.0, 5.0, -4.0]
+
+
+@pytest.mark.parametrize("extra,kw,rx", [
+    ({"weight": [3, -5, 4]}, {}, r"the signs of its weight column 'weight'; give unsigned weights"),
+    ({"nt": ["ACH", "ACH", "ACH"]}, {}, r"its transmitter column 'nt'; pass nt_col=False"),
+    ({"sign": [1, 1, 1]}, {}, r"its sign column 'sign'; pass sign_col=False"),
+], ids=["signed weights", "transmitter column", "sign column"])
+def test_neuron_nt_overridden_by_the_edge_lists_own_signs_is_said(extra, kw, rx):
+    df = _NT_EDGES.assign(**extra)
+    table = pd.Series(["GABA", "ACH", "ACH"], index=[1, 2, 3])
+    with pytest.warns(UserWarning, match=rf"neuron_nt is not used: the edge list's signs come "
+                                         rf"from {rx}"):
+        el = load_edge_list(df, neuron_nt=table, **kw)
+    assert el.weight[0] == 3.0                         # neuron 1 (GABA) not made inhibitory
+
+
+def test_neuron_nt_used_gives_no_unused_warning(recwarn):
+    table = pd.Series(["GABA", "ACH", "ACH"], index=[1, 2, 3])
+    assert load_edge_list(_NT_EDGES, neuron_nt=table).weight.tolist() == [-3.0, 5.0, 4.0]
+    df = _NT_EDGES.assign(nt=["ACH", "ACH", "ACH"])
+    assert load_edge_list(df, neuron_nt=table, nt_col=False).weight.tolist() == [-3.0, 5.0, 4.0]
+    assert not [w for w in recwarn if "neuron_nt is not used" in str(w.message)]
