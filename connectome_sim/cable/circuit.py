@@ -255,9 +255,19 @@ class Circuit:
 
     def add_gap_junction(self, neuron_a, node_a, neuron_b, node_b, g: float) -> None:
         """Gap junction of conductance ``g`` (µS) between two nodes (solved implicitly)."""
-        if not (np.isfinite(g) and g > 0):
-            raise ParameterError(f"gap junction conductance must be > 0 µS, got {g}")
-        ca, cb = self._comp(neuron_a, node_a), self._comp(neuron_b, node_b)
+        try:   # (text failed in numpy's isfinite; True was taken as 1 µS)
+            g = check_number(g, "g", low=0, strict=True, unit="µS")
+        except ParameterError as e:
+            raise ParameterError(f"add_gap_junction: gap junction conductance {e}") from None
+        comps = []
+        for kw, nid, node in (("node_a", neuron_a, node_a), ("node_b", neuron_b, node_b)):
+            self[nid]
+            try:
+                comps.append(self._comp(nid, node))
+            except UnknownIDError as e:
+                raise UnknownIDError(f"add_gap_junction: {kw}={node!r} of neuron {nid!r}: "
+                                     f"{e}") from None
+        ca, cb = comps
         if neuron_a == neuron_b and ca == cb:
             raise ParameterError(f"gap junction between nodes {node_a} and {node_b} of neuron "
                                  f"{neuron_a!r} joins a compartment to itself")

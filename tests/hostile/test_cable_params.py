@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from connectome_sim.cable import CompartmentModel
-from connectome_sim.errors import ParameterError, StabilityError
+from connectome_sim.errors import ParameterError, StabilityError, UnknownIDError
 from connectome_sim.stimuli import (check_spike_times, netstim_times, netstim_trains,
                                     poisson_times, regular_times)
 
@@ -459,3 +459,27 @@ def test_circuit_run_arguments_named(tree, kw, exc, rx):
     c[BIG].add_voltage_record(2)
     with pytest.raises(exc, match=rx):
         c.run_simulation(**(dict(duration=5.0, dipole=False) | kw))
+
+
+GAPS = [
+    ((BIG, 2, 7, 3, "0.01"), ParameterError, r"add_gap_junction: .*g='0\.01': expected a "
+                                             r"number µS, got text"),
+    ((BIG, 2, 7, 3, True), ParameterError, r"add_gap_junction: .*g=True"),
+    ((BIG, 2, 7, 3, NAN), ParameterError, r"add_gap_junction: .*g=nan"),
+    ((BIG, 2, 7, 3, 0.0), ParameterError, r"add_gap_junction: .*g=0: must be > 0 µS"),
+    ((BIG, 99, 7, 3, 0.01), UnknownIDError, rf"add_gap_junction: node_a=99 of neuron {BIG}: "
+                                            r".*\[99\]"),
+    ((BIG, 2, 7, 98, 0.01), UnknownIDError, r"add_gap_junction: node_b=98 of neuron 7: "),
+    ((BIG, 2, 8, 3, 0.01), UnknownIDError, r"neuron 8 is not in the circuit"),
+]
+
+
+@pytest.mark.parametrize("args,exc,rx", GAPS, ids=["text", "True", "nan", "zero", "node_a",
+                                                   "node_b", "neuron"])
+def test_circuit_gap_junction_values_named(tree, args, exc, rx):
+    from connectome_sim.cable.circuit import Circuit
+
+    c = Circuit({BIG: tree, 7: tree}, res=5)
+    with pytest.raises(exc, match=rx):
+        c.add_gap_junction(*args)
+    assert not c._gj
