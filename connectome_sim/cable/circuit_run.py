@@ -46,6 +46,8 @@ def circuit_inputs_outside_run(circuit, tstop: float) -> list:
     for d in circuit._drives:
         dyn = d.dynamics
         if d.kind == "evoked":
+            if not dyn["numspikes"]:          # no spikes at all: none start after the run
+                continue
             first = float(dyn["mu"]) - 3.0 * float(dyn["sigma"])
         elif d.kind == "times":
             t = np.asarray(dyn["times"], float)

@@ -290,6 +290,9 @@ def test_circuit_inputs_inside_the_run_do_not_warn(tree, recwarn):
     c[BIG].inject_current_pulse(3, start=9.9, duration=5, current=0.1)
     c.add_poisson_drive("bg", 20.0, tstart=5.0, location=[2], weights_ampa=0.001)
     c.add_evoked_drive("ev", mu=12.0, sigma=2.0, location=[2], weights_ampa=0.001)
+    # no spikes at all: none of them starts after the run
+    c.add_evoked_drive("none", mu=40.0, sigma=1.0, numspikes=0, location=[2],
+                       weights_ampa=0.001)
     c.run_simulation(duration=10.0, dt=0.025, dipole=False)
     assert not [w for w in recwarn if w.category is InputOutsideRunWarning]
 
