@@ -323,7 +323,11 @@ class Circuit:
             loc = location.get(nid) if isinstance(location, dict) else location
             if loc is None:
                 continue
-            comps = np.unique(m._select(loc))
+            try:
+                comps = np.unique(m._select(loc))
+            except UnknownIDError as e:   # (named the skeleton only, not the drive)
+                raise UnknownIDError(f"drive {name!r}: location {loc!r} of neuron {nid!r}: "
+                                     f"{e}") from None
             comps = comps[~m.geometry.is_junction[comps]]
             if not len(comps):
                 raise ParameterError(f"drive {name!r}: location {loc!r} selects no membrane "

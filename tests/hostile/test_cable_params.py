@@ -410,6 +410,10 @@ DRIVE_IDS = [
      r"drive 'bg': synaptic_delays names neuron\(s\) \[99\]"),
     ("location dict unknown", dict(location={99: [2]}, weights_ampa=0.001),
      r"drive 'bg': location names neuron\(s\) \[99\]"),
+    ("location label unknown", dict(location="apical", weights_ampa=0.001),
+     rf"drive 'bg': location 'apical' of neuron {BIG}: .*\['apical'\] not found"),
+    ("location node unknown", dict(location={7: [999]}, weights_ampa=0.001),
+     r"drive 'bg': location \[999\] of neuron 7: .*\[999\]"),
 ]
 
 
