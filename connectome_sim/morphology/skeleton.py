@@ -543,8 +543,10 @@ def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
     logs: list = list(src.notes)
     nodes = nodes.reset_index(drop=True)
     node_ids = _node_ids(nodes, name)
+    # (the SWC type as a number, as geometry reads it: a float column's 1.0 is type 1)
     lone_soma = (len(node_ids) == 1 and "label" in nodes.columns
-                 and str(nodes["label"].iloc[0]) == "1")
+                 and nodes["label"].dtype.kind != "b"
+                 and pd.to_numeric(nodes["label"], errors="coerce").iloc[0] == 1)
     if len(node_ids) < 2 and not (lone_soma and soma_point_alone):
         # NEURON's Import3d makes a lone soma point a cylinder (L = diam); the other
         # readings have no cable to make of one point

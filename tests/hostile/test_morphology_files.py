@@ -566,3 +566,21 @@ def test_lone_soma_point_load_morphology_names_the_calls_that_read_it(tmp_path):
         load_morphology(p)
     with pytest.raises(TypeError):          # the keyword the old hint advised does not exist
         load_morphology(p, soma="neuron")
+
+
+@pytest.mark.parametrize("label,soma_only", [(1.0, True), (np.int8(1), True), ("1", True),
+                                             (True, False), (1.5, False), ("soma", False)],
+                         ids=["float 1.0", "int8", "text '1'", "True", "1.5", "'soma'"])
+def test_lone_point_table_label_read_as_the_swc_type(label, soma_only):
+    """A node table's label is the SWC type as a number (a float column's 1.0 is type 1, as
+    the geometry reads types): 1.0 is a lone soma point, True or 1.5 are not."""
+    import pandas as pd
+
+    df = pd.DataFrame({"node_id": [1], "label": [label], "x": [0.0], "y": [0.0], "z": [0.0],
+                       "radius": [5.0], "parent_id": [-1]})
+    if soma_only:
+        g = build_geometry(df, soma="neuron")
+        np.testing.assert_allclose(float(np.sum(g.area)), np.pi * 10.0 ** 2, rtol=1e-9)
+    else:
+        with pytest.raises(SkeletonError, match=r"at least 2 nodes, got 1 \(node\(s\) \[1\]\)\.$"):
+            build_geometry(df, soma="neuron")
