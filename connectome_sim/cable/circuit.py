@@ -27,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from connectome_sim.errors import ParameterError, UnknownIDError
+from connectome_sim.errors import (ParameterError, UnknownIDError, check_flag, check_number,
+                                   check_whole)
 from connectome_sim.mechanisms.point import Exp2Syn
 
 from .circuit_wiring import parse_synapse_table
@@ -57,6 +58,24 @@ def _neuron_items(neurons):
             nid = k
         items.append((nid.item() if hasattr(nid, "item") else nid, n))
     return items
+
+
+def _check_dynamics(kind: str, dyn: dict) -> dict:
+    """A drive's law parameters (ms, Hz) checked where the drive is added, as numbers."""
+    spec = {   # keyword -> (low bound, strict, +inf allowed)
+        "mu": (None, False, False), "sigma": (0, False, False), "rate": (0, True, False),
+        "burst_rate": (0, True, False), "tstart": (0, False, False),
+        "tstop": (0, False, True), "burst_std": (0, False, False),
+        "spike_isi": (0, False, False), "tstart_std": (0, False, False)}
+    out = dict(dyn)
+    for key, value in dyn.items():
+        if key == "numspikes":
+            out[key] = check_whole(value, key, low=0 if kind == "evoked" else 1)
+        else:
+            low, strict, inf = spec[key]
+            out[key] = check_number(value, key, low=low, strict=strict, allow_inf=inf,
+                                    unit="Hz" if "rate" in key else "ms")
+    return out
 
 
 class Circuit:
@@ -236,9 +255,19 @@ class Circuit:
 
     def add_gap_junction(self, neuron_a, node_a, neuron_b, node_b, g: float) -> None:
         """Gap junction of conductance ``g`` (µS) between two nodes (solved implicitly)."""
-        if not (np.isfinite(g) and g > 0):
-            raise ParameterError(f"gap junction conductance must be > 0 µS, got {g}")
-        ca, cb = self._comp(neuron_a, node_a), self._comp(neuron_b, node_b)
+        try:   # (text failed in numpy's isfinite; True was taken as 1 µS)
+            g = check_number(g, "g", low=0, strict=True, unit="µS")
+        except ParameterError as e:
+            raise ParameterError(f"add_gap_junction: gap junction conductance {e}") from None
+        comps = []
+        for kw, nid, node in (("node_a", neuron_a, node_a), ("node_b", neuron_b, node_b)):
+            self[nid]
+            try:
+                comps.append(self._comp(nid, node))
+            except UnknownIDError as e:
+                raise UnknownIDError(f"add_gap_junction: {kw}={node!r} of neuron {nid!r}: "
+                                     f"{e}") from None
+        ca, cb = comps
         if neuron_a == neuron_b and ca == cb:
             raise ParameterError(f"gap junction between nodes {node_a} and {node_b} of neuron "
                                  f"{neuron_a!r} joins a compartment to itself")
@@ -249,10 +278,15 @@ class Circuit:
                    synaptic_delays, cell_specific, seed, neurons, receptors):
         if any(d.name == name for d in self._drives):
             raise ParameterError(f"a drive named {name!r} exists already")
+        try:   # every value checked before any synapse is added, naming its keyword
+            dynamics = _check_dynamics(kind, dynamics)
+            seed = check_whole(seed, "seed")
+            cell_specific = check_flag(cell_specific, "cell_specific")
+        except ParameterError as e:
+            raise ParameterError(f"drive {name!r}: {e}") from None
         if "tstop" in dynamics and not dynamics["tstop"] >= dynamics.get("tstart", 0.0):
             raise ParameterError(f"drive {name!r}: tstop={dynamics['tstop']!r} ms must be >= "
                                  f"tstart={dynamics.get('tstart', 0.0)!r} ms")
-        rows = []
         recs = dict(receptors or {})
         if weights_ampa is not None:
             recs["ampa"] = weights_ampa
@@ -261,29 +295,62 @@ class Circuit:
         if not recs:
             raise ParameterError(f"drive {name!r}: give weights_ampa and/or weights_nmda (µS) "
                                  "or receptors={'gabaa': w, ...}")
-        targets = list(self.models) if neurons is None else list(np.atleast_1d(neurons))
+        targets = list(self.models) if neurons is None else [
+            n.item() if isinstance(n, np.generic) else n for n in np.atleast_1d(neurons)]
+        unknown = [n for n in targets if n not in self.models]
+        if unknown:
+            raise UnknownIDError(f"drive {name!r}: neurons= lists {unknown[:5]}, not in the "
+                                 f"circuit; neurons: {list(self.models)[:20]}")
+
+        def number(value, keyword, nid, unit):
+            try:
+                return check_number(value, keyword, low=0, unit=unit)
+            except ParameterError as e:
+                raise ParameterError(f"drive {name!r}, neuron {nid!r}: {e}") from None
+
+        kw_of = {"ampa": "weights_ampa", "nmda": "weights_nmda"}
+        for what, value in [("location", location), ("synaptic_delays", synaptic_delays)] + [
+                (kw_of.get(r, f"receptors[{r!r}]"), w) for r, w in recs.items()]:
+            if isinstance(value, dict):
+                unknown = [k for k in value if k not in self.models]
+                if unknown:
+                    raise UnknownIDError(f"drive {name!r}: {what} names neuron(s) {unknown[:5]} "
+                                         f"that are not in the circuit; neurons: "
+                                         f"{list(self.models)[:20]}")
+        plan = []
         for nid in targets:
             m = self[nid]
             loc = location.get(nid) if isinstance(location, dict) else location
             if loc is None:
                 continue
-            comps = np.unique(m._select(loc))
+            try:
+                comps = np.unique(m._select(loc))
+            except UnknownIDError as e:   # (named the skeleton only, not the drive)
+                raise UnknownIDError(f"drive {name!r}: location {loc!r} of neuron {nid!r}: "
+                                     f"{e}") from None
             comps = comps[~m.geometry.is_junction[comps]]
             if not len(comps):
                 raise ParameterError(f"drive {name!r}: location {loc!r} selects no membrane "
                                      f"compartment of neuron {nid!r}")
             dl = synaptic_delays.get(nid, 0.0) if isinstance(synaptic_delays, dict) \
-                else float(synaptic_delays)
+                else synaptic_delays
+            dl = number(dl, "synaptic_delays", nid, "ms")
             for rname, w in recs.items():
                 w = w.get(nid) if isinstance(w, dict) else w
-                if w is None or w == 0:
+                if w is None:
                     continue
-                if w < 0:
-                    raise ParameterError(f"drive {name!r}: weights are conductances >= 0 µS")
-                kin = receptor(rname)
-                for c in comps:
-                    s = self._add_syn(nid, int(c), kin["tau1"], kin["tau2"], kin["e"])
-                    rows.append((nid, int(c), rname, float(w), dl, s))
+                w = number(w, kw_of.get(rname, f"receptors[{rname!r}]"), nid, "µS")
+                if w == 0:
+                    continue
+                plan.append((nid, comps, rname, receptor(rname), w, dl))
+        if not plan:
+            raise ParameterError(f"drive {name!r}: it targets no synapse (neurons={neurons!r}, "
+                                 "location and weights select none); give some targets")
+        rows = []
+        for nid, comps, rname, kin, w, dl in plan:
+            for c in comps:
+                s = self._add_syn(nid, int(c), kin["tau1"], kin["tau2"], kin["e"])
+                rows.append((nid, int(c), rname, w, dl, s))
         drive = Drive(name, kind, dynamics, pd.DataFrame(
             rows, columns=["neuron", "compartment", "receptor", "weight", "delay", "syn"]),
             cell_specific=cell_specific, seed=seed)

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from connectome_sim.engine.cable_run import kernel_notice, run_cable
-from connectome_sim.errors import InputOutsideRunWarning, ParameterError, SimulationError
+from connectome_sim.errors import (InputOutsideRunWarning, ParameterError, SimulationError,
+                                   check_flag, check_number, check_whole)
 
 from .circuit_compile import merge_circuit
 from .compile import check_kernels
@@ -45,6 +46,8 @@ def circuit_inputs_outside_run(circuit, tstop: float) -> list:
     for d in circuit._drives:
         dyn = d.dynamics
         if d.kind == "evoked":
+            if not dyn["numspikes"]:          # no spikes at all: none start after the run
+                continue
             first = float(dyn["mu"]) - 3.0 * float(dyn["sigma"])
         elif d.kind == "times":
             t = np.asarray(dyn["times"], float)
@@ -66,11 +69,15 @@ def run_circuit_model(circuit, duration, v_init, dt, method, n_trials, seed, cel
         warnings.warn(msg, InputOutsideRunWarning, stacklevel=3)
     if method not in ("be", "cn"):
         raise ParameterError(f"method must be 'be' or 'cn', got {method!r}")
-    n_trials, record_every = int(n_trials), int(record_every)
-    if n_trials < 1 or record_every < 1:
-        raise ParameterError("n_trials and record_every must be >= 1")
-    if not np.isfinite(v_init):
-        raise ParameterError(f"v_init must be finite (mV), got {v_init}")
+    # checked as one cell's run checks them (int() took n_trials=2.5 as 2 and '2' as 2)
+    n_trials = check_whole(n_trials, "n_trials", low=1)
+    record_every = check_whole(record_every, "record_every", low=1)
+    v_init = check_number(v_init, "v_init", unit="mV")
+    celsius = check_number(celsius, "celsius", low=-273.15, unit="°C")
+    if seed is not None:
+        seed = check_whole(seed, "seed")
+    dipole = check_flag(dipole, "dipole")
+    parallel = check_flag(parallel, "parallel")
     cs = merge_circuit(circuit, n_trials, seed, nsteps * dt)
     ids, cptr = cs.ids, cs.cell_ptr
     cidx = {nid: c for c, nid in enumerate(ids)}

@@ -10,7 +10,7 @@ import pandas as pd
 
 from connectome_sim.engine.cable_run import kernel_notice, run_cable
 from connectome_sim.errors import (ParameterError, SimulationError, StabilityError,
-                                   check_number, whole_steps)
+                                   check_number, check_whole, is_text, whole_steps)
 
 from .compile import check_kernels, compile_cell, compile_events
 
@@ -23,6 +23,10 @@ MAX_DT = 1.0
 
 def check_step(duration: float, dt: float) -> int:
     """Validate ``duration``/``dt`` (ms) and return the number of steps."""
+    for name, value in (("duration", duration), ("dt", dt)):
+        if is_text(value):   # float('10') would run; a caller passing text read it unparsed
+            raise StabilityError(f"{name}={value!r}: expected a number of ms, got text; pass "
+                                 f"the number itself (e.g. {name}=float(...))")
     try:
         duration, dt = float(duration), float(dt)
     except (TypeError, ValueError):
@@ -97,6 +101,8 @@ def run_model(model, duration, v_init, dt, method, n_trials, seed, celsius, reco
     if record_every < 1:
         raise ParameterError(f"record_every must be >= 1, got {record_every}")
     v_init = check_number(v_init, "v_init", unit="mV")   # np.isfinite('x') raised TypeError
+    if seed is not None:                                  # int() took 1.5 as 1, '3' as 3
+        seed = check_whole(seed, "seed")
     cc = compile_cell(model, usetable_hh=bool(usetable_hh))
     events, trains = compile_events(model, n_trials, seed, nsteps * dt)
     with kernel_notice(cc.arrays, n_trials):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, SimulationError
+from ..errors import ConnectomeSimError, ParameterError, SimulationError
 from ._util import (Stages, coerce_ids, number, parse_params, prepare_out, reading,
                     write_html)
 
@@ -118,7 +120,9 @@ def read_edge_list(args):
         if ntc is not None:
             neuron_nt = labels[ntc]
     header = None if args.no_header else 0 if args.header else "infer"
-    with reading(path, "edge list"):
+    # the library names the neuron table neuron_nt; here it is the --labels file's column
+    said = (f"--labels {args.labels}", ntc) if neuron_nt is not None else None
+    with reading(path, "edge list"), _labels_named(said):
         el = load_edge_list(
             path, source_col=args.source_col, target_col=args.target_col,
             weight_col=False if args.unweighted else args.weight_col,
@@ -129,6 +133,38 @@ def read_edge_list(args):
             inhibitory_nt=tuple(args.inhibitory) if args.inhibitory else INHIBITORY_NT,
             neuron_nt=neuron_nt, header=header)
     return el, labels
+
+
+@contextmanager
+def _labels_named(said):
+    """Warnings and errors about ``neuron_nt`` reworded to name the ``--labels`` file and its
+    transmitter column (``said``: (flag and path, column), or None)."""
+    if said is None:
+        yield
+        return
+
+    def reword(text):
+        return (text.replace("neuron_nt's IDs", f"{said[0]}'s IDs")
+                .replace("neuron_nt", f"{said[0]} (column {said[1]!r})"))
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except ConnectomeSimError as e:
+            if "neuron_nt" not in str(e):
+                raise
+            try:
+                named = type(e)(reword(str(e)))
+            except TypeError:
+                raise e from None
+            raise named from e
+    from ..io.edges import NEURON_NT_UNUSED
+
+    for w in caught:
+        # (--labels signs only edge lists without signs of their own, as its help says)
+        if not str(w.message).startswith(NEURON_NT_UNUSED):
+            warnings.warn(reword(str(w.message)), w.category, stacklevel=3)
 
 
 def _is_float(text) -> bool:

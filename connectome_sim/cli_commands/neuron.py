@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import math
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
+from ..errors import UnknownIDError
 from ._util import Stages, number, prepare_out, reading, refuse_stdin, write_html
 
 OUTPUTS = ("voltages.csv", "spikes.csv", "traces.html", "skeleton_voltage.html")
@@ -176,6 +178,15 @@ def simulate_with_movie(model, labelled: dict, duration: float, dt: float, v_ini
     return v[list(labelled)], v[[c for c in v.columns if c not in labelled]]
 
 
+@contextmanager
+def _flag(flag: str, value):
+    """A node ID not in the skeleton, named by the flag that gave it."""
+    try:
+        yield
+    except UnknownIDError as e:
+        raise UnknownIDError(f"{flag} {value!r}: {e}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the ``neuron`` command; returns the exit code."""
     from ..cable import CompartmentModel
@@ -200,13 +211,15 @@ def run(args: argparse.Namespace) -> int:
                 model.insert("hh")
             for spec in args.inject:
                 node, amp, start, dur = parse_inject(spec, args.duration)
-                model.inject_current_pulse(node, start=start, duration=dur, current=amp)
+                with _flag("--inject", spec):
+                    model.inject_current_pulse(node, start=start, duration=dur, current=amp)
             morph = model.geometry.morphology
             root = int(morph.soma if morph.soma is not None else morph.node_ids[0])
             rec = args.record or [root]
             labelled = {str(r): int(r) for r in rec}
             for node in rec:
-                model.add_spike_detector(node, threshold=args.threshold, label=str(node))
+                with _flag("--record", node):
+                    model.add_spike_detector(node, threshold=args.threshold, label=str(node))
         st.say(f"{model!r}")
         st.say(model.morphology_summary)
         with st.stage(f"simulating {args.duration:g} ms"):

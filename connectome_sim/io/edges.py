@@ -728,6 +728,10 @@ class EdgeList:
         return "; ".join([self.columns.summary()] + self.notes)
 
 
+#: start of the warning given when ``neuron_nt`` is passed but the edge list signs itself
+NEURON_NT_UNUSED = "neuron_nt is not used"
+
+
 def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sign_col=None,
                    nt_col=None, delay_col=None, type_col=None, inhibitory_nt=INHIBITORY_NT,
                    neuron_nt=None, header="infer") -> EdgeList:
@@ -803,6 +807,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
                                  f"values in rows {rows}; drop or fix them")
     chem = ~electrical
     has_gap = bool(electrical.any())
+    nt_used = False
     if ec.sign is not None:
         sg = column_signs(df[ec.sign], ec.sign)
         _check_signed_weights(df, ec.weight, w, chem, sg, f"sign column {ec.sign!r}",
@@ -836,6 +841,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         notes.append(_count_note(f"signs of weight column {ec.weight!r}", n_neg,
                                  int(np.count_nonzero(chem))))
     elif neuron_nt is not None:
+        nt_used = True
         nt = _presynaptic_nt(neuron_nt, src)
         unknown = chem & pd.Series(nt).astype(str).str.strip().eq("").to_numpy()
         if unknown.any():
@@ -856,6 +862,17 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
                      + (f" ({kinds} inhibitory)" if kinds else ""))
     else:
         notes.append("every synapse excitatory (no sign or transmitter column)")
+    if neuron_nt is not None and not nt_used:
+        # given, but the edge list's own signs took precedence: said, not ignored in silence
+        if ec.sign is not None or ec.nt is not None:
+            kw, col = ("sign_col", ec.sign) if ec.sign is not None else ("nt_col", ec.nt)
+            where = (f"its {'sign' if kw == 'sign_col' else 'transmitter'} column {col!r}; "
+                     f"pass {kw}=False to sign by neuron_nt instead")
+        else:
+            where = (f"the signs of its weight column {ec.weight!r}; give unsigned weights "
+                     "to sign by neuron_nt instead")
+        warnings.warn(f"{NEURON_NT_UNUSED}: the edge list's signs come from {where}",
+                      UserWarning, stacklevel=2)
     if has_gap and (w[electrical] < 0).any():
         raise ParameterError(f"electrical rows with negative weights in {ec.weight!r}; "
                              "gap-junction conductances are >= 0")
@@ -889,14 +906,33 @@ def _check_signed_weights(df, weight_col, w, chem, sg, where, keyword):
 
 def _presynaptic_nt(neuron_nt: pd.Series, src: np.ndarray) -> np.ndarray:
     """Transmitter of each row's presynaptic neuron (object array, '' when unknown)."""
-    idx = as_ids(neuron_nt.index, what="neuron table IDs")
+    if isinstance(neuron_nt, pd.DataFrame):
+        raise ParameterError(
+            f"neuron_nt is a whole table (columns {list(neuron_nt.columns)[:8]}); pass its "
+            "transmitter column, e.g. neuron_nt=table['nt_type']")
+    if not isinstance(neuron_nt, pd.Series):
+        raise ParameterError(f"neuron_nt must be a pandas Series of transmitter names indexed "
+                             f"by neuron ID, not {type(neuron_nt).__name__}")
+    idx = as_ids(neuron_nt.index, what="neuron_nt's IDs")
     table = pd.Series(neuron_nt.to_numpy(dtype=object), index=pd.Index(idx, dtype=idx.dtype))
     if table.index.has_duplicates:
         dup = table.index[table.index.duplicated()][:5].tolist()
-        raise ParameterError(f"the neuron table lists neurons {dup} more than once")
+        raise ParameterError(f"neuron_nt lists neurons {dup} more than once")
+    # transmitters are names: a number or a boolean (a 0/1 'inhibitory' flag, a code) would
+    # match no inhibitory name and turn every synapse excitatory without a word
+    odd = table.map(lambda v: not (isinstance(v, str) or (np.ndim(v) == 0
+                                                          and bool(pd.isna(v)))))
+    if odd.any():
+        who = table.index[odd.to_numpy()][:5].tolist()
+        vals = table[odd.to_numpy()].iloc[:5].tolist()
+        raise ParameterError(
+            f"neuron_nt has values that are not transmitter names for {int(odd.sum())} "
+            f"neuron(s), e.g. {who} ({vals}); give names such as 'GABA' or 'ACH' (blank for "
+            "unknown)")
     if len(table) and len(src) and (table.index.dtype.kind == "O") != (src.dtype.kind == "O"):
-        raise IDError("the neuron table's IDs and the edge list's IDs are of different kinds "
-                      "(strings vs integers); they would never match")
+        raise IDError(f"neuron_nt's IDs (e.g. {table.index[:3].tolist()}) and the edge "
+                      f"list's IDs (e.g. {pd.unique(src)[:3].tolist()}) are of different "
+                      "kinds (strings vs integers); they would never match")
     nt = table.reindex(pd.Index(src)).fillna("").to_numpy(dtype=object)
     return nt
 

@@ -546,7 +546,8 @@ def build_geometry(skeleton, res: float = 10.0, d_lambda: float | None = None,
         convention = _convention(soma, src.kind)
         file_root = convention == "neuron" and src.kind in ("swc", "morphio")
         morph = _load(src, radius_policy=radius_policy, root=root, heal=heal,
-                      reroot_soma=not file_root, soma_point_alone=file_root)
+                      reroot_soma=not file_root,
+                      soma_point_alone=convention == "neuron")
     notes = []
     if convention == "navis":
         lay = split_sections(morph.parent, morph.xyz, morph.radius, float32_pt3d=float32_pt3d)

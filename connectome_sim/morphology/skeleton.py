@@ -30,6 +30,10 @@ _IGNORED_COLUMNS = ("type",)
 #: a median edge length above this (in the claimed units) suggests nm or voxel coordinates
 #: (µm skeletons: ~0.1-5; hemibrain 8-nm voxels: ~43; nm: ~340)
 NM_EDGE_THRESHOLD = 20.0
+#: a point without edges (a lone soma point) whose radius is above this (in the claimed
+#: units) suggests nm: soma radii are ~2-50 µm (a few hundred in the largest invertebrate
+#: somata), ~2000-50000 in nm
+NM_RADIUS_THRESHOLD = 1000.0
 _MAX_LISTED = 20
 
 
@@ -526,11 +530,11 @@ def load_morphology(skeleton, *, units=None, radius_policy="raise", root=None, h
     """
     src = skeleton if isinstance(skeleton, Source) else read_source(skeleton, units)
     return _load(src, radius_policy=radius_policy, root=root, heal=heal,
-                 reroot_soma=reroot_soma)
+                 reroot_soma=reroot_soma, soma_keyword=False)
 
 
 def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
-          reroot_soma=True, soma_point_alone=False) -> Morphology:
+          reroot_soma=True, soma_point_alone=False, soma_keyword=True) -> Morphology:
     nodes, conn, scale, soma, name = src.nodes, src.conn, src.scale, src.soma, src.name
     heal = check_flag(heal, "heal")
     reroot_soma = check_flag(reroot_soma, "reroot_soma")
@@ -539,13 +543,19 @@ def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
     logs: list = list(src.notes)
     nodes = nodes.reset_index(drop=True)
     node_ids = _node_ids(nodes, name)
+    # (the SWC type as a number, as geometry reads it: a float column's 1.0 is type 1)
     lone_soma = (len(node_ids) == 1 and "label" in nodes.columns
-                 and str(nodes["label"].iloc[0]) == "1")
+                 and nodes["label"].dtype.kind != "b"
+                 and pd.to_numeric(nodes["label"], errors="coerce").iloc[0] == 1)
     if len(node_ids) < 2 and not (lone_soma and soma_point_alone):
         # NEURON's Import3d makes a lone soma point a cylinder (L = diam); the other
         # readings have no cable to make of one point
+        # (load_morphology has no soma keyword: name the calls that have one)
+        how = ("pass soma='neuron'" if soma_keyword else "build it with build_geometry(..., "
+               "soma='neuron') or CompartmentModel(..., soma='neuron'); load_morphology "
+               "reads trees of 2 nodes or more")
         hint = (" A lone soma point (SWC type 1) is a soma-only cell under NEURON's "
-                "convention: read the file with soma='neuron'." if lone_soma else "")
+                f"convention: {how}." if lone_soma else "")
         raise SkeletonError(f"{name}: a cable model needs at least 2 nodes, got "
                             f"{len(node_ids)} (node(s) {_fmt_ids(node_ids)}).{hint}")
     parent = _topology(node_ids, _parent_index(node_ids, nodes["parent_id"], name), name)
@@ -587,6 +597,14 @@ def _load(src: Source, *, radius_policy="raise", root=None, heal=False,
                 f"{float(el.max()):.4g}). Convert "
                 "first (navis: neuron.convert_units('um')), or pass units='nm' (or units=<µm "
                 "per unit>), or units='um' if these really are µm.")
+        big = np.isfinite(radius) & (radius > NM_RADIUS_THRESHOLD)
+        if not len(el) and big.any():
+            # no edge to measure (one soma point): its radius is the only length there is
+            raise UnitsError(
+                f"{name}: units are not declared and node(s) {_fmt_ids(node_ids[big])} have "
+                f"radius {float(radius[big].max()):.4g}, which looks like nanometres (soma "
+                "radii in µm are ~2-50). Pass units='nm' (or units=<µm per unit>), or "
+                "units='um' if these really are µm.")
         scale = 1.0
     elif not (np.isfinite(scale) and scale > 0):
         raise UnitsError(f"{name}: units must be a positive length, got {scale} µm per unit.")

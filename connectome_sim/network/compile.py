@@ -375,10 +375,17 @@ def _gaps(net, groups, engine_row, group_of, codes, models):
         gr.gp = (np.zeros(gr.n + 1, np.int64), np.empty(0, np.int64), np.empty(0))
     if a.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-    for m in {models[c] for c in np.unique(np.concatenate([codes[a], codes[b]]))}:
+    for c in np.unique(np.concatenate([codes[a], codes[b]])):
+        m = models[c]
         if m.voltage is None or not m.supports_current:
+            k = int(np.flatnonzero((codes[a] == c) | (codes[b] == c))[0])
+            pair = [x.item() if isinstance(x, np.generic) else x
+                    for x in net.ids[[a[k], b[k]]]]
+            who = pair[0] if codes[a[k]] == c else pair[1]
             raise ParameterError(f"model {m.name} has no membrane potential; electrical "
-                                 "synapses need a voltage-based model (e.g. 'LIF', 'graded')")
+                                 "synapses need a voltage-based model (e.g. 'LIF', 'graded'): "
+                                 f"the gap junction {pair[0]!r} - {pair[1]!r} joins neuron "
+                                 f"{who!r} ({m.name})")
     ea, eb = engine_row[a], engine_row[b]
     same = group_of[ea] == group_of[eb]
     for gi, gr in enumerate(groups):

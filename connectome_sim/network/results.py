@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, SimulationError, check_number, check_whole, whole_steps
+from ..errors import (ParameterError, SimulationError, check_number, check_whole, is_text,
+                      whole_steps)
 
 __all__ = ["NetworkResult", "ResultsMixin"]
 
@@ -211,8 +212,8 @@ class ResultsMixin:
             raise ParameterError(f"run_simulation(max_spikes) must be an integer >= 1, got "
                                  f"{max_spikes!r}")
         if v_init is not None:
-            try:
-                ok = np.isfinite(float(v_init))
+            try:   # (text refused: float('-65') would pass, as duration='20' once did)
+                ok = not is_text(v_init) and np.isfinite(float(v_init))
             except (TypeError, ValueError):
                 ok = False
             if not ok:
@@ -221,6 +222,11 @@ class ResultsMixin:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
                                  or seed < 0):
             raise ParameterError(f"run_simulation(seed) must be an integer >= 0, got {seed!r}")
+        if threads is not None and (isinstance(threads, bool)
+                                    or not isinstance(threads, (int, np.integer)) or threads < 1):
+            # (int() took threads=0 and 2.5 as 1 or 2, '4' as 4; NaN failed deep in numpy)
+            raise ParameterError(f"run_simulation(threads) must be an integer >= 1 (None: all "
+                                 f"cores), got {threads!r}")
         whole_steps(duration, dt, "run_simulation")   # refuses e.g. duration=5 at dt=0.3
         self._warn_inputs_outside(duration, dt)
         budget = memory_budget(max_memory if max_memory is not None else self.max_memory)

@@ -300,11 +300,16 @@ def plot_skeleton_voltage(skeleton, v: pd.DataFrame, *, times=None, n_frames: in
     child = np.flatnonzero(par >= 0)
     xyz = nodes[["x", "y", "z"]].to_numpy(dtype=float)
     n_seg = len(child)
-    P = np.full((3 * n_seg, 3), np.nan)
-    P[0::3] = xyz[par[child]]
-    P[1::3] = xyz[child]
-    pidx = np.empty(3 * n_seg, dtype=np.int64)
-    pidx[0::3], pidx[1::3], pidx[2::3] = par[child], child, child
+    # a lone soma point (a soma-only cell) has no segment to draw: it is shown as a marker
+    mode = "lines" if n_seg else "markers"
+    if n_seg:
+        P = np.full((3 * n_seg, 3), np.nan)
+        P[0::3] = xyz[par[child]]
+        P[1::3] = xyz[child]
+        pidx = np.empty(3 * n_seg, dtype=np.int64)
+        pidx[0::3], pidx[1::3], pidx[2::3] = par[child], child, child
+    else:
+        P, pidx = xyz, np.arange(len(ids))
     C = V[:, pidx].astype(np.float32)
     lo = float(np.nanmin(C)) if vmin is None else vmin
     hi = float(np.nanmax(C)) if vmax is None else vmax
@@ -312,16 +317,18 @@ def plot_skeleton_voltage(skeleton, v: pd.DataFrame, *, times=None, n_frames: in
         hi = lo + 1.0
     tt = tv[rows]
 
-    def trace(k):
-        return go.Scatter3d(x=P[:, 0], y=P[:, 1], z=P[:, 2], mode="lines", connectgaps=False,
-                            line=dict(color=C[k], colorscale=colorscale, cmin=lo, cmax=hi,
-                                      width=line_width,
-                                      colorbar=dict(title="mV", thickness=15)),
-                            hoverinfo="skip", showlegend=False)
+    def colour(k, bar=False):
+        c = dict(color=C[k], colorscale=colorscale, cmin=lo, cmax=hi)
+        if bar:
+            c["colorbar"] = dict(title="mV", thickness=15)
+        return {"line": dict(c, width=line_width)} if n_seg else {
+            "marker": dict(c, size=4 * line_width)}
 
-    frames = [go.Frame(data=[go.Scatter3d(line=dict(color=C[k], colorscale=colorscale, cmin=lo,
-                                                      cmax=hi, width=line_width))],
-                        name=f"{tt[k]:.2f}")
+    def trace(k):
+        return go.Scatter3d(x=P[:, 0], y=P[:, 1], z=P[:, 2], mode=mode, connectgaps=False,
+                            hoverinfo="skip", showlegend=False, **colour(k, bar=True))
+
+    frames = [go.Frame(data=[go.Scatter3d(**colour(k))], name=f"{tt[k]:.2f}")
               for k in range(len(rows))]
     every = max(1, len(rows) // 10)
     steps = [dict(method="animate", label=f"{tt[k]:.0f}" if k % every == 0 else "",

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from connectome_sim.cable import CompartmentModel
-from connectome_sim.errors import ParameterError, StabilityError
+from connectome_sim.errors import ParameterError, StabilityError, UnknownIDError
 from connectome_sim.stimuli import (check_spike_times, netstim_times, netstim_trains,
                                     poisson_times, regular_times)
 
@@ -147,7 +147,12 @@ RUNS = [(dict(duration=NAN), StabilityError, "duration"),
         (dict(n_trials=0), ParameterError, "n_trials"),
         (dict(n_trials=2.5), ParameterError, "n_trials"),
         (dict(record_every=0), ParameterError, "record_every"),
-        (dict(record_every=1.5), ParameterError, "record_every")]
+        (dict(record_every=1.5), ParameterError, "record_every"),
+        (dict(duration="5"), StabilityError, r"duration='5': expected a number of ms, got text"),
+        (dict(dt="0.025"), StabilityError, r"dt='0\.025': expected a number of ms, got text"),
+        (dict(seed=1.5), ParameterError, r"seed=1\.5: expected a whole number"),
+        (dict(seed="3"), ParameterError, r"seed='3': expected a whole number"),
+        (dict(seed=-1), ParameterError, r"seed=-1: must be >= 0")]
 
 
 @pytest.mark.parametrize("kw,exc,culprit", RUNS, ids=[str(k) for k, _, _ in RUNS])
@@ -285,6 +290,9 @@ def test_circuit_inputs_inside_the_run_do_not_warn(tree, recwarn):
     c[BIG].inject_current_pulse(3, start=9.9, duration=5, current=0.1)
     c.add_poisson_drive("bg", 20.0, tstart=5.0, location=[2], weights_ampa=0.001)
     c.add_evoked_drive("ev", mu=12.0, sigma=2.0, location=[2], weights_ampa=0.001)
+    # no spikes at all: none of them starts after the run
+    c.add_evoked_drive("none", mu=40.0, sigma=1.0, numspikes=0, location=[2],
+                       weights_ampa=0.001)
     c.run_simulation(duration=10.0, dt=0.025, dipole=False)
     assert not [w for w in recwarn if w.category is InputOutsideRunWarning]
 
@@ -298,3 +306,187 @@ def test_circuit_drive_window_backwards_refused_when_added(tree, add):
                                              r"tstart=15.0 ms"):
         getattr(c, add)("bg", 20.0, tstart=15.0, tstop=5.0, location=[2], weights_ampa=0.001)
     assert not c._drives
+
+
+# ------------------------------------------------------------------ circuit drives
+# every drive value is checked when the drive is added, naming the drive and the keyword
+# (and the neuron for per-neuron values), before any synapse is made
+_W = dict(location=[2], weights_ampa=0.001)
+DRIVES = [
+    ("poisson rate nan", "add_poisson_drive", ("bg", NAN), _W, r"drive 'bg': rate=nan"),
+    ("poisson rate inf", "add_poisson_drive", ("bg", INF), _W, r"drive 'bg': rate=inf"),
+    ("poisson rate 0", "add_poisson_drive", ("bg", 0.0), _W, r"drive 'bg': rate=0: must be > 0"),
+    ("poisson rate text", "add_poisson_drive", ("bg", "20"), _W, r"drive 'bg': rate='20'.*text"),
+    ("poisson tstart nan", "add_poisson_drive", ("bg", 20.0), dict(_W, tstart=NAN),
+     r"drive 'bg': tstart=nan"),
+    ("poisson tstart -1", "add_poisson_drive", ("bg", 20.0), dict(_W, tstart=-1.0),
+     r"drive 'bg': tstart=-1: must be >= 0"),
+    ("poisson tstop nan", "add_poisson_drive", ("bg", 20.0), dict(_W, tstop=NAN),
+     r"drive 'bg': tstop=nan"),
+    ("poisson tstop text", "add_poisson_drive", ("bg", 20.0), dict(_W, tstop="5"),
+     r"drive 'bg': tstop='5'"),
+    ("evoked mu nan", "add_evoked_drive", ("ev", NAN, 1.0), _W, r"drive 'ev': mu=nan"),
+    ("evoked mu inf", "add_evoked_drive", ("ev", INF, 1.0), _W, r"drive 'ev': mu=inf"),
+    ("evoked mu text", "add_evoked_drive", ("ev", "5", 1.0), _W, r"drive 'ev': mu='5'"),
+    ("evoked sigma nan", "add_evoked_drive", ("ev", 5.0, NAN), _W, r"drive 'ev': sigma=nan"),
+    ("evoked sigma -1", "add_evoked_drive", ("ev", 5.0, -1.0), _W, r"drive 'ev': sigma=-1"),
+    ("evoked numspikes -1", "add_evoked_drive", ("ev", 5.0, 1.0), dict(_W, numspikes=-1),
+     r"drive 'ev': numspikes=-1: must be >= 0"),
+    ("evoked numspikes 1.5", "add_evoked_drive", ("ev", 5.0, 1.0), dict(_W, numspikes=1.5),
+     r"drive 'ev': numspikes=1\.5: expected a whole number"),
+    ("evoked numspikes True", "add_evoked_drive", ("ev", 5.0, 1.0), dict(_W, numspikes=True),
+     r"drive 'ev': numspikes=True"),
+    ("evoked numspikes nan", "add_evoked_drive", ("ev", 5.0, 1.0), dict(_W, numspikes=NAN),
+     r"drive 'ev': numspikes=nan"),
+    ("bursty rate nan", "add_bursty_drive", ("bu", NAN), _W, r"drive 'bu': burst_rate=nan"),
+    ("bursty numspikes 0", "add_bursty_drive", ("bu", 10.0), dict(_W, numspikes=0),
+     r"drive 'bu': numspikes=0: must be >= 1"),
+    ("bursty numspikes 1.5", "add_bursty_drive", ("bu", 10.0), dict(_W, numspikes=1.5),
+     r"drive 'bu': numspikes=1\.5"),
+    ("bursty numspikes True", "add_bursty_drive", ("bu", 10.0), dict(_W, numspikes=True),
+     r"drive 'bu': numspikes=True"),
+    ("bursty spike_isi -1", "add_bursty_drive", ("bu", 10.0), dict(_W, spike_isi=-1.0),
+     r"drive 'bu': spike_isi=-1"),
+    ("bursty spike_isi nan", "add_bursty_drive", ("bu", 10.0), dict(_W, spike_isi=NAN),
+     r"drive 'bu': spike_isi=nan"),
+    ("bursty burst_std -1", "add_bursty_drive", ("bu", 10.0), dict(_W, burst_std=-1.0),
+     r"drive 'bu': burst_std=-1"),
+    ("bursty burst_std nan", "add_bursty_drive", ("bu", 10.0), dict(_W, burst_std=NAN),
+     r"drive 'bu': burst_std=nan"),
+    ("bursty tstart_std -1", "add_bursty_drive", ("bu", 10.0), dict(_W, tstart_std=-1.0),
+     r"drive 'bu': tstart_std=-1"),
+    ("weight nan", "add_poisson_drive", ("bg", 20.0), dict(location=[2], weights_ampa=NAN),
+     rf"drive 'bg', neuron {BIG}: weights_ampa=nan"),
+    ("weight inf", "add_poisson_drive", ("bg", 20.0), dict(location=[2], weights_ampa=INF),
+     rf"drive 'bg', neuron {BIG}: weights_ampa=inf"),
+    ("weight -1", "add_poisson_drive", ("bg", 20.0), dict(location=[2], weights_ampa=-1.0),
+     rf"drive 'bg', neuron {BIG}: weights_ampa=-1: must be >= 0"),
+    ("weight text", "add_poisson_drive", ("bg", 20.0), dict(location=[2], weights_nmda="0.1"),
+     rf"drive 'bg', neuron {BIG}: weights_nmda='0\.1'"),
+    ("weight True", "add_poisson_drive", ("bg", 20.0), dict(location=[2], weights_ampa=True),
+     rf"drive 'bg', neuron {BIG}: weights_ampa=True"),
+    ("weight dict nan", "add_poisson_drive", ("bg", 20.0),
+     dict(location=[2], weights_ampa={7: NAN}), r"drive 'bg', neuron 7: weights_ampa=nan"),
+    ("receptor weight nan", "add_poisson_drive", ("bg", 20.0),
+     dict(location=[2], receptors={"gabaa": NAN}), r"drive 'bg', neuron .*receptors\['gabaa'\]"),
+    ("delay nan", "add_poisson_drive", ("bg", 20.0), dict(_W, synaptic_delays=NAN),
+     r"drive 'bg', neuron .*: synaptic_delays=nan"),
+    ("delay -1", "add_poisson_drive", ("bg", 20.0), dict(_W, synaptic_delays=-1.0),
+     r"drive 'bg', neuron .*: synaptic_delays=-1"),
+    ("delay text", "add_poisson_drive", ("bg", 20.0), dict(_W, synaptic_delays="1"),
+     r"drive 'bg', neuron .*: synaptic_delays='1'"),
+    ("delay dict nan", "add_poisson_drive", ("bg", 20.0), dict(_W, synaptic_delays={7: NAN}),
+     r"drive 'bg', neuron 7: synaptic_delays=nan"),
+    ("seed -1", "add_poisson_drive", ("bg", 20.0), dict(_W, seed=-1), r"drive 'bg': seed=-1"),
+    ("seed nan", "add_poisson_drive", ("bg", 20.0), dict(_W, seed=NAN), r"drive 'bg': seed=nan"),
+    ("cell_specific text", "add_poisson_drive", ("bg", 20.0), dict(_W, cell_specific="no"),
+     r"drive 'bg': cell_specific='no'"),
+    ("location selects nothing", "add_poisson_drive", ("bg", 20.0),
+     dict(location=[], weights_ampa=0.001), rf"drive 'bg': location \[\] selects no .*{BIG}"),
+    ("no neuron targeted", "add_poisson_drive", ("bg", 20.0),
+     dict(location={7: None}, weights_ampa=0.001), r"drive 'bg': it targets no synapse"),
+    ("neurons empty", "add_poisson_drive", ("bg", 20.0), dict(_W, neurons=[]),
+     r"drive 'bg': it targets no synapse \(neurons=\[\]"),
+]
+
+
+@pytest.mark.parametrize("meth,args,kw,rx", [c[1:] for c in DRIVES], ids=[c[0] for c in DRIVES])
+def test_circuit_drive_values_refused_when_added(tree, meth, args, kw, rx):
+    from connectome_sim.cable.circuit import Circuit
+
+    c = Circuit({BIG: tree, 7: tree}, res=5)
+    with pytest.raises(ParameterError, match=rx):
+        getattr(c, meth)(*args, **kw)
+    assert not c._drives and not any(c._syn.values())      # nothing half-made
+
+
+DRIVE_IDS = [
+    ("neurons unknown", dict(_W, neurons=[7, 99]), r"drive 'bg': neurons= lists \[99\]"),
+    ("neurons numpy unknown", dict(_W, neurons=np.array([99])), r"neurons= lists \[99\]"),
+    ("neurons as text", dict(_W, neurons=["7"]), r"drive 'bg': neurons= lists \['7'\]"),
+    ("weights dict unknown", dict(location=[2], weights_ampa={99: 0.001}),
+     r"drive 'bg': weights_ampa names neuron\(s\) \[99\]"),
+    ("delays dict unknown", dict(_W, synaptic_delays={99: 1.0}),
+     r"drive 'bg': synaptic_delays names neuron\(s\) \[99\]"),
+    ("location dict unknown", dict(location={99: [2]}, weights_ampa=0.001),
+     r"drive 'bg': location names neuron\(s\) \[99\]"),
+    ("location label unknown", dict(location="apical", weights_ampa=0.001),
+     rf"drive 'bg': location 'apical' of neuron {BIG}: .*\['apical'\] not found"),
+    ("location node unknown", dict(location={7: [999]}, weights_ampa=0.001),
+     r"drive 'bg': location \[999\] of neuron 7: .*\[999\]"),
+]
+
+
+@pytest.mark.parametrize("kw,rx", [c[1:] for c in DRIVE_IDS], ids=[c[0] for c in DRIVE_IDS])
+def test_circuit_drive_unknown_neurons_named(tree, kw, rx):
+    from connectome_sim.cable.circuit import Circuit
+    from connectome_sim.errors import UnknownIDError
+
+    c = Circuit({BIG: tree, 7: tree}, res=5)
+    with pytest.raises(UnknownIDError, match=rx):
+        c.add_poisson_drive("bg", 20.0, **kw)
+    assert not c._drives and not any(c._syn.values())
+
+
+def test_circuit_duplicate_drive_name_refused(tree):
+    from connectome_sim.cable.circuit import Circuit
+
+    c = Circuit({BIG: tree}, res=5)
+    c.add_poisson_drive("bg", 20.0, **_W)
+    with pytest.raises(ParameterError, match=r"a drive named 'bg' exists already"):
+        c.add_evoked_drive("bg", 5.0, 1.0, **_W)
+    assert len(c._drives) == 1
+
+
+# Circuit.run_simulation checks its arguments as one cell's run does
+CIRCUIT_RUNS = [
+    (dict(n_trials=2.5), ParameterError, r"n_trials=2\.5: expected a whole number >= 1"),
+    (dict(n_trials=True), ParameterError, r"n_trials=True"),
+    (dict(n_trials="2"), ParameterError, r"n_trials='2'"),
+    (dict(n_trials=0), ParameterError, r"n_trials=0: must be >= 1"),
+    (dict(record_every=1.5), ParameterError, r"record_every=1\.5"),
+    (dict(v_init="-65"), ParameterError, r"v_init='-65'.*got text"),
+    (dict(v_init=True), ParameterError, r"v_init=True"),
+    (dict(celsius=NAN), ParameterError, r"celsius=nan"),
+    (dict(celsius="6.3"), ParameterError, r"celsius='6\.3'"),
+    (dict(seed=1.5), ParameterError, r"seed=1\.5"),
+    (dict(seed=-1), ParameterError, r"seed=-1: must be >= 0"),
+    (dict(dipole="no"), ParameterError, r"dipole='no': expected True or False"),
+    (dict(parallel="no"), ParameterError, r"parallel='no': expected True or False"),
+    (dict(duration="10"), StabilityError, r"duration='10': expected a number of ms, got text"),
+]
+
+
+@pytest.mark.parametrize("kw,exc,rx", CIRCUIT_RUNS, ids=[str(c[0]) for c in CIRCUIT_RUNS])
+def test_circuit_run_arguments_named(tree, kw, exc, rx):
+    from connectome_sim.cable.circuit import Circuit
+
+    c = Circuit({BIG: tree}, res=5)
+    c.insert("pas", g=1e-4, e=-65)
+    c[BIG].add_voltage_record(2)
+    with pytest.raises(exc, match=rx):
+        c.run_simulation(**(dict(duration=5.0, dipole=False) | kw))
+
+
+GAPS = [
+    ((BIG, 2, 7, 3, "0.01"), ParameterError, r"add_gap_junction: .*g='0\.01': expected a "
+                                             r"number µS, got text"),
+    ((BIG, 2, 7, 3, True), ParameterError, r"add_gap_junction: .*g=True"),
+    ((BIG, 2, 7, 3, NAN), ParameterError, r"add_gap_junction: .*g=nan"),
+    ((BIG, 2, 7, 3, 0.0), ParameterError, r"add_gap_junction: .*g=0: must be > 0 µS"),
+    ((BIG, 99, 7, 3, 0.01), UnknownIDError, rf"add_gap_junction: node_a=99 of neuron {BIG}: "
+                                            r".*\[99\]"),
+    ((BIG, 2, 7, 98, 0.01), UnknownIDError, r"add_gap_junction: node_b=98 of neuron 7: "),
+    ((BIG, 2, 8, 3, 0.01), UnknownIDError, r"neuron 8 is not in the circuit"),
+]
+
+
+@pytest.mark.parametrize("args,exc,rx", GAPS, ids=["text", "True", "nan", "zero", "node_a",
+                                                   "node_b", "neuron"])
+def test_circuit_gap_junction_values_named(tree, args, exc, rx):
+    from connectome_sim.cable.circuit import Circuit
+
+    c = Circuit({BIG: tree, 7: tree}, res=5)
+    with pytest.raises(exc, match=rx):
+        c.add_gap_junction(*args)
+    assert not c._gj

@@ -6,6 +6,7 @@ subprocess to check what a shell user really sees.
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -507,3 +508,54 @@ def test_failed_run_names_no_python_objects(tmp_path, capsys):
                   str(tmp_path / "o")], capsys, r"runaway.*nothing was written to")
     assert "net.result" not in line and "max_spikes" not in line
     assert not any((tmp_path / "o").glob("*"))
+
+
+# ------------------------------------------------------------------ --labels transmitters
+@pytest.fixture
+def int_edges(tmp_path):
+    return _w(tmp_path / "ie.csv", "source,target,weight\n1,3,40\n2,3,20\n1,2,40\n")
+
+
+@pytest.mark.parametrize("table,culprit", [
+    ("neuron_id,nt_type\n1,1\n2,0\n3,0\n",
+     r"--labels \S+t\.csv \(column 'nt_type'\) has values that are not transmitter names.*"
+     r"\[1, 2, 3\]"),
+    ("neuron_id,nt_type\n1,True\n2,False\n3,False\n",
+     r"--labels \S+t\.csv \(column 'nt_type'\) .*not transmitter names.*True"),
+    ("neuron_id,nt_type\nA,GABA\nB,ACH\n",
+     r"--labels \S+t\.csv's IDs \(e\.g\. \['A', 'B'\]\) and the edge list's IDs"),
+    ("neuron_id,nt_type\n1,GABA\n1,ACH\n", r"t\.csv lists neuron\(s\) \[1\] more than once"),
+], ids=["numbers", "booleans", "names vs integer edges", "duplicated ID"])
+def test_labels_transmitters_named_as_flags(int_edges, tmp_path, capsys, table, culprit):
+    t = _w(tmp_path / "t.csv", table)
+    line = fails(net(int_edges, tmp_path, "--labels", str(t)), capsys, culprit)
+    assert "neuron_nt" not in line
+
+
+def test_labels_missing_transmitter_warning_names_the_flag(int_edges, tmp_path, capsys):
+    t = _w(tmp_path / "t.csv", "neuron_id,nt_type\n1,GABA\n")
+    main(net(int_edges, tmp_path, "--labels", str(t)))
+    err = capsys.readouterr().err
+    assert re.search(r"connectome-sim: warning: --labels \S+t\.csv \(column 'nt_type'\) has no "
+                     r"transmitter for 1 presynaptic neuron\(s\), e\.g\. \[2\]", err), err
+    assert "neuron_nt" not in err
+
+
+@pytest.mark.parametrize("flag,culprit", [
+    (["--record", "3", "99"], r"--record 99: node IDs: .*\[99\]"),
+    (["--inject", "99:0.1:0"], r"--inject '99:0\.1:0': node IDs: .*\[99\]"),
+], ids=["record", "inject"])
+def test_neuron_unknown_node_named_by_its_flag(tmp_path, capsys, swc, flag, culprit):
+    fails(["neuron", str(swc), *flag, "--duration", "5", "--quiet", "--out",
+           str(tmp_path / "o")], capsys, culprit)
+    assert not (tmp_path / "o" / "voltages.csv").exists()
+
+
+def test_labels_transmitters_beside_an_edge_transmitter_column_are_quiet(tmp_path, capsys):
+    """--labels signs only edge lists without signs of their own (its help says so): no
+    warning about the library's neuron_nt when the edge list has a transmitter column."""
+    e = _w(tmp_path / "ie.csv", "source,target,weight,nt_type\n1,3,40,ACH\n2,3,20,ACH\n")
+    t = _w(tmp_path / "t.csv", "neuron_id,nt_type\n1,GABA\n2,ACH\n3,ACH\n")
+    main(net(e, tmp_path, "--labels", str(t)))
+    err = capsys.readouterr().err
+    assert "neuron_nt" not in err and "is not used" not in err, err

@@ -554,3 +554,88 @@ def test_presynaptic_neuron_without_transmitter_is_named(table_nt):
         el = load_edge_list(df, neuron_nt=table)
     assert el.weight.tolist() == [-3.0, 5.0, 4.0]
     assert "1 chemical rows from 1 neurons without a transmitter" in el.summary()
+
+
+# ------------------------------------------------------------------ neuron_nt tables
+_NT_EDGES = pd.DataFrame({"pre": [1, 2, 3], "post": [2, 3, 1], "weight": [3, 5, 4]})
+
+NEURON_NT_BAD = [
+    ("numbers", pd.Series([1, 0, 0], index=[1, 2, 3]), ParameterError,
+     r"neuron_nt has values that are not transmitter names for 3 neuron\(s\), e\.g\. "
+     r"\[1, 2, 3\] \(\[1, 0, 0\]\)"),
+    ("booleans", pd.Series([True, False, False], index=[1, 2, 3]), ParameterError,
+     r"neuron_nt .*not transmitter names.*\[True, False, False\]"),
+    ("one number among names", pd.Series(["GABA", 7, "ACH"], index=[1, 2, 3]), ParameterError,
+     r"not transmitter names for 1 neuron\(s\), e\.g\. \[2\] \(\[7\]\)"),
+    ("whole table", pd.DataFrame({"nt_type": ["GABA", "ACH", "ACH"]}, index=[1, 2, 3]),
+     ParameterError, r"neuron_nt is a whole table \(columns \['nt_type'\]\).*neuron_nt=table"),
+    ("dict", {1: "GABA"}, ParameterError, r"neuron_nt must be a pandas Series.*not dict"),
+    ("one string", "GABA", ParameterError, r"neuron_nt must be a pandas Series.*not str"),
+    ("fractional ID", pd.Series(["GABA", "ACH"], index=[1.5, 2.0]), IDError,
+     r"neuron_nt's IDs: .*1\.5"),
+    ("duplicated ID", pd.Series(["GABA", "ACH", "ACH"], index=[1, 1, 3]), ParameterError,
+     r"neuron_nt lists neurons \[1\] more than once"),
+    ("digit strings vs integer edges", pd.Series(["GABA", "ACH"], index=["1", "2"]), IDError,
+     r"neuron_nt's IDs \(e\.g\. \['1', '2'\]\) and the edge list's IDs \(e\.g\. \[1, 2, 3\]\)"),
+]
+
+
+@pytest.mark.parametrize("table,exc,pattern", [c[1:] for c in NEURON_NT_BAD],
+                         ids=[c[0] for c in NEURON_NT_BAD])
+def test_neuron_nt_bad_tables_name_the_neurons(table, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        load_edge_list(_NT_EDGES, neuron_nt=table)
+
+
+NEURON_NT_GOOD = [
+    ("float IDs 1.0", pd.Series(["GABA", "ACH", "ACH"], index=[1.0, 2.0, 3.0])),
+    ("mixed case", pd.Series(["Gaba", "ACH", "ACH"], index=[1, 2, 3])),
+    ("whitespace", pd.Series([" GABA ", "ACH", "ACH"], index=[1, 2, 3])),
+    ("categorical", pd.Series(pd.Categorical(["GABA", "ACH", "ACH"]), index=[1, 2, 3])),
+    ("uint64 IDs of small values", pd.Series(["GABA", "ACH", "ACH"],
+                                             index=np.array([1, 2, 3], dtype=np.uint64))),
+]
+
+
+@pytest.mark.parametrize("table", [c[1] for c in NEURON_NT_GOOD], ids=[c[0] for c in NEURON_NT_GOOD])
+def test_neuron_nt_spellings_sign_neuron_1_inhibitory(table):
+    el = load_edge_list(_NT_EDGES, neuron_nt=table)
+    assert el.weight.tolist() == [-3.0, 5.0, 4.0]
+
+
+def test_neuron_nt_uint64_ids_above_2_63():
+    df = pd.DataFrame({"pre": np.array([BIG, 2], dtype=np.uint64),
+                       "post": np.array([2, BIG], dtype=np.uint64), "weight": [3, 5]})
+    for index in (pd.Index(np.array([BIG, 2], dtype=np.uint64)), pd.Index([BIG, 2], dtype=object)):
+        el = load_edge_list(df, neuron_nt=pd.Series(["GABA", "ACH"], index=index))
+        assert el.weight.tolist() == [-3.0, 5.0]
+
+
+@pytest.mark.parametrize("blank", [np.nan, None, pd.NA])
+def test_neuron_nt_missing_values_are_blank_not_refused(blank):
+    table = pd.Series(["ACH", blank, "GABA"], index=[1, 2, 3], dtype=object)
+    with pytest.warns(MissingTransmitterWarning, match=r"e\.g\. \[2\]"):
+        el = load_edge_list(_NT_EDGES, neuron_nt=table)
+    assert el.weight.tolist() == [3.0, 5.0, -4.0]
+
+
+@pytest.mark.parametrize("extra,kw,rx", [
+    ({"weight": [3, -5, 4]}, {}, r"the signs of its weight column 'weight'; give unsigned weights"),
+    ({"nt": ["ACH", "ACH", "ACH"]}, {}, r"its transmitter column 'nt'; pass nt_col=False"),
+    ({"sign": [1, 1, 1]}, {}, r"its sign column 'sign'; pass sign_col=False"),
+], ids=["signed weights", "transmitter column", "sign column"])
+def test_neuron_nt_overridden_by_the_edge_lists_own_signs_is_said(extra, kw, rx):
+    df = _NT_EDGES.assign(**extra)
+    table = pd.Series(["GABA", "ACH", "ACH"], index=[1, 2, 3])
+    with pytest.warns(UserWarning, match=rf"neuron_nt is not used: the edge list's signs come "
+                                         rf"from {rx}"):
+        el = load_edge_list(df, neuron_nt=table, **kw)
+    assert el.weight[0] == 3.0                         # neuron 1 (GABA) not made inhibitory
+
+
+def test_neuron_nt_used_gives_no_unused_warning(recwarn):
+    table = pd.Series(["GABA", "ACH", "ACH"], index=[1, 2, 3])
+    assert load_edge_list(_NT_EDGES, neuron_nt=table).weight.tolist() == [-3.0, 5.0, 4.0]
+    df = _NT_EDGES.assign(nt=["ACH", "ACH", "ACH"])
+    assert load_edge_list(df, neuron_nt=table, nt_col=False).weight.tolist() == [-3.0, 5.0, 4.0]
+    assert not [w for w in recwarn if "neuron_nt is not used" in str(w.message)]

@@ -1,8 +1,9 @@
 """Hostile inputs to mixed-model networks, edge-list column roles and run lengths.
 
-No case runs a kernel: each either refuses the input (naming the keyword, the neuron or the
-column) before anything changes, or checks the exact parameters/columns written from the
-input's definition.
+Each case either refuses the input (naming the keyword, the neuron or the column) before
+anything changes, or checks the exact parameters/columns written from the input's
+definition; the last section runs the fused lockstep (a LIF and a graded group joined by gap
+junctions) on seven neurons and compares runs that must give the same bits.
 """
 
 import numpy as np
@@ -186,3 +187,149 @@ def test_spikes_to_must_name_a_parquet_file(tmp_path, name):
     with pytest.raises(ParameterError, match=rf"spikes_to: .*{name} does not end in \.parquet"):
         net.run_simulation(10.0, dt=0.1, spikes_to=tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------ gap junctions between groups
+# LIF ('a') and graded ('g') neurons joined by gap junctions a0-g0, a1-g1: one lockstep,
+# run by the fused loop (FUSED_AFTER_STEPS = 0 compiles it whatever the run's length)
+NAN = float("nan")
+
+
+def _gap_edges(gw=(2.0, 1.0), extra=None):
+    ch = pd.DataFrame({"pre": ["a0", "a1", "a2", "g0", "g1"], "post": ["a1", "a2", "g0", "a0", "g2"],
+                       "weight": [5, 5, 3, 2, -2], "type": "chemical"})
+    gp = pd.DataFrame({"pre": ["a0", "a1"], "post": ["g0", "g1"], "weight": list(gw),
+                       "type": "electrical"})
+    return pd.concat([ch, gp] + ([extra] if extra is not None else []), ignore_index=True)
+
+
+def _gap_net(edges=None, **kw):
+    e = _gap_edges() if edges is None else edges
+    labels = {i: i[0] for i in pd.unique(e[["pre", "post"]].to_numpy().ravel())}
+    net = PointNetwork.from_edge_list(e, model={"a": "LIF", "g": "graded"}, labels=labels,
+                                      g_syn=30.0, **({"g_gap": 15.0} | kw))
+    net.add_poisson_input(["a0", "a1"], rate=150.0)
+    net.add_voltage_record(["a0", "g0", "g1"])
+    return net
+
+
+def _fused_run(net, monkeypatch, fused=True, **kw):
+    from connectome_sim.network import simulate as sim
+
+    monkeypatch.setattr(sim, "FUSED_AFTER_STEPS", 0)
+    orig = sim.EngineRun.__init__
+    seen = []
+
+    def init(self, *a, **k):
+        orig(self, *a, **k)
+        seen.append(self.fused)
+        if not fused:
+            self.fused = False
+
+    monkeypatch.setattr(sim.EngineRun, "__init__", init)
+    try:
+        sp = net.run_simulation(kw.pop("duration", 100.0), seed=5, **kw).copy()
+    finally:
+        monkeypatch.setattr(sim.EngineRun, "__init__", orig)
+    return sp, net.records["v"].copy(), seen
+
+
+@pytest.mark.parametrize("g_gap,rx", [(NAN, r"g_gap=nan: must be a finite"),
+                                      (-1.0, r"g_gap=-1: must be >= 0"),
+                                      ("15", r"g_gap='15': expected a number, got text"),
+                                      (float("inf"), r"g_gap=inf"), (True, r"g_gap=True")],
+                         ids=["nan", "negative", "text", "inf", "True"])
+def test_gap_network_bad_g_gap_named(g_gap, rx):
+    with pytest.raises(ParameterError, match=rx):
+        _gap_net(g_gap=g_gap)
+
+
+def test_gap_rows_of_weight_0_are_no_junction(monkeypatch):
+    """Gap rows of weight 0 between the groups: the bits of the network without them."""
+    sp, v, seen = _fused_run(_gap_net(_gap_edges(gw=(0.0, 0.0))), monkeypatch)
+    ref, vref, _ = _fused_run(_gap_net(_gap_edges().query("type == 'chemical'")), monkeypatch)
+    assert seen == [True]
+    pd.testing.assert_frame_equal(sp, ref, check_exact=True)
+    assert np.array_equal(v.to_numpy(), vref.to_numpy())
+
+
+def test_gap_junction_of_a_neuron_with_itself_changes_nothing(monkeypatch):
+    """A junction from a neuron to itself carries no current (no voltage difference): the
+    bits of the network without it, for a graded and a LIF neuron."""
+    own = pd.DataFrame({"pre": ["g2", "a2"], "post": ["g2", "a2"], "weight": [3.0, 3.0],
+                        "type": "electrical"})
+    sp, v, _ = _fused_run(_gap_net(_gap_edges(extra=own)), monkeypatch)
+    ref, vref, _ = _fused_run(_gap_net(), monkeypatch)
+    pd.testing.assert_frame_equal(sp, ref, check_exact=True)
+    assert np.array_equal(v.to_numpy(), vref.to_numpy())
+
+
+@pytest.mark.parametrize("args,exc,rx", [
+    (("a0", "g0", NAN), ParameterError, r"connect\(weight\): NaN/inf"),
+    (("a0", "g0", "1"), ParameterError, r"connect\(weight\): expected numbers, got text"),
+    (("a0", "g0", -1.0), ParameterError, r"connect\(weight\): gap-junction conductances must "
+                                         r"be >= 0"),
+    (("a0", "zz", 1.0), UnknownIDError, r"connect\(target\): .*\['zz'\]"),
+], ids=["nan", "text", "negative", "unknown target"])
+def test_gap_connect_bad_values_named(args, exc, rx):
+    with pytest.raises(exc, match=rx):
+        _gap_net().connect(*args, type="electrical")
+
+
+def test_silenced_spiking_neuron_still_couples_through_its_gap(monkeypatch):
+    """Silencing cuts chemical output only (Shiu et al.): g0, gap-coupled to a silenced a0,
+    still follows a0, so its voltage differs from the run with the gap rows at weight 0."""
+    net = _gap_net()
+    net.silence(["a0"])
+    _, v, _ = _fused_run(net, monkeypatch)
+    off = _gap_net(_gap_edges(gw=(0.0, 1.0)))
+    off.silence(["a0"])
+    _, voff, _ = _fused_run(off, monkeypatch)
+    assert np.isfinite(v.to_numpy()).all()
+    assert np.abs(v["g0"] - voff["g0"]).max() > 0.1
+    assert np.array_equal(v["g1"].to_numpy()[:20], voff["g1"].to_numpy()[:20])
+
+
+def test_gap_network_max_spikes_tiny_fused_and_python_agree(monkeypatch):
+    from connectome_sim.errors import SimulationError
+
+    out = []
+    for fused in (True, False):
+        net = _gap_net()
+        with pytest.raises(SimulationError, match=r"more than max_spikes=3 spikes"):
+            _fused_run(net, monkeypatch, fused=fused, max_spikes=3)
+        out.append((net.result.t_reached, net.result.spikes.copy()))
+    assert out[0][0] == out[1][0] < 100.0
+    pd.testing.assert_frame_equal(out[0][1], out[1][1], check_exact=True)
+
+
+def test_gap_network_duration_not_whole_steps_refused(monkeypatch):
+    with pytest.raises(ParameterError, match=r"duration=10\.05 ms is not a whole number of "
+                                             r"steps of dt=0\.1 ms.*duration=10 or 10\.1"):
+        _fused_run(_gap_net(), monkeypatch, duration=10.05)
+
+
+def test_gap_network_trial_0_is_the_single_trial_run(monkeypatch):
+    """Same seed: trial 0 of three is the one-trial run, bit for bit, fused or not."""
+    net = _gap_net()
+    sp1, v1, _ = _fused_run(net, monkeypatch)
+    sp3, v3, seen = _fused_run(net, monkeypatch, n_trials=3)
+    assert seen and all(seen)                   # every trial ran the fused loop
+    pd.testing.assert_frame_equal(sp3[sp3.trial == 0].reset_index(drop=True), sp1,
+                                  check_exact=True)
+    assert np.array_equal(v3.xs(0, axis=1, level=0).to_numpy(), v1.to_numpy())
+    assert sp3.trial.nunique() == 3
+    spp, vp, _ = _fused_run(net, monkeypatch, fused=False, n_trials=3)
+    pd.testing.assert_frame_equal(sp3, spp, check_exact=True)
+    assert np.array_equal(v3.to_numpy(), vp.to_numpy())
+
+
+@pytest.mark.parametrize("model", ["IntFire1", "IntFire4"])
+def test_gap_junction_to_an_event_driven_neuron_names_it(model):
+    net = PointNetwork("LIF")
+    net.add_neurons([10, 720575940621039145])
+    net.set_model([10], model)
+    net.connect(720575940621039145, 10, 1.0, type="electrical")
+    with pytest.raises(ParameterError, match=rf"{model} has no membrane potential.*the gap "
+                       rf"junction 10 - 720575940621039145 joins neuron 10 \({model}\)"):
+        net.run_simulation(10.0)

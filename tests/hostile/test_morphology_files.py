@@ -441,3 +441,146 @@ def test_generated_shuffled_files_refused_naming_a_line(tmp_path, n, seed):
     else:
         g = build_geometry(p)
     assert g.morphology.n_nodes == n
+
+
+# --------------------------------------------------------------------------- lone soma point
+# One soma point (SWC type 1) is a soma-only cell: NEURON's Import3d makes it a cylinder
+# L = diam, so its membrane area is pi * diam**2 (the side of the cylinder).
+LONE_SOMA_BAD = [
+    ("radius 0", "1 1 0 0 0 0 -1\n", {}, RadiusError, r"node\(s\) \[1\].*radius_policy="),
+    ("negative radius", "1 1 0 0 0 -5 -1\n", {}, RadiusError, r"node\(s\) \[1\].*non-positive"),
+    ("nan radius", "1 1 0 0 0 nan -1\n", {}, SkeletonError, r"line 1: the radius value is nan"),
+    ("radius 0, neighbours", "1 1 0 0 0 0 -1\n", {"radius_policy": "neighbours"}, RadiusError,
+     r"node\(s\) \[1\].*radius_policy=<radius"),
+    ("two disconnected somata", "1 1 0 0 0 5 -1\n2 1 10 0 0 5 -1\n", {}, SkeletonError,
+     r"2 fragments, rooted at node\(s\) 1 .*2 .*heal=True"),
+    ("own parent", "1 1 0 0 0 5 1\n", {}, SkeletonError, r"node\(s\) \[1\] are their own parent"),
+    ("missing parent", "1 1 0 0 0 5 7\n", {}, SkeletonError,
+     r"node\(s\) \[1\] have parent\(s\) \[7\] that do not exist"),
+    ("navis reading", "1 1 0 0 0 5 -1\n", {"soma": "navis"}, SkeletonError,
+     r"at least 2 nodes.*\[1\].*soma='neuron'"),
+    # no edge to show nanometres: the radius does (it read as a 10 mm soma)
+    ("nm radius, units not given", "1 1 0 0 0 5000 -1\n", {}, UnitsError,
+     r"units are not declared and node\(s\) \[1\] have radius 5000, which looks like "
+     r"nanometres.*units='nm'"),
+]
+
+
+@pytest.mark.parametrize("text,kw,exc,pattern", [c[1:] for c in LONE_SOMA_BAD],
+                         ids=[c[0] for c in LONE_SOMA_BAD])
+def test_lone_soma_point_bad_values_name_the_node(tmp_path, text, kw, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        build_geometry(swc(tmp_path, text), **kw)
+
+
+LONE_SOMA_GOOD = [
+    ("comment tail", "1 1 0 0 0 5 -1\n# end of file\n\n", {}, 10.0),
+    ("units nm", "1 1 0 0 0 5000 -1\n", {"units": "nm"}, 10.0),
+    ("a huge soma, units='um' said", "1 1 0 0 0 5000 -1\n", {"units": "um"}, 10000.0),
+    ("type written 1.0", "1 1.0 0 0 0 5 -1\n", {}, 10.0),
+    ("radius_policy number", "1 1 0 0 0 0 -1\n", {"radius_policy": 3.0}, 6.0),
+    ("two somata healed", "1 1 0 0 0 5 -1\n2 1 10 0 0 5 -1\n", {"heal": True}, None),
+]
+
+
+@pytest.mark.parametrize("text,kw,diam", [c[1:] for c in LONE_SOMA_GOOD],
+                         ids=[c[0] for c in LONE_SOMA_GOOD])
+def test_lone_soma_point_is_a_cylinder_of_its_diameter(tmp_path, text, kw, diam):
+    g = build_geometry(swc(tmp_path, text), **kw)
+    if diam is not None:
+        np.testing.assert_allclose(float(np.sum(g.area)), np.pi * diam ** 2, rtol=1e-9)
+    else:   # joined into one 10 µm cylinder-chain soma: finite, positive area
+        assert np.isfinite(g.area).all() and float(np.sum(g.area)) > 0
+
+
+def _lone_soma_table():
+    import pandas as pd
+    return pd.DataFrame({"node_id": [1], "label": [1], "x": [0.0], "y": [0.0], "z": [0.0],
+                         "radius": [5.0], "parent_id": [-1]})
+
+
+@pytest.mark.parametrize("kind", ["table", "navis"])
+def test_lone_soma_point_as_table_or_navis_neuron_with_soma_neuron(kind):
+    """Under soma='neuron' a lone soma point reads as the SWC file does, whatever carries it
+    (the refusal's hint says to pass soma='neuron'; that must then work)."""
+    obj = _lone_soma_table()
+    if kind == "navis":
+        navis = pytest.importorskip("navis")
+        obj = navis.TreeNeuron(obj, units="um")
+    with pytest.raises(SkeletonError, match=r"at least 2 nodes.*\[1\].*pass soma='neuron'"):
+        build_geometry(obj)
+    g = build_geometry(obj, soma="neuron")
+    np.testing.assert_allclose(float(np.sum(g.area)), np.pi * 10.0 ** 2, rtol=1e-9)
+
+
+def test_lone_soma_point_runs_as_a_passive_cell(tmp_path):
+    """pas + a step current at the soma's node ID: the voltage settles at
+    e + I / (g * area) (Ohm's law on the cylinder's membrane)."""
+    from connectome_sim.cable import CompartmentModel
+    m = CompartmentModel(swc(tmp_path, "1 1 0 0 0 10 -1\n"))
+    m.insert("pas", g=0.001, e=-65.0)
+    m.inject_current_pulse(1, start=5, duration=100, current=0.1)
+    m.add_voltage_record(1)
+    m.run_simulation(duration=110, dt=0.025)
+    v = m.records["v"][1]
+    assert np.isfinite(v.to_numpy()).all()
+    area_cm2 = np.pi * 20.0 * 20.0 * 1e-8
+    v_inf = -65.0 + 0.1e-9 / (0.001 * area_cm2) * 1e3
+    np.testing.assert_allclose(v.loc[100.0], v_inf, atol=1e-3)
+    np.testing.assert_allclose(v.loc[4.0], -65.0, atol=1e-9)
+
+
+def test_lone_soma_point_voltage_movie_and_cli_run(tmp_path, capsys):
+    """The neuron command draws its voltage movie of a soma-only cell as a marker (a cell of
+    one point has no segment to draw as a line; it failed with numpy's 'zero-size array')."""
+    import pandas as pd
+
+    from connectome_sim.cable import CompartmentModel
+    from connectome_sim.cli import main
+    from connectome_sim.plotting import plot_skeleton_voltage
+
+    p = swc(tmp_path, "1 1 3 4 5 10 -1\n")
+    m = CompartmentModel(p)
+    m.insert("pas", g=0.001, e=-65.0)
+    m.add_voltage_record(1)
+    m.run_simulation(duration=2.0, dt=0.025)
+    fig = plot_skeleton_voltage(m, m.records["v"], n_frames=3)
+    assert fig.data[0].mode == "markers" and list(fig.data[0].x) == [3.0]
+    assert np.isfinite(np.asarray(fig.data[0].marker.color, float)).all()
+    out = tmp_path / "o"
+    main(["neuron", str(p), "--inject", "1:0.1:1:5", "--duration", "10", "--quiet",
+          "--out", str(out)])
+    v = pd.read_csv(out / "voltages.csv", index_col=0)
+    assert list(v.columns) == ["1"] and np.isfinite(v.to_numpy()).all()
+    assert v["1"].iloc[-1] < v["1"].loc[6.0]        # charged by the pulse, decaying after
+    assert (out / "skeleton_voltage.html").exists()
+
+
+def test_lone_soma_point_load_morphology_names_the_calls_that_read_it(tmp_path):
+    """load_morphology has no soma keyword: its refusal names the calls that take one."""
+    from connectome_sim.morphology import load_morphology
+
+    p = swc(tmp_path, "1 1 0 0 0 10 -1\n")
+    with pytest.raises(SkeletonError, match=r"at least 2 nodes.*\[1\].*build_geometry\(\.\.\., "
+                                            r"soma='neuron'\) or CompartmentModel"):
+        load_morphology(p)
+    with pytest.raises(TypeError):          # the keyword the old hint advised does not exist
+        load_morphology(p, soma="neuron")
+
+
+@pytest.mark.parametrize("label,soma_only", [(1.0, True), (np.int8(1), True), ("1", True),
+                                             (True, False), (1.5, False), ("soma", False)],
+                         ids=["float 1.0", "int8", "text '1'", "True", "1.5", "'soma'"])
+def test_lone_point_table_label_read_as_the_swc_type(label, soma_only):
+    """A node table's label is the SWC type as a number (a float column's 1.0 is type 1, as
+    the geometry reads types): 1.0 is a lone soma point, True or 1.5 are not."""
+    import pandas as pd
+
+    df = pd.DataFrame({"node_id": [1], "label": [label], "x": [0.0], "y": [0.0], "z": [0.0],
+                       "radius": [5.0], "parent_id": [-1]})
+    if soma_only:
+        g = build_geometry(df, soma="neuron")
+        np.testing.assert_allclose(float(np.sum(g.area)), np.pi * 10.0 ** 2, rtol=1e-9)
+    else:
+        with pytest.raises(SkeletonError, match=r"at least 2 nodes, got 1 \(node\(s\) \[1\]\)\.$"):
+            build_geometry(df, soma="neuron")

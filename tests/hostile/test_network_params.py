@@ -318,6 +318,14 @@ RUN_CASES = [
     ("chunk_zero", dict(spikes_to="x.parquet", chunk=0), ParameterError,
      r"run_simulation\(chunk\)"),
     ("dt_above_delay", dict(dt=2.0), StabilityError, r"larger than the shortest synaptic delay"),
+    ("v_init_text", dict(v_init="-65"), ParameterError, r"v_init\) must be a finite voltage "
+                                                        r"\(mV\), got '-65'"),
+    ("threads_zero", dict(threads=0), ParameterError, r"run_simulation\(threads\) must be an "
+                                                      r"integer >= 1.*got 0"),
+    ("threads_float", dict(threads=2.5), ParameterError, r"run_simulation\(threads\).*got 2\.5"),
+    ("threads_text", dict(threads="4"), ParameterError, r"run_simulation\(threads\).*got '4'"),
+    ("threads_nan", dict(threads=np.nan), ParameterError, r"run_simulation\(threads\).*nan"),
+    ("threads_true", dict(threads=True), ParameterError, r"run_simulation\(threads\).*True"),
 ]
 
 
