@@ -58,9 +58,10 @@ def _from_floats(arr: np.ndarray, what: str) -> np.ndarray:
     if big.any():
         raise IDError(f"{what}: {int(big.sum())} ID(s) are floating-point numbers above 2**53 "
                       f"(e.g. {_examples(arr[big])}), which float64 cannot hold exactly, so "
-                      "different neurons may already have been merged; read the column as "
-                      "integers or strings, e.g. pandas.read_csv(..., dtype={'pre': 'int64'}) "
-                      "or dtype='uint64' for FlyWire root IDs")
+                      "different neurons may already have been merged; keep IDs as integers or "
+                      "strings: in a file write them without a decimal part ('…819', not "
+                      "'…819.0'), in pandas read that column with dtype='int64' (or "
+                      "'uint64' for FlyWire root IDs)")
     return arr.astype(np.int64)
 
 

@@ -124,9 +124,10 @@ def raise_for_status(status, trial, t, max_spikes, ids=None, bad=None, dt=None, 
         raise SimulationError(message or f"trial {trial}: a cable neuron blew up at t = {t:g} ms")
     if status == eng.STATUS_MAX_SPIKES:
         raise SimulationError(
-            f"trial {trial}: more than max_spikes={max_spikes} spikes by t = {t:g} ms; "
-            "the network is running away (e.g. IntFire4 has no refractory period). Lower the "
-            "weights, add inhibition, or raise max_spikes if this activity is intended")
+            f"trial {trial}: more than max_spikes={max_spikes} spikes by t = {t:g} ms: "
+            "either the activity is running away (strong excitation, or a model without a "
+            "refractory period such as IntFire4; lower the weights or add inhibition) or "
+            "the limit is below the activity you intend (raise max_spikes)")
     if status == eng.STATUS_RUNAWAY:
         raise SimulationError(
             f"trial {trial}: a neuron fired more than {RUNAWAY_FIRE} times within one step at "
