@@ -32,3 +32,33 @@ def pytest_pyfunc_call(pyfuncitem):
         pytest.fail(f"test failed in its own process (exit {r.returncode}):\n"
                     f"{r.stdout[-6000:]}\n{r.stderr[-3000:]}", pytrace=False)
     return True
+
+
+@pytest.fixture
+def lockstep_run(monkeypatch):
+    """``run(net, fused=True, duration=100.0, **kw)``: run a point network whose groups are
+    coupled by gap junctions in the fused compiled loop (compiled whatever the run's length)
+    or, with ``fused=False``, in the step-by-step Python exchange; returns (spikes, voltage
+    records, [whether the fused loop was chosen])."""
+    from connectome_sim.network import simulate as sim
+
+    monkeypatch.setattr(sim, "FUSED_AFTER_STEPS", 0)
+    orig = sim.EngineRun.__init__
+
+    def run(net, fused=True, duration=100.0, **kw):
+        seen = []
+
+        def init(self, *a, **k):
+            orig(self, *a, **k)
+            seen.append(self.fused)
+            if not fused:
+                self.fused = False
+
+        monkeypatch.setattr(sim.EngineRun, "__init__", init)
+        try:
+            sp = net.run_simulation(duration, seed=5, **kw).copy()
+        finally:
+            monkeypatch.setattr(sim.EngineRun, "__init__", orig)
+        return sp, net.records["v"].copy(), seen
+
+    return run

@@ -213,27 +213,6 @@ def _gap_net(edges=None, **kw):
     return net
 
 
-def _fused_run(net, monkeypatch, fused=True, **kw):
-    from connectome_sim.network import simulate as sim
-
-    monkeypatch.setattr(sim, "FUSED_AFTER_STEPS", 0)
-    orig = sim.EngineRun.__init__
-    seen = []
-
-    def init(self, *a, **k):
-        orig(self, *a, **k)
-        seen.append(self.fused)
-        if not fused:
-            self.fused = False
-
-    monkeypatch.setattr(sim.EngineRun, "__init__", init)
-    try:
-        sp = net.run_simulation(kw.pop("duration", 100.0), seed=5, **kw).copy()
-    finally:
-        monkeypatch.setattr(sim.EngineRun, "__init__", orig)
-    return sp, net.records["v"].copy(), seen
-
-
 @pytest.mark.parametrize("g_gap,rx", [(NAN, r"g_gap=nan: must be a finite"),
                                       (-1.0, r"g_gap=-1: must be >= 0"),
                                       ("15", r"g_gap='15': expected a number, got text"),
@@ -244,22 +223,22 @@ def test_gap_network_bad_g_gap_named(g_gap, rx):
         _gap_net(g_gap=g_gap)
 
 
-def test_gap_rows_of_weight_0_are_no_junction(monkeypatch):
+def test_gap_rows_of_weight_0_are_no_junction(lockstep_run):
     """Gap rows of weight 0 between the groups: the bits of the network without them."""
-    sp, v, seen = _fused_run(_gap_net(_gap_edges(gw=(0.0, 0.0))), monkeypatch)
-    ref, vref, _ = _fused_run(_gap_net(_gap_edges().query("type == 'chemical'")), monkeypatch)
+    sp, v, seen = lockstep_run(_gap_net(_gap_edges(gw=(0.0, 0.0))))
+    ref, vref, _ = lockstep_run(_gap_net(_gap_edges().query("type == 'chemical'")))
     assert seen == [True]
     pd.testing.assert_frame_equal(sp, ref, check_exact=True)
     assert np.array_equal(v.to_numpy(), vref.to_numpy())
 
 
-def test_gap_junction_of_a_neuron_with_itself_changes_nothing(monkeypatch):
+def test_gap_junction_of_a_neuron_with_itself_changes_nothing(lockstep_run):
     """A junction from a neuron to itself carries no current (no voltage difference): the
     bits of the network without it, for a graded and a LIF neuron."""
     own = pd.DataFrame({"pre": ["g2", "a2"], "post": ["g2", "a2"], "weight": [3.0, 3.0],
                         "type": "electrical"})
-    sp, v, _ = _fused_run(_gap_net(_gap_edges(extra=own)), monkeypatch)
-    ref, vref, _ = _fused_run(_gap_net(), monkeypatch)
+    sp, v, _ = lockstep_run(_gap_net(_gap_edges(extra=own)))
+    ref, vref, _ = lockstep_run(_gap_net())
     pd.testing.assert_frame_equal(sp, ref, check_exact=True)
     assert np.array_equal(v.to_numpy(), vref.to_numpy())
 
@@ -276,21 +255,21 @@ def test_gap_connect_bad_values_named(args, exc, rx):
         _gap_net().connect(*args, type="electrical")
 
 
-def test_silenced_spiking_neuron_still_couples_through_its_gap(monkeypatch):
+def test_silenced_spiking_neuron_still_couples_through_its_gap(lockstep_run):
     """Silencing cuts chemical output only (Shiu et al.): g0, gap-coupled to a silenced a0,
     still follows a0, so its voltage differs from the run with the gap rows at weight 0."""
     net = _gap_net()
     net.silence(["a0"])
-    _, v, _ = _fused_run(net, monkeypatch)
+    _, v, _ = lockstep_run(net)
     off = _gap_net(_gap_edges(gw=(0.0, 1.0)))
     off.silence(["a0"])
-    _, voff, _ = _fused_run(off, monkeypatch)
+    _, voff, _ = lockstep_run(off)
     assert np.isfinite(v.to_numpy()).all()
     assert np.abs(v["g0"] - voff["g0"]).max() > 0.1
     assert np.array_equal(v["g1"].to_numpy()[:20], voff["g1"].to_numpy()[:20])
 
 
-def test_gap_network_max_spikes_tiny_fused_and_python_agree(monkeypatch):
+def test_gap_network_max_spikes_tiny_fused_and_python_agree(lockstep_run):
     from connectome_sim.errors import SimulationError
 
     out = []
@@ -298,29 +277,29 @@ def test_gap_network_max_spikes_tiny_fused_and_python_agree(monkeypatch):
         net = _gap_net()
         with pytest.raises(SimulationError, match=r"more than max_spikes=3 spikes.*or the "
                                                   r"limit is below the activity you intend"):
-            _fused_run(net, monkeypatch, fused=fused, max_spikes=3)
+            lockstep_run(net, fused=fused, max_spikes=3)
         out.append((net.result.t_reached, net.result.spikes.copy()))
     assert out[0][0] == out[1][0] < 100.0
     pd.testing.assert_frame_equal(out[0][1], out[1][1], check_exact=True)
 
 
-def test_gap_network_duration_not_whole_steps_refused(monkeypatch):
+def test_gap_network_duration_not_whole_steps_refused(lockstep_run):
     with pytest.raises(ParameterError, match=r"duration=10\.05 ms is not a whole number of "
                                              r"steps of dt=0\.1 ms.*duration=10 or 10\.1"):
-        _fused_run(_gap_net(), monkeypatch, duration=10.05)
+        lockstep_run(_gap_net(), duration=10.05)
 
 
-def test_gap_network_trial_0_is_the_single_trial_run(monkeypatch):
+def test_gap_network_trial_0_is_the_single_trial_run(lockstep_run):
     """Same seed: trial 0 of three is the one-trial run, bit for bit, fused or not."""
     net = _gap_net()
-    sp1, v1, _ = _fused_run(net, monkeypatch)
-    sp3, v3, seen = _fused_run(net, monkeypatch, n_trials=3)
+    sp1, v1, _ = lockstep_run(net)
+    sp3, v3, seen = lockstep_run(net, n_trials=3)
     assert seen and all(seen)                   # every trial ran the fused loop
     pd.testing.assert_frame_equal(sp3[sp3.trial == 0].reset_index(drop=True), sp1,
                                   check_exact=True)
     assert np.array_equal(v3.xs(0, axis=1, level=0).to_numpy(), v1.to_numpy())
     assert sp3.trial.nunique() == 3
-    spp, vp, _ = _fused_run(net, monkeypatch, fused=False, n_trials=3)
+    spp, vp, _ = lockstep_run(net, fused=False, n_trials=3)
     pd.testing.assert_frame_equal(sp3, spp, check_exact=True)
     assert np.array_equal(v3.to_numpy(), vp.to_numpy())
 

@@ -55,30 +55,11 @@ def _mixed(seed=7):
     return net
 
 
-def _run(net, fused, monkeypatch, **kw):
-    orig = sim.EngineRun.__init__
-    seen = []
-    monkeypatch.setattr(sim, "FUSED_AFTER_STEPS", 0)     # compile it whatever the run
-
-    def init(self, *a, **k):
-        orig(self, *a, **k)
-        seen.append(self.fused)
-        if not fused:
-            self.fused = False
-
-    monkeypatch.setattr(sim.EngineRun, "__init__", init)
-    try:
-        sp = net.run_simulation(DUR, seed=5, **kw).copy()
-    finally:
-        monkeypatch.setattr(sim.EngineRun, "__init__", orig)
-    return sp, net.records["v"].copy(), seen
-
-
-def test_fused_lockstep_equals_the_python_exchange(monkeypatch):
+def test_fused_lockstep_equals_the_python_exchange(lockstep_run):
     net = _mixed()
-    sp, v, seen = _run(net, True, monkeypatch)
+    sp, v, seen = lockstep_run(net, True, DUR)
     assert seen == [True]                       # the fused loop ran
-    ref, vref, _ = _run(net, False, monkeypatch)
+    ref, vref, _ = lockstep_run(net, False, DUR)
     assert (ref.neuron_id.str[0] == "a").sum() > 100
     pd.testing.assert_frame_equal(sp, ref, check_exact=True)
     assert np.array_equal(v.to_numpy(), vref.to_numpy())            # bit for bit
@@ -86,7 +67,7 @@ def test_fused_lockstep_equals_the_python_exchange(monkeypatch):
     assert (g.max() - g.iloc[0]).min() > 0.5    # the gap junctions from LIF moved them
 
 
-def test_fused_lockstep_run_in_pieces_and_on_failure(monkeypatch):
+def test_fused_lockstep_run_in_pieces_and_on_failure(lockstep_run):
     """max_spikes reached inside the fused loop ends the run where the Python exchange
     ends it, with the same spikes kept."""
     from connectome_sim.errors import SimulationError
@@ -95,7 +76,7 @@ def test_fused_lockstep_run_in_pieces_and_on_failure(monkeypatch):
     out = []
     for fused in (True, False):
         with pytest.raises(SimulationError, match="max_spikes"):
-            _run(net, fused, monkeypatch, max_spikes=150)
+            lockstep_run(net, fused, DUR, max_spikes=150)
         out.append((net.result.t_reached, net.result.spikes.copy()))
     assert out[0][0] == out[1][0] and 0 < out[0][0] < DUR
     pd.testing.assert_frame_equal(out[0][1], out[1][1], check_exact=True)
@@ -152,7 +133,7 @@ def _three_groups(seed=11):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_fused_loop_with_a_multi_lane_clock_group(monkeypatch, threads):
+def test_fused_loop_with_a_multi_lane_clock_group(monkeypatch, lockstep_run, threads):
     """The LIF group split into lanes (threads=2) inside the fused loop: the same bits as
     the Python exchange, and as one lane."""
     import os
@@ -163,10 +144,10 @@ def test_fused_loop_with_a_multi_lane_clock_group(monkeypatch, threads):
     net = _three_groups()
     lanes = sim.choose_lanes(net, 1, threads)
     assert lanes == ({"LIF": threads} if threads > 1 else {})
-    sp, v, seen = _run(net, True, monkeypatch, threads=threads)
+    sp, v, seen = lockstep_run(net, True, DUR, threads=threads)
     assert seen == [True]
-    ref, vref, _ = _run(net, False, monkeypatch, threads=threads)
-    one, vone, _ = _run(net, True, monkeypatch, threads=1)
+    ref, vref, _ = lockstep_run(net, False, DUR, threads=threads)
+    one, vone, _ = lockstep_run(net, True, DUR, threads=1)
     assert (ref.neuron_id.str[0] == "a").sum() > 200 and (ref.neuron_id.str[0] == "x").any()
     for s, vv in ((ref, vref), (one, vone)):
         pd.testing.assert_frame_equal(sp, s, check_exact=True)
