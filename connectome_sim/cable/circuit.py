@@ -33,7 +33,7 @@ from connectome_sim.mechanisms.point import Exp2Syn
 
 from .circuit_wiring import parse_synapse_table
 from .drives import Drive, receptor
-from .model import CompartmentModel
+from .model import CompartmentModel, Section
 
 __all__ = ["Circuit"]
 
@@ -76,6 +76,31 @@ def _check_dynamics(kind: str, dyn: dict) -> dict:
             out[key] = check_number(value, key, low=low, strict=strict, allow_inf=inf,
                                     unit="Hz" if "rate" in key else "ms")
     return out
+
+
+def _drive_sites(model, loc) -> np.ndarray:
+    """Compartments of a drive's synapses on ``model`` (see ``add_evoked_drive``'s
+    ``location``): one per node ID given (repeats kept), or one per section of a label
+    selection, the selected compartment nearest the section's middle."""
+    g = model.geometry
+    plain = not isinstance(loc, (dict, str)) and np.ndim(loc) <= 1
+    if plain and np.ndim(loc) == 0:
+        loc = [loc]
+    if plain and len(loc) and not any(isinstance(v, (str, Section)) for v in loc):
+        # (a node at a branch point is a zero-area junction node: a synapse there injects
+        # its current into the junction, as NEURON allows at x = 0 or 1 and as
+        # connect_synapses does at connector nodes)
+        return np.array([c for _key, c in model._targets(list(loc))], dtype=np.int64)
+    comps = np.unique(model._select(loc))
+    comps = comps[~g.is_junction[comps]]
+    sec = g.section[comps]
+    sites = []
+    for s in np.unique(sec):
+        mine = comps[sec == s]
+        mid = g._at(int(s), 0.5)
+        # the selected compartment nearest sec(0.5): by position along the section
+        sites.append(int(mine[np.argmin(np.abs(g.x[mine] - g.x[mid]))]))
+    return np.array(sites, dtype=np.int64)
 
 
 class Circuit:
@@ -324,11 +349,10 @@ class Circuit:
             if loc is None:
                 continue
             try:
-                comps = np.unique(m._select(loc))
+                comps = _drive_sites(m, loc)
             except UnknownIDError as e:   # (named the skeleton only, not the drive)
                 raise UnknownIDError(f"drive {name!r}: location {loc!r} of neuron {nid!r}: "
                                      f"{e}") from None
-            comps = comps[~m.geometry.is_junction[comps]]
             if not len(comps):
                 raise ParameterError(f"drive {name!r}: location {loc!r} selects no membrane "
                                      f"compartment of neuron {nid!r}")
@@ -369,7 +393,11 @@ class Circuit:
             Mean and s.d. of the spike times (ms).
         numspikes : int
         location : label name, node IDs, or dict neuron ID -> location
-            Target sites; one synapse per selected compartment and receptor.
+            Target sites, one synapse per receptor at each: node IDs give one synapse per
+            node (at its compartment, as :meth:`connect_synapses`); a label (or NEURON section name) gives one per section it selects, at the
+            selected compartment nearest the section's middle, as HNN-core places drives at
+            ``sec(0.5)`` (Neymotin et al. 2020, eLife 9:e51214).  Either way the number of
+            synapses, so the drive's strength, does not change with the discretisation.
         weights_ampa, weights_nmda : float or dict neuron ID -> float
             Weight per synapse (µS).
         receptors : dict, optional

@@ -1,6 +1,7 @@
 """HNN-core style drives and receptor presets (connectome_sim.cable.drives)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from connectome_sim.cable.drives import (RECEPTORS, Drive, bursty_times, evoked_times,
@@ -53,3 +54,47 @@ def test_receptors():
     assert receptor("nmda")["tau2"] == 20.0
     with pytest.raises(ParameterError, match="valid receptors"):
         receptor("kainate")
+
+
+def _labelled_cell():
+    """Soma and two dendrites of three sections each (60 µm, µm units), labelled."""
+    rows, nid = [(1, -1, 0.0, 0.0, 0.0, 5.0, "soma")], 1
+    for branch, (dx, dy) in enumerate([(1.0, 0.0), (0.0, 1.0)]):
+        parent = 1
+        for k in range(6):
+            nid += 1
+            rows.append((nid, parent, dx * 10 * (k + 1), dy * 10 * (k + 1), 0.0,
+                         1.0 - 0.1 * k, "dendrite"))
+            parent = nid
+        rows.append((nid + 1, nid - 3, dx * 30 + dy * 10, dy * 30 + dx * 10, 0.0, 0.5,
+                     "dendrite"))
+        nid += 1
+    return pd.DataFrame(rows, columns=["node_id", "parent_id", "x", "y", "z", "radius",
+                                       "compartment"])
+
+
+def test_drive_strength_does_not_change_with_the_discretisation():
+    """One synapse per section of a label (HNN-core's sec(0.5)) and one per node ID: the
+    synapse count and the soma's response stay put as res refines (one synapse per
+    compartment made the drive 3-10x stronger at res 2 than at res 20)."""
+    from connectome_sim.cable.circuit import Circuit
+
+    out = []
+    for res in (20.0, 5.0, 2.0):
+        c = Circuit({7: _labelled_cell()}, res=res)
+        c[7].insert("pas", g=1e-4, e=-65)
+        lab = c.add_evoked_drive("lab", mu=5.0, sigma=0.0, location="dendrite",
+                                 weights_ampa=0.0005)
+        nodes = c.add_evoked_drive("nodes", mu=30.0, sigma=0.0, location=[3, 4, 5, 9, 10],
+                                   weights_ampa=0.0005)
+        c[7].add_voltage_record(1)
+        c.run_simulation(duration=50.0, dt=0.025, v_init=-65.0, dipole=False)
+        v = c[7].records["v"].iloc[:, 0]
+        n_sec = int(c[7].geometry.n_sections)     # (navis reading: the soma is a point)
+        out.append((len(lab.targets), n_sec, len(nodes.targets),
+                    v[v.index < 25].max(), v[v.index > 25].max()))
+    assert all(n_lab == n_sec for n_lab, n_sec, *_ in out)
+    assert {o[2] for o in out} == {5}
+    for o in out[1:]:
+        assert abs(o[3] - out[0][3]) < 0.2 and abs(o[4] - out[0][4]) < 0.2, out
+    assert out[0][3] > -60.0 and out[0][4] > -60.0                # the drives do something
