@@ -394,10 +394,11 @@ class Circuit:
         numspikes : int
         location : label name, node IDs, or dict neuron ID -> location
             Target sites, one synapse per receptor at each: node IDs give one synapse per
-            node (at its compartment, as :meth:`connect_synapses`); a label (or NEURON section name) gives one per section it selects, at the
-            selected compartment nearest the section's middle, as HNN-core places drives at
-            ``sec(0.5)`` (Neymotin et al. 2020, eLife 9:e51214).  Either way the number of
-            synapses, so the drive's strength, does not change with the discretisation.
+            node (at its compartment, as :meth:`connect_synapses`); a label (or NEURON
+            section name) gives one per section it selects, at the selected compartment
+            nearest the section's middle, as HNN-core places drives at ``sec(0.5)``
+            (Neymotin et al. 2020, eLife 9:e51214).  Either way the number of synapses, so
+            the drive's strength, does not change with the discretisation.
         weights_ampa, weights_nmda : float or dict neuron ID -> float
             Weight per synapse (µS).
         receptors : dict, optional
