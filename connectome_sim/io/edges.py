@@ -815,8 +815,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
         w = np.where(chem, np.abs(w) * sg, w)
         notes.append(_sign_note(f"sign column {ec.sign!r}", sg[chem]))
     elif ec.nt is not None:
-        nt_text = df[ec.nt].astype(object)
-        blank = chem & (nt_text.isna() | nt_text.astype(str).str.strip().eq("")).to_numpy()
+        blank = chem & _blank_transmitters(df[ec.nt])
         if blank.any():
             # a documented choice, said aloud: unknown transmitters count as excitatory (as
             # every transmitter outside inhibitory_nt), since refusing would leave a user of
@@ -843,7 +842,7 @@ def load_edge_list(edges, source_col=None, target_col=None, weight_col=None, sig
     elif neuron_nt is not None:
         nt_used = True
         nt = _presynaptic_nt(neuron_nt, src)
-        unknown = chem & pd.Series(nt).astype(str).str.strip().eq("").to_numpy()
+        unknown = chem & _blank_transmitters(nt)
         if unknown.any():
             # the same documented choice as a blank transmitter column, said aloud with the
             # neurons' IDs: a neuron missing from the table (or blank in it) is excitatory
@@ -902,6 +901,12 @@ def _check_signed_weights(df, weight_col, w, chem, sg, where, keyword):
             f"disagree with the {where} in {int(clash.sum())} row(s), e.g. rows {rows}; "
             f"pass {keyword}=False to keep the weights' own signs, or give unsigned weights "
             "(synapse counts) with the sign column")
+
+
+def _blank_transmitters(values) -> np.ndarray:
+    """True where a transmitter is missing: NaN/None or a blank string."""
+    text = pd.Series(values, dtype=object)
+    return (text.isna() | text.astype(str).str.strip().eq("")).to_numpy()
 
 
 def _presynaptic_nt(neuron_nt: pd.Series, src: np.ndarray) -> np.ndarray:
